@@ -56,7 +56,7 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         if retry_after is not None:
             return min(retry_after, self.max_retry_after)
-        ceiling = min(self.max_delay, self.base_delay * (2**attempt))
+        ceiling = min(self.max_delay, self.base_delay * (2.0**attempt))
         return ceiling * (0.5 + random.random() / 2)
 
 
@@ -81,7 +81,7 @@ def parse_model(model: type[T] | TypeAdapter[T], data: Any, *, backend: str, ope
         if isinstance(model, TypeAdapter):
             return model.validate_python(data)
         if isinstance(model, type) and issubclass(model, BaseModel):
-            return model.model_validate(data)  # type: ignore[return-value]
+            return model.model_validate(data)
         return TypeAdapter(model).validate_python(data)
     except ValidationError as err:
         first = err.errors()[0] if err.errors() else {"loc": (), "msg": str(err)}
@@ -152,7 +152,7 @@ class BaseAPI:
                 response = await self._http.request(
                     method,
                     url,
-                    params=query or None,
+                    params=httpx.QueryParams(tuple(query)) if query else None,
                     content=content,
                     headers=headers,
                     auth=request_auth if request_auth is not None else httpx.USE_CLIENT_DEFAULT,

@@ -1,0 +1,78 @@
+"""What every resource shares: one `BaseAPI`, its base URL, and typed GET/POST/list helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter
+
+from integrations._base_client import BaseAPI, parse_model
+from integrations._exceptions import APIResponseValidationError
+from integrations.pagination import DEFAULT_LIMIT, AsyncPaginator, Page, header_int
+
+__all__ = ["Resource"]
+
+T = TypeVar("T")
+
+_PAGING_KEYS = frozenset({"offset", "limit"})
+
+
+class Resource:
+    def __init__(self, api: BaseAPI, base_url: str) -> None:
+        self._api = api
+        self._base = base_url.rstrip("/")
+
+    @property
+    def backend(self) -> str:
+        return self._api.backend
+
+    def _url(self, path: str) -> str:
+        return self._base + path
+
+    async def _get(self, path: str, model: type[T], *, operation: str, params: Mapping[str, object] | None = None) -> T:
+        data, _ = await self._api.get_json(self._url(path), operation=operation, params=params)
+        return parse_model(model, data, backend=self.backend, operation=operation)
+
+    async def _post(self, path: str, body: Any, model: type[T], *, operation: str) -> T:
+        if hasattr(body, "model_dump"):
+            body = body.model_dump(mode="json", by_alias=True, exclude_none=True)
+        data, _ = await self._api.post_json(self._url(path), body, operation=operation)
+        return parse_model(model, data, backend=self.backend, operation=operation)
+
+    def _list(
+        self,
+        path: str,
+        model: type[T],
+        *,
+        operation: str,
+        params: Mapping[str, object] | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> AsyncPaginator[T]:
+        filters = {k: v for k, v in (params or {}).items() if k not in _PAGING_KEYS}
+        if params:
+            limit = int(params.get("limit", limit))  # type: ignore[call-overload]
+            offset = int(params.get("offset", offset))  # type: ignore[call-overload]
+        adapter: TypeAdapter[list[T]] = TypeAdapter(list[model])  # type: ignore[valid-type]
+        url = self._url(path)
+
+        async def fetch(page_offset: int, page_limit: int) -> Page[T]:
+            query = {**filters, "offset": page_offset, "limit": page_limit}
+            data, response = await self._api.get_json(url, operation=operation, params=query)
+            if not isinstance(data, list):
+                raise APIResponseValidationError(
+                    "Orange sent something other than a list", backend=self.backend, operation=operation
+                )
+            items = parse_model(adapter, data, backend=self.backend, operation=operation)
+            return Page(
+                items=items,
+                offset=page_offset,
+                limit=page_limit,
+                total=header_int(response, "X-Total-Count"),
+                result_count=header_int(response, "X-Result-Count"),
+                headers=dict(response.headers),
+            )
+
+        return AsyncPaginator(fetch, offset=offset, limit=limit, max_items=max_items)

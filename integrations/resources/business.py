@@ -1,0 +1,29 @@
+"""Orange Business ordering requests v2 (OAuth plus `X-API-Key`)."""
+
+from __future__ import annotations
+
+from integrations._query import path
+from integrations.pagination import DEFAULT_LIMIT, AsyncPaginator
+from integrations.resources._resource import Resource
+from integrations.types.business import BusinessRequest, BusinessRequestListParams
+
+__all__ = ["Requests"]
+
+
+class Requests(Resource):
+    def list(
+        self,
+        params: BusinessRequestListParams | None = None,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        max_items: int | None = None,
+    ) -> AsyncPaginator[BusinessRequest]:
+        """Requests, e.g. ``{"type": "C_GENERIC_S1", "sort": "-createdAt"}``; `X-Result-Count` per page."""
+        return self._list(
+            "/requests", BusinessRequest, operation="list requests", params=params, limit=limit, max_items=max_items
+        )
+
+    async def get(self, request_id: str) -> BusinessRequest:
+        return await self._get(
+            path("/requests/{}", request_id, what="request id"), BusinessRequest, operation="get request"
+        )

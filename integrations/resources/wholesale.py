@@ -1,0 +1,171 @@
+"""Orange Wholesale France "United Way": TMF622 ordering, TMF637 inventory, TMF620 catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from integrations._query import path
+from integrations.pagination import DEFAULT_LIMIT, AsyncPaginator
+from integrations.resources._resource import Resource
+from integrations.types.wholesale import (
+    CancelProductOrder,
+    CancelProductOrderCreate,
+    Category,
+    Hub,
+    HubCreate,
+    ProductOffering,
+    ProductOfferingPrice,
+    ProductSpecCharacteristic,
+    ProductSpecification,
+    WholesaleProduct,
+    WholesaleProductListParams,
+    WholesaleProductOrder,
+    WholesaleProductOrderCreate,
+    WholesaleProductOrderItem,
+    WholesaleProductOrderListParams,
+)
+
+__all__ = ["Cancellations", "Catalog", "Hubs", "Inventory", "Orders"]
+
+
+class Orders(Resource):
+    def list(
+        self,
+        params: WholesaleProductOrderListParams | None = None,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        max_items: int | None = None,
+    ) -> AsyncPaginator[WholesaleProductOrder]:
+        """Orders, filtered TMF-style: ``{"state": ["inProgress", "held"], "orderDate.gt": "2024-01-01"}``."""
+        return self._list(
+            "/productOrder",
+            WholesaleProductOrder,
+            operation="list orders",
+            params=params,
+            limit=limit,
+            max_items=max_items,
+        )
+
+    async def get(self, order_id: str, *, fields: Sequence[str] | None = None) -> WholesaleProductOrder:
+        return await self._get(
+            path("/productOrder/{}", order_id, what="order id"),
+            WholesaleProductOrder,
+            operation="get order",
+            params={"fields": fields} if fields else None,
+        )
+
+    async def get_item(self, order_id: str, item_id: str) -> WholesaleProductOrderItem:
+        return await self._get(
+            path("/productOrder/{}/productOrderItem/{}", order_id, item_id, what="order or item id"),
+            WholesaleProductOrderItem,
+            operation="get order item",
+        )
+
+    async def create(self, body: WholesaleProductOrderCreate | dict[str, object]) -> WholesaleProductOrder:
+        """Place an order. Never retried once sent: reconcile with ``{"externalIdentifier.id": …}`` instead."""
+        return await self._post("/productOrder", body, WholesaleProductOrder, operation="create order")
+
+
+class Cancellations(Resource):
+    async def create(
+        self,
+        body: CancelProductOrderCreate | dict[str, object] | None = None,
+        *,
+        order_id: str | None = None,
+        reason: str | None = None,
+    ) -> CancelProductOrder:
+        """Ask Orange to cancel an order: pass a full body, or just `order_id` and an optional `reason`."""
+        if body is None:
+            if order_id is None:
+                raise ValueError("give a body or an order_id")
+            body = {
+                "cancellationReason": reason or "Cancelled on request",
+                "effectiveCancellationDate": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                "productOrder": {"id": order_id, "@type": "ProductOrder"},
+                "@type": "cancelProductOrder",
+            }
+        return await self._post("/cancelProductOrder", body, CancelProductOrder, operation="cancel order")
+
+    async def get(self, cancel_id: str) -> CancelProductOrder:
+        return await self._get(
+            path("/cancelProductOrder/{}", cancel_id, what="cancellation id"),
+            CancelProductOrder,
+            operation="get cancellation",
+        )
+
+
+class Hubs(Resource):
+    """Notification listeners. Orange offers no GET: keep the id that `register` returns."""
+
+    async def register(self, callback: str, *, query: str | None = None) -> Hub:
+        body = HubCreate(callback=callback, query=query)
+        return await self._post("/hub", body, Hub, operation="register listener")
+
+    async def unregister(self, hub_id: str) -> None:
+        await self._api.request("DELETE", self._url(path("/hub/{}", hub_id, what="hub id")), operation="unregister")
+
+
+class Inventory(Resource):
+    def list(
+        self,
+        params: WholesaleProductListParams | None = None,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        max_items: int | None = None,
+    ) -> AsyncPaginator[WholesaleProduct]:
+        return self._list(
+            "/product", WholesaleProduct, operation="list products", params=params, limit=limit, max_items=max_items
+        )
+
+    async def get(self, product_id: str, *, depth: int | None = None) -> WholesaleProduct:
+        """One product; `depth` 1-4 expands bundled products (contract > play > set > atomic offer)."""
+        if depth is not None and not 0 <= depth <= 4:
+            raise ValueError("depth must be between 0 and 4")
+        return await self._get(
+            path("/product/{}", product_id, what="product id"),
+            WholesaleProduct,
+            operation="get product",
+            params={"depth": depth} if depth is not None else None,
+        )
+
+
+class Catalog(Resource):
+    def offerings(
+        self, params: dict[str, object] | None = None, *, limit: int = DEFAULT_LIMIT
+    ) -> AsyncPaginator[ProductOffering]:
+        return self._list("/productOffering", ProductOffering, operation="list offerings", params=params, limit=limit)
+
+    async def offering(self, offering_id: str) -> ProductOffering:
+        return await self._get(
+            path("/productOffering/{}", offering_id, what="offering id"), ProductOffering, operation="get offering"
+        )
+
+    async def price(self, price_id: str) -> ProductOfferingPrice:
+        return await self._get(
+            path("/productOfferingPrice/{}", price_id, what="price id"), ProductOfferingPrice, operation="get price"
+        )
+
+    async def specification(self, specification_id: str) -> ProductSpecification:
+        return await self._get(
+            path("/productSpecification/{}", specification_id, what="specification id"),
+            ProductSpecification,
+            operation="get specification",
+        )
+
+    async def characteristic(self, characteristic_id: str) -> ProductSpecCharacteristic:
+        return await self._get(
+            path("/productSpecCharacteristic/{}", characteristic_id, what="characteristic id"),
+            ProductSpecCharacteristic,
+            operation="get characteristic",
+        )
+
+    def categories(
+        self, params: dict[str, object] | None = None, *, limit: int = DEFAULT_LIMIT
+    ) -> AsyncPaginator[Category]:
+        return self._list("/category", Category, operation="list categories", params=params, limit=limit)
+
+    async def category(self, category_id: str) -> Category:
+        return await self._get(
+            path("/category/{}", category_id, what="category id"), Category, operation="get category"
+        )

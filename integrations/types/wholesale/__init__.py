@@ -1,0 +1,82 @@
+"""Wire models of Orange Wholesale France's United Way TM Forum APIs (TMF622, TMF637, TMF620)."""
+
+from __future__ import annotations
+
+from .cancel_product_order import CancelProductOrder, CancelProductOrderCreate, ProductOrderRef
+from .catalog import (
+    BundledProductOffering,
+    Category,
+    CategoryLinks,
+    CategoryRef,
+    CategoryRetrieveParams,
+    OtherProperty,
+    ProductOffering,
+    ProductOfferingCatalog,
+    ProductOfferingPrice,
+    ProductOfferingRelationship,
+    ProductOfferingRetrieveParams,
+    ProductSpecCharacteristic,
+    ProductSpecCharacteristicValue,
+    ProductSpecification,
+    Property,
+)
+from .hub import Hub, HubCreate
+from .product import (
+    RelatedProductOrderItem,
+    WholesaleProduct,
+    WholesaleProductListParams,
+    WholesaleProductRelationship,
+    WholesaleProductRetrieveParams,
+)
+from .product_order import (
+    AgreementRef,
+    AppointmentRef,
+    ErrorMessage,
+    JeopardyAlert,
+    Milestone,
+    OrderItemProduct,
+    WholesaleProductOrder,
+    WholesaleProductOrderCreate,
+    WholesaleProductOrderItem,
+    WholesaleProductOrderItemCreate,
+    WholesaleProductOrderListParams,
+)
+
+__all__ = [
+    "AgreementRef",
+    "AppointmentRef",
+    "BundledProductOffering",
+    "CancelProductOrder",
+    "CancelProductOrderCreate",
+    "Category",
+    "CategoryLinks",
+    "CategoryRef",
+    "CategoryRetrieveParams",
+    "ErrorMessage",
+    "Hub",
+    "HubCreate",
+    "JeopardyAlert",
+    "Milestone",
+    "OrderItemProduct",
+    "OtherProperty",
+    "ProductOffering",
+    "ProductOfferingCatalog",
+    "ProductOfferingPrice",
+    "ProductOfferingRelationship",
+    "ProductOfferingRetrieveParams",
+    "ProductOrderRef",
+    "ProductSpecCharacteristic",
+    "ProductSpecCharacteristicValue",
+    "ProductSpecification",
+    "Property",
+    "RelatedProductOrderItem",
+    "WholesaleProduct",
+    "WholesaleProductListParams",
+    "WholesaleProductOrder",
+    "WholesaleProductOrderCreate",
+    "WholesaleProductOrderItem",
+    "WholesaleProductOrderItemCreate",
+    "WholesaleProductOrderListParams",
+    "WholesaleProductRelationship",
+    "WholesaleProductRetrieveParams",
+]
