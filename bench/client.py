@@ -117,6 +117,7 @@ def worker(mode: str, url: str, calls: int) -> None:
     else:
         result = asyncio.run(run_naive(url, calls, token_per_call=mode == "naive-token"))
     latencies = result["latencies"]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(
         json.dumps(
             {
@@ -126,7 +127,8 @@ def worker(mode: str, url: str, calls: int) -> None:
                 "requests_per_s": calls / result["elapsed"],
                 "p50_ms": statistics.median(latencies) * 1000,
                 "p99_ms": percentile(latencies, 0.99) * 1000,
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "peak_rss_mb": usage.ru_maxrss / 1024,
+                "cpu_ms_per_call": (usage.ru_utime + usage.ru_stime) * 1000 / calls,
             }
         )
     )
@@ -147,7 +149,7 @@ def main() -> int:
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "integrations.sandbox", "--host", "127.0.0.1", "--port", str(port), "--quiet"],
+        [sys.executable, "-m", "integrations.sandbox", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
         env=env,
     )
@@ -181,12 +183,12 @@ def main() -> int:
         server.wait(timeout=10)
 
     print(f"{args.calls} concurrent GET productOrder/{{id}} against the sandbox on loopback\n")
-    print("| client | requests/s | token requests | p50 ms | p99 ms | peak RSS MB | errors |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| client | requests/s | token requests | p50 ms | p99 ms | client CPU ms/call | peak RSS MB | errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         print(
             f"| {row['mode']} | {row['requests_per_s']:.0f} | {row['token_requests']} | {row['p50_ms']:.0f} "
-            f"| {row['p99_ms']:.0f} | {row['peak_rss_mb']:.0f} | {row['errors']} |"
+            f"| {row['p99_ms']:.0f} | {row['cpu_ms_per_call']:.2f} | {row['peak_rss_mb']:.0f} | {row['errors']} |"
         )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,84 @@
+"""`orange-bot`: the command line (CONTRACT §1)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from integrations._redact import install_log_redaction
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="orange-bot", description="Slack bot and notifier for Orange's ordering APIs")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at debug level")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("demo", help="run the bot on its embedded defaults (sandbox, Slack simulator, SQLite)")
+    sub.add_parser("run", help="run against real Slack (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)")
+
+    sandbox = sub.add_parser("sandbox", help="serve the fake carrier APIs on their own")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8765)
+    sandbox.add_argument("--step-seconds", type=float, default=5.0, help="seconds between two lifecycle steps")
+    sandbox.add_argument("--token-ttl", type=float, default=3600.0, help="access token lifetime in seconds")
+    sandbox.add_argument("--latency", type=float, default=0.0, help="seconds added to every API call")
+
+    db = sub.add_parser("db", help="database migrations")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply every migration (also done automatically at start)")
+
+    sub.add_parser("audit", help="print the approvals audit trail as CSV")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    install_log_redaction()
+    if args.command == "sandbox":
+        from integrations.sandbox.server import serve
+
+        print(f"Orange sandbox on http://{args.host}:{args.port} (ORANGE_SANDBOX_URL); Ctrl-C stops it", flush=True)
+        serve(
+            args.host,
+            args.port,
+            log_level="info" if args.verbose else "warning",
+            step_seconds=args.step_seconds,
+            token_ttl=args.token_ttl,
+            latency=args.latency,
+        )
+        return 0
+    if args.command == "demo":
+        from bot.tour import main as tour
+
+        logging.getLogger().setLevel(logging.WARNING)
+        return tour()
+    if args.command == "db" and args.db_command == "upgrade":
+        from bot.settings import Settings
+        from storage.migrate import upgrade
+
+        upgrade(Settings().database_url)
+        print("database is up to date")
+        return 0
+    if args.command == "audit":
+        from bot.audit import write_csv
+        from bot.settings import Settings
+
+        return write_csv(Settings().database_url, sys.stdout)
+    if args.command == "run":
+        print("orange-bot run: the Slack bot is not part of this build yet (see the README).", file=sys.stderr)
+        return 2
+    _parser().print_help()
+    return 0 if args.command is None else 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

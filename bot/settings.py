@@ -1,0 +1,47 @@
+"""All settings of the bot process: the carrier settings plus Slack, database, polling and approvals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import NoDecode
+
+from integrations._redact import register_secret
+from integrations.settings import OrangeSettings
+
+__all__ = ["Settings"]
+
+
+class Settings(OrangeSettings):
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_command: str = "/orange"
+    port: int = 3000
+
+    database_url: str = "sqlite:///./orange-bot.db"
+    poll_interval_seconds: float = 300.0
+    approver_user_ids: Annotated[tuple[str, ...], NoDecode] = ()
+    allow_self_approval: bool = False
+    orange_carrier_order_defaults: Path | None = None
+
+    @field_validator("approver_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("orange_carrier_order_defaults", mode="before")
+    @classmethod
+    def _blank_path(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def model_post_init(self, __context: object) -> None:
+        super().model_post_init(__context)
+        for secret in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token):
+            if secret is not None:
+                register_secret(secret.get_secret_value())
