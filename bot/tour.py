@@ -79,7 +79,7 @@ async def tour(url: str, out: Print = print) -> None:
 
         out("\n$ quote 6")
         quote = quote_view_from_carrier(await orange.carrier.quotes.get(6))
-        out(f"    {quote.reference} {quote.state} valid until {quote.valid_until} orderable now: {quote.is_orderable()}")
+        out(f"    {quote.reference} {quote.state} until {quote.valid_until}, orderable now: {quote.is_orderable()}")
 
         out("\n$ order carrier:11")
         for line in _order_lines(order_view_from_carrier(await orange.carrier.orders.get(11))):
@@ -123,8 +123,9 @@ async def tour(url: str, out: Print = print) -> None:
                 "externalIdentifier": [
                     {"id": "TOUR-1", "externalIdentifierType": "customerIdentifier", "owner": "demo"}
                 ],
-                "relatedParty": [{"id": "ea69228c-600a-4058-8e4e-e13fcc8bf89f", "role": "buyer",
-                                  "@referredType": "organization"}],
+                "relatedParty": [
+                    {"id": "ea69228c-600a-4058-8e4e-e13fcc8bf89f", "role": "buyer", "@referredType": "organization"}
+                ],
                 "productOrderItem": [{"id": "1", "action": "add", "product": {"productOffering": {"id": "GOC1"}}}],
             }
         )
