@@ -33,8 +33,6 @@ def is_expired_token_response(response: httpx.Response) -> bool:
 
 
 class OAuth2ClientCredentials(httpx.Auth):
-    requires_response_body = True
-
     def __init__(
         self,
         *,
@@ -131,6 +129,8 @@ class OAuth2ClientCredentials(httpx.Auth):
         token = await self.token()
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
+        if response.status_code == 401:
+            await response.aread()  # overriding async_auth_flow means reading the body ourselves
         if is_expired_token_response(response):
             log.info("%s: access token expired (401 code 42); refreshing once", self.backend)
             token = await self.refresh(token)
