@@ -45,6 +45,7 @@ from referencing.jsonschema import DRAFT4
 __all__ = [
     "DEVIATIONS",
     "MODEL_DEFINITIONS",
+    "PROSE_ONLY",
     "SPEC_FILES",
     "SPECS_DIR",
     "Deviation",
@@ -151,6 +152,11 @@ MODEL_DEFINITIONS: dict[tuple[str, str], dict[str, str]] = {
         "Error": "Error",
     },
 }
+
+
+# Deviations that Orange's prose states but no JSON example shows (e.g. fields "automatically added" to a created
+# order); tests/test_sandbox_conformance.py proves each is needed by the sandbox's answers instead.
+PROSE_ONLY: frozenset[str] = frozenset({"wholesale-expected-fulfillment-start-date"})
 
 
 def definition_for(backend: str, api: str, model: str) -> str | None:
@@ -583,7 +589,7 @@ DEVIATIONS: list[Deviation] = [
     Deviation(
         "wholesale-item-state-in-progress-accepted",
         "wholesale",
-        "$.state | $.productOrderItem[*].state",
+        "$.state | $.productOrderItem[*].state | $[*].state | $[*].productOrderItem[*].state",
         f"{_TMF622} ProductOrderItemStateType (and v5): no inProgress.accepted",
         _PO,
         2003,
@@ -644,9 +650,21 @@ DEVIATIONS: list[Deviation] = [
         apis=("productOrdering",),
     ),
     Deviation(
+        "wholesale-expected-fulfillment-start-date",
+        "wholesale",
+        "$.expectedFulfillmentStartDate | $[*].expectedFulfillmentStartDate",
+        f"{_TMF622} ProductOrder: no expectedFulfillmentStartDate (v4 has requestedStartDate)",
+        _PO,
+        1845,
+        "expectedFulfillmentStartDate",
+        "Orange adds expectedFulfillmentStartDate to a created order.",
+        keyword="additionalProperties",
+        apis=("productOrdering",),
+    ),
+    Deviation(
         "wholesale-productorder-specification-misspelt",
         "wholesale",
-        "$.productorderSpecification",
+        "$.productorderSpecification | $[*].productorderSpecification",
         f"{_TMF622} ProductOrder: no productOrderSpecification",
         _PO,
         1039,
@@ -728,6 +746,8 @@ DEVIATIONS: list[Deviation] = [
         apis=("productOrdering", "productInventory"),
         definitions=(
             "Characteristic",
+            "ProductOrder",
+            "ProductOrder[]",
             "ProductOrderItem",
             "ProductOrder_Create",
             "ProductRefOrValue",

@@ -378,7 +378,6 @@ async def create_cancellation(ctx: Ctx) -> Response:
     cancel["effectiveCancellationDate"] = body.get("effectiveCancellationDate") or state.tmf_date(
         plus=timedelta(seconds=2 * state.config.step_seconds)
     )
-    cancel["creationDate"] = state.tmf_date()
     cancel["productOrder"] = {
         "href": order.get("href"),
         **copy.deepcopy(ref),
