@@ -16,11 +16,18 @@ class Requests(Resource):
         params: BusinessRequestListParams | None = None,
         *,
         limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
         max_items: int | None = None,
     ) -> AsyncPaginator[BusinessRequest]:
         """Requests, e.g. ``{"type": "C_GENERIC_S1", "sort": "-createdAt"}``; `X-Result-Count` per page."""
         return self._list(
-            "/requests", BusinessRequest, operation="list requests", params=params, limit=limit, max_items=max_items
+            "/requests",
+            BusinessRequest,
+            operation="list requests",
+            params=params,
+            limit=limit,
+            offset=offset,
+            max_items=max_items,
         )
 
     async def get(self, request_id: str) -> BusinessRequest:

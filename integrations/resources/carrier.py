@@ -54,6 +54,7 @@ class Sites(Resource):
         params: GeographicSiteListParams | None = None,
         *,
         limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
         max_items: int | None = None,
     ) -> AsyncPaginator[GeographicSite]:
         """Sites filtered the documented way, e.g. ``{"geographicAddress.city": "Paris"}``."""
@@ -63,6 +64,7 @@ class Sites(Resource):
             operation="list sites",
             params=params,
             limit=limit,
+            offset=offset,
             max_items=max_items,
         )
 
@@ -86,7 +88,7 @@ class Qualifications(Resource):
         )
 
     def list(
-        self, params: PoqListParams | None = None, *, limit: int = DEFAULT_LIMIT
+        self, params: PoqListParams | None = None, *, limit: int = DEFAULT_LIMIT, offset: int = 0
     ) -> AsyncPaginator[ProductOfferingQualification]:
         return self._list(
             f"{_POQ}/productOfferingQualification",
@@ -94,6 +96,7 @@ class Qualifications(Resource):
             operation="list qualifications",
             params=params,
             limit=limit,
+            offset=offset,
         )
 
 
@@ -102,10 +105,21 @@ class Quotes(Resource):
         return await self._post(f"{_QUOTE}/quote", body, Quote, operation="create quote")
 
     def list(
-        self, params: QuoteListParams | None = None, *, limit: int = DEFAULT_LIMIT, max_items: int | None = None
+        self,
+        params: QuoteListParams | None = None,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        max_items: int | None = None,
     ) -> AsyncPaginator[Quote]:
         return self._list(
-            f"{_QUOTE}/quote", Quote, operation="list quotes", params=params, limit=limit, max_items=max_items
+            f"{_QUOTE}/quote",
+            Quote,
+            operation="list quotes",
+            params=params,
+            limit=limit,
+            offset=offset,
+            max_items=max_items,
         )
 
     async def get(self, quote_id: str | int) -> Quote:
@@ -118,7 +132,12 @@ class Orders(Resource):
         return await self._post(f"{_ORDER}/productOrder", body, CarrierProductOrder, operation="create order")
 
     def list(
-        self, params: ProductOrderListParams | None = None, *, limit: int = DEFAULT_LIMIT, max_items: int | None = None
+        self,
+        params: ProductOrderListParams | None = None,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        max_items: int | None = None,
     ) -> AsyncPaginator[CarrierProductOrder]:
         return self._list(
             f"{_ORDER}/productOrder",
@@ -126,6 +145,7 @@ class Orders(Resource):
             operation="list orders",
             params=params,
             limit=limit,
+            offset=offset,
             max_items=max_items,
         )
 
@@ -141,6 +161,7 @@ class Products(Resource):
         params: CarrierProductListParams | None = None,
         *,
         limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
         max_items: int | None = None,
     ) -> AsyncPaginator[CarrierProduct]:
         return self._list(
@@ -149,6 +170,7 @@ class Products(Resource):
             operation="list products",
             params=params,
             limit=limit,
+            offset=offset,
             max_items=max_items,
         )
 

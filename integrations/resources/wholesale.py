@@ -35,6 +35,7 @@ class Orders(Resource):
         params: WholesaleProductOrderListParams | None = None,
         *,
         limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
         max_items: int | None = None,
     ) -> AsyncPaginator[WholesaleProductOrder]:
         """Orders, filtered TMF-style: ``{"state": ["inProgress", "held"], "orderDate.gt": "2024-01-01"}``."""
@@ -44,6 +45,7 @@ class Orders(Resource):
             operation="list orders",
             params=params,
             limit=limit,
+            offset=offset,
             max_items=max_items,
         )
 
@@ -112,10 +114,17 @@ class Inventory(Resource):
         params: WholesaleProductListParams | None = None,
         *,
         limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
         max_items: int | None = None,
     ) -> AsyncPaginator[WholesaleProduct]:
         return self._list(
-            "/product", WholesaleProduct, operation="list products", params=params, limit=limit, max_items=max_items
+            "/product",
+            WholesaleProduct,
+            operation="list products",
+            params=params,
+            limit=limit,
+            offset=offset,
+            max_items=max_items,
         )
 
     async def get(self, product_id: str, *, depth: int | None = None) -> WholesaleProduct:
@@ -132,9 +141,11 @@ class Inventory(Resource):
 
 class Catalog(Resource):
     def offerings(
-        self, params: dict[str, object] | None = None, *, limit: int = DEFAULT_LIMIT
+        self, params: dict[str, object] | None = None, *, limit: int = DEFAULT_LIMIT, offset: int = 0
     ) -> AsyncPaginator[ProductOffering]:
-        return self._list("/productOffering", ProductOffering, operation="list offerings", params=params, limit=limit)
+        return self._list(
+            "/productOffering", ProductOffering, operation="list offerings", params=params, limit=limit, offset=offset
+        )
 
     async def offering(self, offering_id: str) -> ProductOffering:
         return await self._get(
@@ -161,9 +172,9 @@ class Catalog(Resource):
         )
 
     def categories(
-        self, params: dict[str, object] | None = None, *, limit: int = DEFAULT_LIMIT
+        self, params: dict[str, object] | None = None, *, limit: int = DEFAULT_LIMIT, offset: int = 0
     ) -> AsyncPaginator[Category]:
-        return self._list("/category", Category, operation="list categories", params=params, limit=limit)
+        return self._list("/category", Category, operation="list categories", params=params, limit=limit, offset=offset)
 
     async def category(self, category_id: str) -> Category:
         return await self._get(

@@ -1,0 +1,224 @@
+"""Tables. ``XBase`` holds what callers give, ``XCreate``/``XUpdate`` validate it, ``X`` is the table.
+
+Wire models (pydantic types from ``integrations``) never become tables: storage takes their
+``model_dump(mode="json")`` dicts. JSON columns are not change-tracked in place: assign a new
+dict rather than mutating the loaded one.
+"""
+
+# No `from __future__ import annotations` here: SQLModel reads the annotations at class creation.
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, ConfigDict
+from sqlalchemy import Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from storage.columns import JSONDocument, UTCDateTime, utcnow
+from storage.enums import (
+    ApprovalKind,
+    ApprovalState,
+    Backend,
+    OutboxStatus,
+    WatchFilter,
+)
+
+# Named constraints, so SQLite batch migrations can drop and recreate them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+_LIVE = text("ended_at IS NULL")
+
+
+# --- watches -------------------------------------------------------------------------------
+
+
+class WatchBase(SQLModel):
+    team_id: str
+    channel_id: str
+    backend: str
+    order_id: str
+    filter: str = WatchFilter.ALL.value
+    created_by: str
+
+
+class WatchCreate(WatchBase):
+    backend: Backend
+    filter: WatchFilter = WatchFilter.ALL
+    thread_ts: str | None = None
+    next_poll_at: AwareDatetime | None = None
+
+
+class Watch(WatchBase, table=True):
+    """A channel's subscription to one order; live while ``ended_at`` is NULL."""
+
+    __table_args__ = (
+        # One live watch per channel and order; ended ones are history and may repeat.
+        Index(
+            "uq_watch_live",
+            "team_id",
+            "channel_id",
+            "backend",
+            "order_id",
+            unique=True,
+            sqlite_where=_LIVE,
+            postgresql_where=_LIVE,
+        ),
+        Index("ix_watch_due", "next_poll_at", sqlite_where=_LIVE, postgresql_where=_LIVE),
+        Index("ix_watch_team_id_created_by", "team_id", "created_by"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    thread_ts: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_reason: str | None = None
+    paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    paused_reason: str | None = None
+    next_poll_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lease_owner: str | None = None
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    consecutive_failures: int = 0
+    failure_notified: bool = False
+    last_polled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class OrderSnapshot(SQLModel, table=True):
+    """The order as the last poll saw it, to diff the next one against."""
+
+    __tablename__ = "order_snapshot"
+
+    watch_id: uuid.UUID = Field(foreign_key="watch.id", ondelete="CASCADE", primary_key=True)
+    view: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDocument)
+    digest: str = Field(max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- outbox --------------------------------------------------------------------------------
+
+
+class OutboxMessageBase(SQLModel):
+    fingerprint: str
+    kind: str
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDocument)
+    broadcast: bool = False
+
+
+class OutboxMessageCreate(OutboxMessageBase):
+    watch_id: uuid.UUID
+
+
+class OutboxMessage(OutboxMessageBase, table=True):
+    """A Slack post owed to a watch's thread; ``(watch_id, fingerprint)`` makes it owed once."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        UniqueConstraint("watch_id", "fingerprint", name="uq_outbox_message_watch_id_fingerprint"),
+        Index("ix_outbox_message_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    watch_id: uuid.UUID = Field(foreign_key="watch.id", ondelete="CASCADE")
+    status: str = OutboxStatus.PENDING.value
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    slack_ts: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --- approvals and audit -------------------------------------------------------------------
+
+
+class ApprovalBase(SQLModel):
+    kind: str
+    team_id: str
+    channel_id: str
+    requester_id: str
+    backend: str
+    target_id: str
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDocument)
+
+
+class ApprovalCreate(ApprovalBase):
+    kind: ApprovalKind
+    backend: Backend
+    message_ts: str | None = None
+    external_id: str | None = None
+
+
+class ApprovalUpdate(SQLModel):
+    """What a state transition may set besides ``state`` (``version``/``updated_at`` are automatic)."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModelConfig is a ConfigDict
+
+    message_ts: str | None = None
+    decided_by: str | None = None
+    decided_at: AwareDatetime | None = None
+    external_id: str | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class Approval(ApprovalBase, table=True):
+    """A costly action waiting for a decision; ``version`` makes each transition compare-and-set."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    message_ts: str | None = None
+    state: str = Field(default=ApprovalState.PENDING.value, index=True)
+    decided_by: str | None = None
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Sent to the carrier with the order, so a crash between the call and the commit can be
+    # reconciled by looking the order up.
+    external_id: str = Field(unique=True)
+    result: dict[str, Any] | None = Field(default=None, sa_type=JSONDocument)
+    error: str | None = Field(default=None, sa_type=Text)
+    version: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    actor: str
+    action: str = Field(index=True)
+    approval_id: uuid.UUID | None = Field(default=None, foreign_key="approval.id", index=True)
+    backend: str | None = None
+    subject: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDocument)
+
+
+class ProcessedDelivery(SQLModel, table=True):
+    """A Slack delivery or button click already handled: a redelivery finds its key and stops."""
+
+    __tablename__ = "processed_delivery"
+
+    key: str = Field(primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+__all__ = [
+    "Approval",
+    "ApprovalBase",
+    "ApprovalCreate",
+    "ApprovalUpdate",
+    "AuditEvent",
+    "OrderSnapshot",
+    "OutboxMessage",
+    "OutboxMessageBase",
+    "OutboxMessageCreate",
+    "ProcessedDelivery",
+    "Watch",
+    "WatchBase",
+    "WatchCreate",
+]
