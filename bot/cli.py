@@ -43,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     install_log_redaction()
+    if not args.verbose:
+        for noisy in ("alembic", "httpx", "uvicorn.access"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command == "sandbox":
         from integrations.sandbox.server import serve
 
