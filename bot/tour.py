@@ -48,7 +48,7 @@ def _order_lines(view: OrderView) -> list[str]:
 
 
 async def tour(url: str, out: Print = print) -> None:
-    settings = OrangeSettings(orange_sandbox_url=url, _env_file=None)  # type: ignore[call-arg]
+    settings = OrangeSettings(orange_sandbox_url=url, _env_file=None)
     async with OrangeClient(settings) as orange:
         out(f"Sandbox at {url}; backends enabled: {', '.join(orange.enabled)}\n")
 

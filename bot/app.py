@@ -1,0 +1,105 @@
+"""The slack-bolt AsyncApp: `/orange`, its buttons, App Home, and the HTTP front (`/slack/events`, `/healthz`).
+
+Acknowledge first, always: bolt answers Slack at `ack()` (we never set `process_before_response`), and the
+carrier is called after it, so Slack gets its answer within its 3 s whatever Orange does.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.context import BotContext
+from bot.listeners import actions, commands, events
+from bot.settings import Settings
+
+__all__ = ["create_bolt_app", "create_web_app", "make_web_client"]
+
+log = logging.getLogger("bot.app")
+
+
+def make_web_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client: `SLACK_API_URL` for every call; 429s wait for Slack's Retry-After, 5xx back off."""
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=15,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_bolt_app(ctx: BotContext, *, client: AsyncWebClient | None = None) -> AsyncApp:
+    settings = ctx.settings
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    app = AsyncApp(
+        client=client or make_web_client(settings),
+        signing_secret=secret,
+        process_before_response=False,
+        # Messages and events we do not handle are acknowledged and dropped, not logged as errors.
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("bot.bolt"),
+    )
+    commands.register(app, ctx)
+    actions.register(app, ctx)
+    events.register(app, ctx)
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
+        # What a listener leaves: log it once, without the payload (it may carry user text).
+        logger.error("unhandled %s in a listener for %s", type(error).__name__, body.get("type"), exc_info=error)
+
+    return app
+
+
+def create_web_app(app: AsyncApp, ctx: BotContext) -> Starlette:
+    """HTTP mode: events, commands, interactivity and options all at `POST /slack/events`; `GET /healthz`."""
+    handler = AsyncSlackRequestHandler(app)
+
+    async def slack_events(request: Request) -> Response:
+        return await handler.handle(request)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse(*await health(ctx))
+
+    return Starlette(
+        routes=[
+            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ]
+    )
+
+
+async def health(ctx: BotContext) -> tuple[dict[str, Any], int]:
+    try:
+        await ctx.db(lambda session: session.exec(text("SELECT 1")).one())  # type: ignore[call-overload]
+        database = "ok"
+    except Exception as err:  # any failure means "not healthy"; say which kind, never the URL
+        database = f"error: {type(err).__name__}"
+    scheduler = "running" if ctx.scheduler_running() else "stopped"
+    body = {
+        "status": "ok" if database == "ok" else "degraded",
+        "database": database,
+        "scheduler": scheduler,
+        "backends": {name: "enabled" for name in ctx.enabled},
+    }
+    return body, 200 if database == "ok" else 503

@@ -1,0 +1,355 @@
+"""Shared wording and Block Kit helpers: states, money, dates, escaping, and blocks that never break Slack's limits.
+
+    state_text(OrderState.in_progress)          # '🔧 In progress'
+    money(price)                                # '28 EUR / day (recurring)'
+    when(dt, ZoneInfo("Europe/Paris"))          # '2021-03-30 18:10 CEST'
+    section(escape(carrier_text))               # a SectionBlock truncated to 3,000 characters
+
+Every text put in mrkdwn goes through `escape` (carrier text may hold `<`, `&`); helpers such as `section`,
+`header`, `context` and `button` truncate with "…" instead of letting `to_dict()` fail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, tzinfo
+from decimal import Decimal
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from integrations.states import OrderState, ProductStatus, QuoteState, emoji, label, quote_emoji, quote_label
+from integrations.views import PriceKind, PriceView
+
+__all__ = [
+    "ACTION_ID_MAX",
+    "BUTTON_TEXT_MAX",
+    "BUTTON_VALUE_MAX",
+    "CONTEXT_ELEMENTS_MAX",
+    "FIELDS_MAX",
+    "FIELD_TEXT_MAX",
+    "HEADER_TEXT_MAX",
+    "LIST_PAGE_SIZE",
+    "MESSAGE_BLOCKS_MAX",
+    "MESSAGE_BUDGET",
+    "SECTION_TEXT_MAX",
+    "VIEW_BLOCKS_MAX",
+    "actions",
+    "bullet_sections",
+    "button",
+    "code",
+    "context",
+    "divider",
+    "escape",
+    "fallback_text",
+    "header",
+    "link",
+    "mention",
+    "money",
+    "pack_lines",
+    "plural",
+    "price_totals",
+    "prices_text",
+    "product_status_text",
+    "section",
+    "slack_date",
+    "state_text",
+    "truncate",
+    "when",
+    "words",
+]
+
+MESSAGE_BLOCKS_MAX = 50
+VIEW_BLOCKS_MAX = 100
+MESSAGE_BUDGET = 48
+"""What message builders use at most, leaving room for the caller's `share_button` (and one more block)."""
+SECTION_TEXT_MAX = 3_000
+FIELD_TEXT_MAX = 2_000
+FIELDS_MAX = 10
+HEADER_TEXT_MAX = 150
+BUTTON_TEXT_MAX = 75
+BUTTON_VALUE_MAX = 2_000
+ACTION_ID_MAX = 255
+CONTEXT_ELEMENTS_MAX = 10
+LIST_PAGE_SIZE = 20
+"""Entries of a list message (orders, quotes, sites, products) at most."""
+
+ELLIPSIS = "…"
+
+# --- text --------------------------------------------------------------------------------------
+
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_OPEN_ENTITY = re.compile(r"&[a-z#0-9]{0,6}$")
+
+
+def escape(text: str) -> str:
+    """Text for mrkdwn: `&`, `<` and `>` as entities, so carrier text never becomes a link or a mention."""
+    return text.translate(_ESCAPES)
+
+
+def truncate(text: str, n: int) -> str:
+    """`text` if it fits in `n` characters, else cut with "…" at the end (never inside an entity or `<…>` token)."""
+    if len(text) <= n:
+        return text
+    if n <= 0:
+        return ""
+    cut = text[: n - 1]
+    # Our own mrkdwn holds entities (&lt;) and tokens (<@U1>, <!date^…>, <url|label>): never leave half of one.
+    opening = cut.rfind("<")
+    if opening > cut.rfind(">"):
+        cut = cut[:opening]
+    entity = _OPEN_ENTITY.search(cut)
+    if entity is not None:
+        cut = cut[: entity.start()]
+    return cut.rstrip() + ELLIPSIS
+
+
+def code(text: str) -> str:
+    """`text` as an inline code span (escaped, backticks replaced so the span cannot end early)."""
+    return "`" + escape(text.replace("`", "'")) + "`"
+
+
+def words(*parts: str | None, sep: str = " · ") -> str:
+    """The parts that are not empty, joined: `words("a", None, "b")` → `a · b`."""
+    return sep.join(p for p in parts if p)
+
+
+def mention(user_id: str) -> str:
+    """`<@U123>`."""
+    return f"<@{escape(user_id)}>"
+
+
+def link(url: str | None, label: str) -> str:
+    """`<url|label>` for mrkdwn (label escaped), or the label alone when there is no usable http(s) URL."""
+    if not url or not url.startswith(("https://", "http://")) or any(c in url for c in "<>| \n"):
+        return escape(label)
+    return f"<{url}|{escape(label).replace('|', '/')}>"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """`1 item`, `3 items`, `2 open errors`."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count} {word}"
+
+
+def _pack(lines: Iterable[str], limit: int) -> list[tuple[str, int]]:
+    chunks: list[tuple[str, int]] = []
+    current, count = "", 0
+    for raw in lines:
+        line = truncate(raw, limit)
+        if count and len(current) + 1 + len(line) <= limit:
+            current, count = f"{current}\n{line}", count + 1
+            continue
+        if count:
+            chunks.append((current, count))
+        current, count = line, 1
+    if count:
+        chunks.append((current, count))
+    return chunks
+
+
+def pack_lines(lines: Iterable[str], limit: int = SECTION_TEXT_MAX) -> list[str]:
+    """Join lines into as few texts of at most `limit` characters as possible (an overlong line is truncated)."""
+    return [text for text, _ in _pack(lines, limit)]
+
+
+# --- states ------------------------------------------------------------------------------------
+
+_PRODUCT_LABELS: dict[ProductStatus, tuple[str, str]] = {
+    ProductStatus.active: ("Active", "🟢"),
+    ProductStatus.pending_active: ("Pending activation", "⏳"),
+    ProductStatus.pending: ("Pending", "⏳"),
+    ProductStatus.suspended: ("Suspended", "⏸️"),
+    ProductStatus.pending_terminate: ("Termination pending", "⏳"),
+    ProductStatus.terminated: ("Terminated", "⚫"),
+    ProductStatus.cancelled: ("Cancelled", "🚫"),
+    ProductStatus.created: ("Created", "📝"),
+    ProductStatus.aborted: ("Aborted", "❌"),
+    ProductStatus.unknown: ("Unknown", "❔"),
+}
+
+
+def state_text(state: OrderState | QuoteState | ProductStatus, raw: str | None = None) -> str:
+    """Emoji and words, always both: `🔧 In progress`; an unknown state shows the carrier's spelling when given."""
+    if isinstance(state, OrderState):
+        text = f"{emoji(state)} {label(state)}"
+        unknown = state is OrderState.unknown
+    elif isinstance(state, QuoteState):
+        text = f"{quote_emoji(state)} {quote_label(state)}"
+        unknown = state is QuoteState.unknown
+    else:
+        words, icon = _PRODUCT_LABELS[state]
+        text = f"{icon} {words}"
+        unknown = state is ProductStatus.unknown
+    if unknown and raw and raw.strip():
+        text = f"{text} ({raw.strip()})"
+    return text
+
+
+def product_status_text(status: ProductStatus, raw: str | None = None) -> str:
+    """`state_text` of a product status (`🟢 Active`)."""
+    return state_text(status, raw)
+
+
+# --- money -------------------------------------------------------------------------------------
+
+
+def _amount(amount: Decimal) -> str:
+    if not amount.is_finite():
+        return str(amount)
+    if amount == amount.to_integral_value():
+        return f"{int(amount):,}"
+    if amount.as_tuple().exponent in (-1, -2):
+        return f"{amount:,.2f}"
+    return f"{amount:,}"
+
+
+def money(price: PriceView) -> str:
+    """`28 EUR / day (recurring)`, `3,000 EUR (one-off)`: amount, currency, period and kind, always."""
+    currency = price.currency or "(currency not given)"
+    text = f"{_amount(price.amount)} {currency}"
+    if price.kind in ("recurring", "usage") and price.period:
+        text += f" / {price.period}"
+    notes = {"one_off": ["one-off"], "recurring": ["recurring"], "usage": ["usage"]}.get(price.kind, [])
+    if price.tax_included:
+        notes.append("tax incl.")
+    if notes:
+        text += f" ({', '.join(notes)})"
+    return text
+
+
+_KIND_ORDER = {"one_off": 0, "recurring": 1, "usage": 2, "unknown": 3}
+
+
+def price_totals(prices: Iterable[PriceView]) -> list[PriceView]:
+    """Prices summed by kind, currency, period and tax basis: one-off first, then recurring, usage, others."""
+    sums: dict[tuple[PriceKind, str, str | None, bool | None], Decimal] = {}
+    for p in prices:
+        key = (p.kind, p.currency, p.period, p.tax_included)
+        sums[key] = sums.get(key, Decimal(0)) + p.amount
+    ordered = sorted(sums.items(), key=lambda kv: (_KIND_ORDER.get(kv[0][0], 9), kv[0][1], kv[0][2] or ""))
+    return [
+        PriceView(kind=kind, amount=amount, currency=cur, period=period, tax_included=tax)
+        for (kind, cur, period, tax), amount in ordered
+    ]
+
+
+def prices_text(prices: Sequence[PriceView], *, names: bool = False, empty: str = "none") -> str:
+    """Prices one after the other (`3,000 EUR (one-off) + 28 EUR / day (recurring)`), escaped for mrkdwn."""
+    if not prices:
+        return empty
+    parts = []
+    for p in prices:
+        text = money(p)
+        if names and p.name:
+            text = f"{p.name}: {text}"
+        parts.append(escape(text))
+    return " + ".join(parts)
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+def when(dt: datetime, tz: tzinfo | None = None, *, token: bool = False) -> str:
+    """`2021-03-30 18:10 CEST` in the user's time zone, else `2021-03-30 16:10 UTC`; `token=True` wraps it in
+    a Slack date token, which each reader's client shows in their own time zone (the text is its fallback).
+    """
+    local = _aware(dt).astimezone(tz or UTC)
+    zone = local.tzname() or local.strftime("%z")
+    text = f"{local:%Y-%m-%d %H:%M} {zone}"
+    if token:
+        return slack_date(dt, fallback=text)
+    return text
+
+
+def slack_date(dt: datetime, *, fallback: str | None = None, fmt: str = "{date_short_pretty} {time}") -> str:
+    """`<!date^1617120608^{date_short_pretty} {time}|2021-03-30 16:10 UTC>`."""
+    epoch = int(_aware(dt).timestamp())
+    text = fallback if fallback is not None else when(dt)
+    return f"<!date^{epoch}^{fmt}|{escape(text).replace('|', '/')}>"
+
+
+# --- blocks ------------------------------------------------------------------------------------
+
+
+def header(text: str) -> HeaderBlock:
+    """A header of plain text, cut at 150 characters."""
+    return HeaderBlock(text=PlainTextObject(text=truncate(text, HEADER_TEXT_MAX) or " ", emoji=True))
+
+
+def section(
+    text: str | None = None,
+    *,
+    fields: Sequence[str] = (),
+    accessory: ButtonElement | None = None,
+) -> SectionBlock:
+    """A mrkdwn section; text cut at 3,000 characters, at most 10 fields of at most 2,000 each (empty ones dropped)."""
+    kept = [truncate(f, FIELD_TEXT_MAX) for f in fields if f][:FIELDS_MAX]
+    body = MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX)) if text else None
+    if body is None and not kept:
+        body = MarkdownTextObject(text=" ")
+    return SectionBlock(text=body, fields=[MarkdownTextObject(text=f) for f in kept] or None, accessory=accessory)
+
+
+def context(*texts: str) -> ContextBlock:
+    """A context block of mrkdwn texts (at most 10, each cut at 3,000 characters)."""
+    kept = [truncate(t, SECTION_TEXT_MAX) for t in texts if t][:CONTEXT_ELEMENTS_MAX] or [" "]
+    return ContextBlock(elements=[MarkdownTextObject(text=t) for t in kept])
+
+
+def divider() -> DividerBlock:
+    return DividerBlock()
+
+
+def button(text: str, *, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    """A button; text cut at 75 characters, value at 2,000, action_id at 255."""
+    return ButtonElement(
+        text=PlainTextObject(text=truncate(text, BUTTON_TEXT_MAX), emoji=True),
+        action_id=action_id[:ACTION_ID_MAX],
+        value=value[:BUTTON_VALUE_MAX],
+        style=style or None,
+    )
+
+
+def actions(*buttons: ButtonElement) -> ActionsBlock:
+    return ActionsBlock(elements=list(buttons))
+
+
+def bullet_sections(lines: Sequence[str], *, max_blocks: int, more: str = "and {n} more") -> list[Block]:
+    """Lines packed into sections, at most `max_blocks` blocks; what does not fit is counted in a last context line."""
+    if not lines or max_blocks <= 0:
+        return []
+    chunks = _pack(lines, SECTION_TEXT_MAX)
+    if len(chunks) <= max_blocks:
+        return [section(text) for text, _ in chunks]
+    kept = chunks[: max_blocks - 1]
+    rest = len(lines) - sum(count for _, count in kept)
+    return [*(section(text) for text, _ in kept), context(more.format(n=rest))]
+
+
+def fallback_text(blocks: Sequence[Block], limit: int = 300) -> str:
+    """The notification text of a message: its first header or section, without mrkdwn styling."""
+    for block in blocks:
+        text: str | None = None
+        if isinstance(block, HeaderBlock) and block.text is not None:
+            text = block.text.text
+        elif isinstance(block, SectionBlock) and block.text is not None:
+            text = block.text.text
+        if text and text.strip():
+            plain = re.sub(r"[*`]", "", text.split("\n", 1)[0])
+            return truncate(plain.strip(), limit)
+    return "Orange bot"

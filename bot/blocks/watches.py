@@ -1,0 +1,115 @@
+"""Watches: the thread root naming the order and its state (edited in place), and lists of watches.
+
+    root = watch_root_blocks(view, errors_only=False, tz=None)   # "Watching carrier:11" + state + Unwatch
+    watches_list_blocks([WatchRow("carrier:11", "🔧 In progress", permalink, False, "U123")])
+
+Event replies in the thread are rendered elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+
+from slack_sdk.models.blocks import Block
+
+from integrations.views import OrderView
+
+from .format import (
+    MESSAGE_BUDGET,
+    bullet_sections,
+    button,
+    code,
+    context,
+    escape,
+    header,
+    link,
+    plural,
+    section,
+    state_text,
+    when,
+)
+
+__all__ = [
+    "ACTION_UNWATCH",
+    "WatchRow",
+    "watch_exists_blocks",
+    "watch_line",
+    "watch_root_blocks",
+    "watches_list_blocks",
+]
+
+ACTION_UNWATCH = "unwatch"
+
+
+@dataclass(frozen=True)
+class WatchRow:
+    """A watch as lists show it; `state_text` is the last known state in words (`state_text()`)."""
+
+    reference: str
+    state_text: str
+    permalink: str | None
+    errors_only: bool
+    created_by: str | None
+    """Slack user id of who started the watch."""
+
+
+def watch_root_blocks(view: OrderView, *, errors_only: bool, tz: tzinfo | None = None) -> list[Block]:
+    """The thread root: "Watching <reference>", the current state, and an Unwatch button (gone once final)."""
+    state = escape(state_text(view.state, view.state_raw))
+    details = []
+    if view.open_errors:
+        details.append(f":rotating_light: {plural(len(view.open_errors), 'open error')}")
+    if view.expected_completion_date is not None and not view.is_final:
+        details.append(f"expected {when(view.expected_completion_date, tz)}")
+    if view.completion_date is not None:
+        details.append(f"completed {when(view.completion_date, tz)}")
+    state_line = " · ".join([f"*State:* {state}", *details])
+    scope = (
+        "Only error messages and the final state are posted in this thread."
+        if errors_only
+        else "Every change is posted in this thread."
+    )
+    if view.is_final:
+        return [
+            section(f":checkered_flag: *Watch ended: {escape(view.reference)}*\n{state_line}"),
+            context("The order reached a final state: nothing more will be posted."),
+        ]
+    unwatch = button("Unwatch", action_id=ACTION_UNWATCH, value=view.reference)
+    return [
+        section(f":eyes: *Watching {escape(view.reference)}*\n{state_line}", accessory=unwatch),
+        context(scope),
+    ]
+
+
+def watch_exists_blocks(reference: str, permalink: str | None) -> list[Block]:
+    """The order is already watched in this channel: where its thread is."""
+    where = link(permalink, "See its thread") if permalink else "Its thread is in this channel."
+    return [section(f":information_source: {code(reference)} is already watched in this channel. {where}")]
+
+
+def watch_line(row: WatchRow) -> str:
+    """`` `carrier:11` · 🔧 In progress · errors only · by <@U1> · thread ``."""
+    parts = [code(row.reference), escape(row.state_text) if row.state_text else "❔ Unknown"]
+    if row.errors_only:
+        parts.append("errors only")
+    if row.created_by:
+        parts.append(f"by <@{escape(row.created_by)}>")
+    if row.permalink:
+        parts.append(link(row.permalink, "thread"))
+    return " · ".join(parts)
+
+
+def watches_list_blocks(watches: Sequence[WatchRow], *, command: str = "/orange") -> list[Block]:
+    """The orders watched in this channel, one line each; an empty list says how to start one."""
+    blocks: list[Block] = [header("Watched orders in this channel")]
+    if not watches:
+        hint = escape(f"`{command} watch <ref>` follows an order here, e.g. `{command} watch carrier:11`.")
+        blocks.append(section(f"No order is watched in this channel yet. {hint}"))
+        return blocks
+    lines = [watch_line(w) for w in watches]
+    blocks.extend(bullet_sections(lines, max_blocks=MESSAGE_BUDGET - 2, more="and {n} more watches"))
+    stop = escape(f"`{command} unwatch <ref>` or the Unwatch button in its thread stops one")
+    blocks.append(context(f"{plural(len(watches), 'watch', 'watches')} · {stop}"))
+    return blocks

@@ -1,0 +1,604 @@
+"""Parse the text of ``/orange <verb> [arguments]`` into one typed command (CONTRACT §3).
+
+    >>> parse("order carrier:11", default_backend="carrier", enabled=["carrier"])
+    OrderGet(reference=Reference(backend='carrier', id='11'))
+
+Verbs and keys are case-insensitive; values and ids keep their case. Bad input raises `CommandError`, whose
+`message` is one line for the user and whose `verb` says which usage to show under it (`None`: the general one).
+`to_text` renders a command back to text that `parse` reads as the same command.
+
+Where the contract is silent:
+
+- ``products`` filters keep the key as typed (``productOffering.id``): the API's names are camelCase, so only that
+  verb's keys are passed through unchanged; every other verb matches its keys in any case.
+- Verbs bound to one backend (``sites``, ``site``, ``address``, ``quotes``, ``quote`` → carrier; ``offer`` →
+  wholesale) are refused when that backend is not configured; their ids may carry that backend's prefix
+  (``quote carrier:3``) and a bare id always means that backend, whatever the default backend is.
+- ``orders``/``products`` without a backend mean every enabled backend (``backend=None``).
+- ``state=`` takes one word (letters, digits, ``. _ -``; commas for several: ``state=inProgress,held``), kept as typed.
+- ``address`` also accepts ``number=`` for ``nr=`` and ``zip=``/``postalcode=`` for ``postcode=``.
+- ``cancel <ref> [reason]``: the reason is every following word, quoted or not (``reason=…`` works too); a word
+  shaped like ``key=value`` in an unquoted reason is kept as typed.
+- ``quote new`` opens the form; a quote whose id is ``new`` is ``quote carrier:new``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, TypeAlias
+
+from bot.commands.references import BACKENDS, BadReferenceError, Reference, check_backend, parse_reference
+from bot.commands.tokens import Pair, TokenizeError, Tokens, needs_quotes, quote_word, tokenize
+
+__all__ = [
+    "VERBS",
+    "VERB_BACKEND",
+    "Address",
+    "Cancel",
+    "Command",
+    "CommandError",
+    "Help",
+    "Offer",
+    "OrderGet",
+    "Orders",
+    "ProductGet",
+    "Products",
+    "QuoteGet",
+    "QuoteNew",
+    "Quotes",
+    "Site",
+    "Sites",
+    "Unwatch",
+    "Watch",
+    "Watches",
+    "parse",
+    "to_text",
+]
+
+VERBS: tuple[str, ...] = (
+    "help",
+    "sites",
+    "site",
+    "address",
+    "quotes",
+    "quote",
+    "orders",
+    "order",
+    "products",
+    "product",
+    "offer",
+    "watch",
+    "unwatch",
+    "watches",
+    "cancel",
+)
+
+# Verbs that only one backend serves.
+VERB_BACKEND: dict[str, str] = {
+    "sites": "carrier",
+    "site": "carrier",
+    "address": "carrier",
+    "quotes": "carrier",
+    "quote": "carrier",
+    "offer": "wholesale",
+}
+
+MAX_VALUE_LENGTH = 1000
+_STATE = re.compile(r"^[A-Za-z0-9_.,\-]+$")
+
+
+class CommandError(ValueError):
+    """Bad input: `message` is one line to show, `verb` the command whose usage goes under it (None: all)."""
+
+    def __init__(self, message: str, verb: str | None = None) -> None:
+        message = _one_line(message) or "That command could not be read."
+        super().__init__(message)
+        self.message = message
+        self.verb = verb
+
+
+def _one_line(text: str) -> str:
+    return "".join(char if char.isprintable() else f"\\u{ord(char):04x}" for char in text).strip()
+
+
+def _show(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# --- commands ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    verb: ClassVar[str] = "help"
+    topic: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sites:
+    verb: ClassVar[str] = "sites"
+    city: str | None = None
+    country: str | None = None
+    name: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    verb: ClassVar[str] = "site"
+    site_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    verb: ClassVar[str] = "address"
+    street: str
+    number: str | None = None
+    city: str | None = None
+    postcode: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Quotes:
+    verb: ClassVar[str] = "quotes"
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteGet:
+    verb: ClassVar[str] = "quote"
+    reference: Reference
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteNew:
+    verb: ClassVar[str] = "quote"
+
+
+@dataclass(frozen=True, slots=True)
+class Orders:
+    verb: ClassVar[str] = "orders"
+    backend: str | None = None
+    state: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderGet:
+    verb: ClassVar[str] = "order"
+    reference: Reference
+
+
+@dataclass(frozen=True, slots=True)
+class Products:
+    verb: ClassVar[str] = "products"
+    backend: str | None = None
+    filters: tuple[tuple[str, str], ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class ProductGet:
+    verb: ClassVar[str] = "product"
+    reference: Reference
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    verb: ClassVar[str] = "offer"
+    offering_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    verb: ClassVar[str] = "watch"
+    reference: Reference
+    errors_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Unwatch:
+    verb: ClassVar[str] = "unwatch"
+    reference: Reference
+
+
+@dataclass(frozen=True, slots=True)
+class Watches:
+    verb: ClassVar[str] = "watches"
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel:
+    verb: ClassVar[str] = "cancel"
+    reference: Reference
+    reason: str | None = None
+
+
+Command: TypeAlias = (
+    Help
+    | Sites
+    | Site
+    | Address
+    | Quotes
+    | QuoteGet
+    | QuoteNew
+    | Orders
+    | OrderGet
+    | Products
+    | ProductGet
+    | Offer
+    | Watch
+    | Unwatch
+    | Watches
+    | Cancel
+)
+
+
+# --- parsing ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Args:
+    verb: str
+    words: tuple[str, ...]  # after the verb
+    pairs: tuple[Pair, ...]
+    default_backend: str | None
+    enabled: tuple[str, ...]
+
+    def fail(self, message: str) -> CommandError:
+        return CommandError(message, verb=self.verb)
+
+    def no_pairs(self) -> None:
+        if self.pairs:
+            raise self.fail(f"`{self.verb}` takes no key=value pairs; unexpected '{_show(self.pairs[0].raw_key)}='.")
+
+    def at_most(self, count: int, *, hint: str = "") -> None:
+        if len(self.words) > count:
+            before = " ".join([self.verb, *self.words[:count]])
+            raise self.fail(f"Unexpected '{_show(self.words[count])}' after `{_show(before, 60)}`.{hint}")
+
+    def reference(self, text: str) -> Reference:
+        try:
+            return parse_reference(text, default_backend=self.default_backend, enabled=self.enabled)
+        except BadReferenceError as err:
+            raise self.fail(err.message) from err
+
+    def backend(self, text: str, *, hint: str) -> str:
+        if ":" in text:
+            raise self.fail(f"`{self.verb}` takes a backend name ({', '.join(BACKENDS)}), not '{_show(text)}'.{hint}")
+        try:
+            return check_backend(text, enabled=self.enabled)
+        except BadReferenceError as err:
+            raise self.fail(err.message) from err
+
+    def own_id(self, text: str, *, what: str) -> str:
+        """An id of the verb's one backend: bare, or with that backend's prefix."""
+        backend = VERB_BACKEND[self.verb]
+        ref = self.reference_for(text, backend)
+        if ref.backend != backend:
+            raise self.fail(f"A {what} exists only on the {backend} backend; '{_show(str(ref), 60)}' is {ref.backend}.")
+        return ref.id
+
+    def reference_for(self, text: str, backend: str) -> Reference:
+        try:
+            return parse_reference(text, default_backend=backend, enabled=BACKENDS)
+        except BadReferenceError as err:
+            raise self.fail(err.message) from err
+
+    def keyed(self, allowed: dict[str, str]) -> dict[str, str]:
+        """The pairs as {canonical key: value}; `allowed` maps each accepted key (or alias) to its canonical key."""
+        found: dict[str, str] = {}
+        canonical = list(dict.fromkeys(allowed.values()))
+        for pair in self.pairs:
+            key = allowed.get(pair.key)
+            if key is None:
+                close = difflib.get_close_matches(pair.key, list(allowed), n=1)
+                hint = f" Did you mean `{allowed[close[0]]}=`?" if close else ""
+                raise self.fail(
+                    f"Unknown key '{_show(pair.raw_key)}=' for `{self.verb}`; allowed: "
+                    f"{', '.join(k + '=' for k in canonical)}.{hint}"
+                )
+            if key in found:
+                raise self.fail(f"`{key}=` is given twice.")
+            found[key] = self.value(f"`{key}=`", pair.value)
+        return found
+
+    def value(self, label: str, value: str) -> str:
+        if not value:
+            raise self.fail(f"{label} needs a value.")
+        if len(value) > MAX_VALUE_LENGTH:
+            raise self.fail(f"{label} is {len(value)} characters long; at most {MAX_VALUE_LENGTH} are allowed.")
+        return value
+
+    def need(self, what: str, example: str) -> str:
+        if not self.words:
+            raise self.fail(f"`{self.verb}` needs {what}, e.g. `{self.verb} {example}`.")
+        return self.words[0]
+
+
+def _help(args: _Args) -> Help:
+    args.no_pairs()
+    args.at_most(1)
+    if not args.words:
+        return Help()
+    topic = args.words[0].lower()
+    if topic not in VERBS:
+        raise _unknown_verb(args.words[0])
+    return Help(topic=topic)
+
+
+def _sites(args: _Args) -> Sites:
+    found = args.keyed({"city": "city", "country": "country", "name": "name"})
+    text = " ".join(word for word in args.words if word) or None
+    if text is not None:
+        text = args.value("The search text", text)
+    return Sites(city=found.get("city"), country=found.get("country"), name=found.get("name"), text=text)
+
+
+def _site(args: _Args) -> Site:
+    args.no_pairs()
+    word = args.need("a site id", "1")
+    args.at_most(1)
+    return Site(site_id=args.own_id(word, what="site"))
+
+
+_ADDRESS_KEYS = {
+    "street": "street",
+    "nr": "nr",
+    "number": "nr",
+    "city": "city",
+    "postcode": "postcode",
+    "zip": "postcode",
+    "postalcode": "postcode",
+    "country": "country",
+}
+
+
+def _address(args: _Args) -> Address:
+    if args.words:
+        raise args.fail(
+            f"`address` takes key=value pairs only (street=… nr=… city=… postcode=… country=…);"
+            f" unexpected '{_show(args.words[0])}'."
+        )
+    found = args.keyed(_ADDRESS_KEYS)
+    if "street" not in found:
+        raise args.fail("`address` needs street=…, e.g. `address street=des fleurs nr=12 city=Paris`.")
+    if "city" not in found and "postcode" not in found:
+        raise args.fail("`address` needs a city=… or a postcode=… with the street.")
+    return Address(
+        street=found["street"],
+        number=found.get("nr"),
+        city=found.get("city"),
+        postcode=found.get("postcode"),
+        country=found.get("country"),
+    )
+
+
+def _quotes(args: _Args) -> Quotes:
+    args.no_pairs()
+    args.at_most(0, hint=f" For one quote: `quote {_show(args.words[0])}`." if args.words else "")
+    return Quotes()
+
+
+def _quote(args: _Args) -> QuoteGet | QuoteNew:
+    args.no_pairs()
+    word = args.need("a quote id or `new`", "3")
+    args.at_most(1)
+    if word.lower() == "new":
+        return QuoteNew()
+    return QuoteGet(reference=Reference("carrier", args.own_id(word, what="quote")))
+
+
+def _orders(args: _Args) -> Orders:
+    args.at_most(1)
+    backend = None
+    if args.words:
+        backend = args.backend(args.words[0], hint=f" For one order: `order {_show(args.words[0])}`.")
+    state = args.keyed({"state": "state"}).get("state")
+    if state is not None and not _STATE.match(state):
+        raise args.fail(
+            f"`state=` takes one state such as inProgress (several: inProgress,held), not '{_show(state)}';"
+            " a value runs until the next key=, so put other words before it."
+        )
+    return Orders(backend=backend, state=state)
+
+
+def _order(args: _Args) -> OrderGet:
+    args.no_pairs()
+    word = args.need("an order reference", "carrier:11")
+    args.at_most(1)
+    return OrderGet(reference=args.reference(word))
+
+
+def _products(args: _Args) -> Products:
+    args.at_most(1)
+    backend = None
+    if args.words:
+        backend = args.backend(args.words[0], hint=f" For one product: `product {_show(args.words[0])}`.")
+    filters = tuple((pair.raw_key, args.value(f"`{pair.raw_key}=`", pair.value)) for pair in args.pairs)
+    return Products(backend=backend, filters=filters)
+
+
+def _product(args: _Args) -> ProductGet:
+    args.no_pairs()
+    word = args.need("a product reference", "wholesale:2c9004647f69a6da017f6a1c55ba0000")
+    args.at_most(1)
+    return ProductGet(reference=args.reference(word))
+
+
+def _offer(args: _Args) -> Offer:
+    args.no_pairs()
+    word = args.need("a product offering id", "O40160084003")
+    args.at_most(1)
+    return Offer(offering_id=args.own_id(word, what="product offering"))
+
+
+def _watch(args: _Args) -> Watch:
+    args.no_pairs()
+    word = args.need("an order reference", "carrier:11")
+    errors_only = len(args.words) > 1 and args.words[1].lower() == "errors"
+    if len(args.words) > 1 and not errors_only:
+        raise args.fail(f"Unexpected '{_show(args.words[1])}'; the only option of `watch` is `errors`.")
+    args.at_most(2)
+    return Watch(reference=args.reference(word), errors_only=errors_only)
+
+
+def _unwatch(args: _Args) -> Unwatch:
+    args.no_pairs()
+    word = args.need("an order reference", "carrier:11")
+    args.at_most(1)
+    return Unwatch(reference=args.reference(word))
+
+
+def _watches(args: _Args) -> Watches:
+    args.no_pairs()
+    args.at_most(0)
+    return Watches()
+
+
+def _cancel(args: _Args) -> Cancel:
+    word = args.need("a wholesale order reference", "wholesale:de76cfa1-9a55-412f-a9ee-61ca2f662a63")
+    reference = args.reference(word)
+    if reference.backend != "wholesale":
+        raise args.fail(
+            f"Only wholesale orders can be cancelled; {_show(str(reference), 60)} is a {reference.backend} order."
+        )
+    parts = [w for w in args.words[1:] if w]
+    parts += [pair.value if pair.key == "reason" else f"{pair.raw_key}={pair.value}" for pair in args.pairs]
+    reason = " ".join(p for p in parts if p) or None
+    if reason is not None:
+        reason = args.value("The reason", reason)
+    return Cancel(reference=reference, reason=reason)
+
+
+_PARSERS: dict[str, Callable[[_Args], Command]] = {
+    "help": _help,
+    "sites": _sites,
+    "site": _site,
+    "address": _address,
+    "quotes": _quotes,
+    "quote": _quote,
+    "orders": _orders,
+    "order": _order,
+    "products": _products,
+    "product": _product,
+    "offer": _offer,
+    "watch": _watch,
+    "unwatch": _unwatch,
+    "watches": _watches,
+    "cancel": _cancel,
+}
+
+
+def _unknown_verb(word: str) -> CommandError:
+    hint = ""
+    prefix, colon, _ = word.partition(":")
+    if colon and prefix.lower() in BACKENDS:
+        hint = f" Did you mean `order {_show(word, 60)}`?"
+    else:
+        close = difflib.get_close_matches(word.lower(), VERBS, n=1, cutoff=0.6)
+        if close:
+            hint = f" Did you mean `{close[0]}`?"
+    return CommandError(f"Unknown command '{_show(word, 30)}'.{hint}", verb=None)
+
+
+def _guess_verb(text: str) -> str | None:
+    first = text.split(maxsplit=1)[0].lower() if text.split() else ""
+    return first if first in VERBS else None
+
+
+def parse(text: str, *, default_backend: str | None, enabled: Sequence[str]) -> Command:
+    """Read the text after the slash command; raises `CommandError` for anything it cannot use."""
+    try:
+        tokens: Tokens = tokenize(text)
+    except TokenizeError as err:
+        raise CommandError(err.message, verb=_guess_verb(text)) from err
+    if not tokens.words:
+        if tokens.pairs:
+            raise CommandError(
+                f"Start with a command, e.g. `sites city=Paris`, before '{_show(tokens.pairs[0].raw_key)}='.", verb=None
+            )
+        return Help()
+    verb = tokens.words[0].lower()
+    parser = _PARSERS.get(verb)
+    if parser is None:
+        raise _unknown_verb(tokens.words[0])
+    on = tuple(b.lower() for b in enabled)
+    needed = VERB_BACKEND.get(verb)
+    if needed is not None and needed not in on:
+        raise CommandError(f"`{verb}` needs the {needed} backend, which is not configured here.", verb=verb)
+    args = _Args(
+        verb=verb,
+        words=tokens.words[1:],
+        pairs=tokens.pairs,
+        default_backend=default_backend.lower() if default_backend else None,
+        enabled=on,
+    )
+    return parser(args)
+
+
+# --- rendering --------------------------------------------------------------------------------------------------
+
+
+def _free(text: str) -> str:
+    """Free text (a reason, a search): bare words when they read back as they are, else one quoted word."""
+    words = text.split(" ")
+    if any(needs_quotes(word) for word in words):
+        return quote_word(text)
+    return " ".join(quote_word(word) for word in words)
+
+
+def _pairs(*pairs: tuple[str, str | None]) -> list[str]:
+    return [f"{key}={quote_word(value)}" for key, value in pairs if value is not None]
+
+
+def _own_id(backend: str, id_: str) -> str:
+    """An id of a one-backend verb: bare unless it would read as a backend prefix or as `quote new`."""
+    return quote_word(f"{backend}:{id_}" if ":" in id_ or id_.lower() == "new" else id_)
+
+
+def to_text(command: Command) -> str:
+    """The text that `parse` reads back as `command` (references always with their backend)."""
+    parts: list[str] = [command.verb]
+    match command:
+        case Help(topic=topic):
+            parts += [topic] if topic else []
+        case Sites():
+            parts += [_free(command.text)] if command.text is not None else []
+            parts += _pairs(("city", command.city), ("country", command.country), ("name", command.name))
+        case Site(site_id=site_id):
+            parts.append(_own_id("carrier", site_id))
+        case Address():
+            parts += _pairs(
+                ("street", command.street),
+                ("nr", command.number),
+                ("city", command.city),
+                ("postcode", command.postcode),
+                ("country", command.country),
+            )
+        case QuoteNew():
+            parts.append("new")
+        case Orders(backend=backend, state=state):
+            parts += [backend] if backend else []
+            parts += _pairs(("state", state))
+        case Products(backend=backend, filters=filters):
+            parts += [backend] if backend else []
+            parts += _pairs(*filters)
+        case Offer(offering_id=offering_id):
+            parts.append(_own_id("wholesale", offering_id))
+        case Watch(reference=reference, errors_only=errors_only):
+            parts.append(quote_word(str(reference)))
+            parts += ["errors"] if errors_only else []
+        case Cancel(reference=reference, reason=reason):
+            parts.append(quote_word(str(reference)))
+            parts += [_free(reason)] if reason is not None else []
+        case QuoteGet(reference=reference):
+            parts.append(_own_id("carrier", reference.id))
+        case OrderGet(reference=reference) | ProductGet(reference=reference):
+            parts.append(quote_word(str(reference)))
+        case Unwatch(reference=reference):
+            parts.append(quote_word(str(reference)))
+        case Quotes() | Watches():
+            pass
+    return " ".join(parts)

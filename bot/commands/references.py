@@ -1,0 +1,92 @@
+"""Order and product references: ``backend:id`` or a bare id for the default backend (CONTRACT §3).
+
+    >>> parse_reference("Wholesale:de76cfa1-9a55-412f-a9ee-61ca2f662a63", default_backend="carrier", enabled=BACKENDS)
+    Reference(backend='wholesale', id='de76cfa1-9a55-412f-a9ee-61ca2f662a63')
+
+The text is split on its first ``:`` when what comes before is a backend name (any case). A prefix made of letters
+only that is no backend is refused as an unknown backend (a typo such as ``carier:11`` must not become a bare id);
+an id that itself holds such a ``:`` is written with its backend, ``carrier:foo:1``. Any other text (``12:34``) is a
+bare id. Ids are checked by `integrations._query.check_id`, the same rule the clients apply before a request.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from integrations._exceptions import InvalidReferenceError
+from integrations._query import check_id
+from integrations.settings import BACKENDS
+
+__all__ = ["BACKENDS", "BadReferenceError", "Reference", "check_backend", "parse_reference"]
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z_\-]*$")
+
+
+class BadReferenceError(ValueError):
+    """A reference that names no usable backend or holds an invalid id; `message` is one sentence."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    backend: str
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.backend}:{self.id}"
+
+
+def _names(backends: Sequence[str]) -> str:
+    return ", ".join(backends) if backends else "none"
+
+
+def check_backend(name: str, *, enabled: Sequence[str]) -> str:
+    """Return the backend called `name` (any case), refusing unknown and not configured ones."""
+    backend = name.strip().lower()
+    if backend not in BACKENDS:
+        raise BadReferenceError(_unknown(name))
+    on = [b.lower() for b in enabled]
+    if backend not in on:
+        raise BadReferenceError(
+            f"The {backend} backend is not configured here; enabled: {_names([b for b in BACKENDS if b in on])}."
+        )
+    return backend
+
+
+def parse_reference(text: str, *, default_backend: str | None, enabled: Sequence[str]) -> Reference:
+    """Read ``backend:id`` or a bare id; raises `BadReferenceError` with a message for the user."""
+    text = text.strip()
+    prefix, colon, rest = text.partition(":")
+    if colon and prefix.lower() in BACKENDS:
+        backend, raw_id = check_backend(prefix, enabled=enabled), rest
+    elif colon and _NAME.match(prefix):
+        raise BadReferenceError(_unknown(prefix))
+    else:
+        if default_backend is None:
+            on = [b for b in BACKENDS if b in {e.lower() for e in enabled}]
+            example = f"{on[0]}:{_short(text) or '11'}" if on else f"carrier:{_short(text) or '11'}"
+            raise BadReferenceError(
+                f"'{_short(text)}' names no backend and there is no default one; write it as {example}"
+                f" (enabled: {_names(on)})."
+            )
+        backend, raw_id = check_backend(default_backend, enabled=enabled), text
+    try:
+        return Reference(backend=backend, id=check_id(raw_id, what=f"{backend} id"))
+    except InvalidReferenceError as err:
+        raise BadReferenceError(err.message) from err
+
+
+def _unknown(name: str) -> str:
+    close = difflib.get_close_matches(name.lower(), BACKENDS, n=1)
+    hint = f" Did you mean `{close[0]}`?" if close else ""
+    return f"Unknown backend '{_short(name)}'; the backends are {_names(BACKENDS)}.{hint}"
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:40] + "…"

@@ -1,0 +1,119 @@
+"""Buttons: Share in channel, Next / Previous, Unwatch. A double click does nothing twice."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks.common import ACTION_PAGE_NEXT, ACTION_PAGE_PREV, ACTION_SHARE
+from bot.commands import CommandError, parse, parse_reference
+from bot.context import BotContext
+from bot.listeners._reply import payload, where_from_action
+from bot.queries import answer, render_error
+from bot.watching import CHANNEL_ERRORS, cannot_post_text, end_watch_and_update_root
+from storage import crud
+
+__all__ = ["register"]
+
+log = logging.getLogger("bot.actions")
+
+ACTION_UNWATCH = "unwatch"
+
+
+def _action(body: dict[str, Any]) -> dict[str, Any]:
+    actions = body.get("actions") or [{}]
+    return dict(actions[0])
+
+
+def register(app: AsyncApp, ctx: BotContext) -> None:
+    command = ctx.settings.slack_command
+
+    @app.action(ACTION_SHARE)
+    async def on_share(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+        await ack()
+        where = where_from_action(body)
+        text = str(_action(body).get("value") or "")
+        container = body.get("container") or {}
+        key = f"share:{where.channel_id}:{container.get('message_ts')}:{where.user_id}:{text}"
+        if not await ctx.db(lambda s: crud.mark_delivery_processed(session=s, key=key[:255])):
+            return  # a double click: the first one shares
+        try:
+            cmd = parse(text, default_backend=ctx.default_backend, enabled=ctx.enabled)
+        except CommandError as err:
+            await respond(
+                **payload(render_error(err, verb=err.verb, command=command, enabled=ctx.enabled), command_text=None),
+                replace_original=False,
+            )
+            return
+        reply = await answer(ctx, cmd, command_text=text)  # no tz: a channel's readers are everywhere (UTC)
+        blocks = [
+            *reply.blocks,
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"Shared by <@{where.user_id}> · `{command} {text}`"}],
+            },
+        ]
+        try:
+            await client.chat_postMessage(channel=where.channel_id, text=reply.text, blocks=blocks, unfurl_links=False)
+        except SlackApiError as err:
+            error = str(err.response.get("error", ""))
+            message = (
+                cannot_post_text(error, command=command)
+                if error in CHANNEL_ERRORS
+                else (f"Slack refused to post it ({error}); try again in a moment.")
+            )
+            await respond(text=message, response_type="ephemeral", replace_original=False)
+
+    async def on_page(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+        await ack()
+        where = where_from_action(body)
+        try:
+            value = json.loads(str(_action(body).get("value") or "{}"))
+            text, offset = str(value["c"]), int(value["o"])
+        except (ValueError, KeyError, TypeError):
+            await respond(text="That button is out of date; run the command again.", replace_original=False)
+            return
+        try:
+            cmd = parse(text, default_backend=ctx.default_backend, enabled=ctx.enabled)
+        except CommandError as err:
+            reply = render_error(err, verb=err.verb, command=command, enabled=ctx.enabled)
+        else:
+            tz = await ctx.users.tz(client, where.user_id)
+            reply = await answer(ctx, cmd, command_text=text, tz=tz, offset=offset)
+        await respond(**payload(reply, command_text=text), replace_original=True)
+
+    app.action(ACTION_PAGE_NEXT)(on_page)
+    app.action(ACTION_PAGE_PREV)(on_page)
+
+    @app.action(ACTION_UNWATCH)
+    async def on_unwatch(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+        await ack()
+        where = where_from_action(body)
+        try:
+            reference = parse_reference(
+                str(_action(body).get("value") or ""), default_backend=ctx.default_backend, enabled=ctx.enabled
+            )
+        except ValueError:
+            await respond(text="That button is out of date.", response_type="ephemeral", replace_original=False)
+            return
+        watch = await ctx.db(
+            lambda s: crud.get_live_watch(
+                session=s,
+                team_id=where.team_id,
+                channel_id=where.channel_id,
+                backend=reference.backend,
+                order_id=reference.id,
+            )
+        )
+        if watch is None:
+            await respond(
+                text=f"`{reference}` is no longer watched here.", response_type="ephemeral", replace_original=False
+            )
+            return
+        await end_watch_and_update_root(ctx, client, watch, reason=f"unwatched by {where.user_id}", by=where.user_id)
+        await respond(text=f"Stopped watching `{reference}`.", response_type="ephemeral", replace_original=False)

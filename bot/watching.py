@@ -1,0 +1,219 @@
+"""`watch`, `unwatch`, `watches`: channel subscriptions to an order (CONTRACT §4).
+
+A watch is stored first (the partial unique index makes it one live watch per channel and order, whatever
+races), then its thread root is posted, then the root's ts and the order's baseline snapshot are stored. The
+notifier (bot/jobs) polls from that baseline and posts each change in the thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
+
+from bot.blocks.format import fallback_text, state_text
+from bot.blocks.watches import WatchRow, watch_exists_blocks, watch_root_blocks, watches_list_blocks
+from bot.commands import Reference
+from bot.context import BotContext
+from bot.jobs.diff import Snapshot, diff
+from bot.queries import Reply, fetch_order_view, render_error, reply
+from integrations._exceptions import APIError
+from integrations.views import OrderView
+from storage import crud
+from storage.enums import AuditAction
+from storage.models import Watch
+
+__all__ = [
+    "CHANNEL_ERRORS",
+    "end_watch_and_update_root",
+    "list_watches",
+    "post_root",
+    "start_watch",
+    "stop_watch",
+]
+
+log = logging.getLogger("bot.watching")
+
+# Slack errors that mean "the bot cannot post here" (private channel it is not in, gone, archived).
+CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
+
+
+@dataclass(frozen=True)
+class Where:
+    team_id: str
+    channel_id: str
+    user_id: str
+
+
+def cannot_post_text(error: str, *, command: str) -> str:
+    if error == "is_archived":
+        return "This channel is archived: I can't post in it."
+    return (
+        "I can't post in this channel: it is private and I'm not a member. "
+        f"Invite me with `/invite @orange-bot`, then run `{command} watch …` again."
+    )
+
+
+async def permalink(client: AsyncWebClient, channel: str, ts: str | None) -> str | None:
+    if not ts:
+        return None
+    try:
+        response = await client.chat_getPermalink(channel=channel, message_ts=ts)
+    except SlackApiError:
+        return None
+    link = response.get("permalink")
+    return str(link) if link else None
+
+
+async def post_root(client: AsyncWebClient, channel: str, view: OrderView, *, errors_only: bool) -> str:
+    """Post the thread root naming the order and its state; returns its ts."""
+    blocks = watch_root_blocks(view, errors_only=errors_only)
+    response = await client.chat_postMessage(
+        channel=channel, text=fallback_text(blocks), blocks=[b.to_dict() for b in blocks], unfurl_links=False
+    )
+    return str(response["ts"])
+
+
+async def start_watch(
+    ctx: BotContext, client: AsyncWebClient, where: Where, reference: Reference, *, errors_only: bool
+) -> Reply:
+    command = ctx.settings.slack_command
+    try:
+        view = await fetch_order_view(ctx, reference.backend, reference.id)
+    except APIError as err:
+        return render_error(err, verb="watch", command=command, enabled=ctx.enabled)
+
+    def create(session: Session) -> tuple[Watch, bool]:
+        return crud.create_watch(
+            session=session,
+            team_id=where.team_id,
+            channel_id=where.channel_id,
+            backend=reference.backend,
+            order_id=view.id,
+            created_by=where.user_id,
+            filter="errors" if errors_only else "all",
+        )
+
+    watch, created = await ctx.db(create)
+    if not created:
+        link = await permalink(client, where.channel_id, watch.thread_ts)
+        return reply(watch_exists_blocks(view.reference, link), shareable=False)
+
+    try:
+        ts = await post_root(client, where.channel_id, view, errors_only=errors_only)
+    except SlackApiError as err:
+        error = str(err.response.get("error", ""))
+        await ctx.db(lambda s: crud.end_watch(session=s, watch_id=watch.id, reason=f"could not post: {error}"))
+        if error in CHANNEL_ERRORS:
+            return Reply(text=cannot_post_text(error, command=command), shareable=False)
+        log.warning("watch %s: posting the root failed: %s", view.reference, error)
+        return Reply(text=f"Slack refused the message ({error}); try again in a moment.", shareable=False)
+
+    baseline = diff(None, view)[1].to_json()  # the first poll compares with what the root message shows
+
+    def finish(session: Session) -> None:
+        crud.set_watch_root(session=session, watch_id=watch.id, thread_ts=ts)
+        crud.save_snapshot(session=session, watch_id=watch.id, view=baseline)
+        crud.record_audit(
+            session=session,
+            actor=where.user_id,
+            action=AuditAction.WATCH_CREATED,
+            backend=reference.backend,
+            subject=view.reference,
+            detail={"channel": where.channel_id, "errors_only": errors_only, "watch_id": str(watch.id)},
+        )
+
+    await ctx.db(finish)
+    link = await permalink(client, where.channel_id, ts)
+    what = "error messages and the final state" if errors_only else "every change"
+    thread = f"<{link}|thread>" if link else "thread"
+    return Reply(
+        text=f"Watching {view.reference} ({state_text(view.state)}) here: {what} will be posted in its {thread}.",
+        shareable=False,
+    )
+
+
+async def end_watch_and_update_root(
+    ctx: BotContext, client: AsyncWebClient, watch: Watch, *, reason: str, by: str | None
+) -> bool:
+    """End `watch` once; the root message then says it is no longer watched. True for the call that ended it."""
+    ended = await ctx.db(lambda s: crud.end_watch(session=s, watch_id=watch.id, reason=reason))
+    if not ended:
+        return False
+    await ctx.db(
+        lambda s: crud.record_audit(
+            session=s,
+            actor=by or "orange-bot",
+            action=AuditAction.WATCH_ENDED,
+            backend=watch.backend,
+            subject=f"{watch.backend}:{watch.order_id}",
+            detail={"channel": watch.channel_id, "reason": reason, "watch_id": str(watch.id)},
+        )
+    )
+    if watch.thread_ts:
+        who = f" by <@{by}>" if by else ""
+        text = f"No longer watching `{watch.backend}:{watch.order_id}` (unwatched{who})."
+        try:
+            await client.chat_update(
+                channel=watch.channel_id,
+                ts=watch.thread_ts,
+                text=text,
+                blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+            )
+        except SlackApiError as err:
+            log.info("could not update the root of %s: %s", watch.id, err.response.get("error"))
+    return True
+
+
+async def stop_watch(ctx: BotContext, client: AsyncWebClient, where: Where, reference: Reference) -> Reply:
+    watch = await ctx.db(
+        lambda s: crud.get_live_watch(
+            session=s,
+            team_id=where.team_id,
+            channel_id=where.channel_id,
+            backend=reference.backend,
+            order_id=reference.id,
+        )
+    )
+    if watch is None:
+        return Reply(text=f"`{reference}` is not watched in this channel.", shareable=False)
+    await end_watch_and_update_root(ctx, client, watch, reason=f"unwatched by {where.user_id}", by=where.user_id)
+    return Reply(text=f"Stopped watching `{reference}` in this channel.", shareable=False)
+
+
+async def watch_rows(ctx: BotContext, client: AsyncWebClient, watches: list[Watch]) -> list[WatchRow]:
+    rows: list[WatchRow] = []
+    for watch in watches:
+        snapshot = await ctx.db(lambda s, w=watch: crud.get_snapshot(session=s, watch_id=w.id))  # type: ignore[misc]
+        state = "state unknown yet"
+        if snapshot is not None:
+            state = state_text(Snapshot.from_json(snapshot.view).view.state)
+        rows.append(
+            WatchRow(
+                reference=f"{watch.backend}:{watch.order_id}",
+                state_text=state,
+                permalink=await permalink(client, watch.channel_id, watch.thread_ts),
+                errors_only=watch.filter == "errors",
+                created_by=watch.created_by,
+            )
+        )
+    return rows
+
+
+async def list_watches(ctx: BotContext, client: AsyncWebClient, where: Where) -> Reply:
+    watches = await ctx.db(
+        lambda s: crud.list_live_watches(session=s, team_id=where.team_id, channel_id=where.channel_id)
+    )
+    rows = await watch_rows(ctx, client, watches)
+    return reply(watches_list_blocks(rows, command=ctx.settings.slack_command), shareable=False)
+
+
+def watch_id(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None

@@ -1,0 +1,477 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
+
+from bot.commands import (
+    USAGE,
+    VERBS,
+    Address,
+    Cancel,
+    Command,
+    CommandError,
+    Help,
+    Offer,
+    OrderGet,
+    Orders,
+    ProductGet,
+    Products,
+    QuoteGet,
+    QuoteNew,
+    Quotes,
+    Reference,
+    Site,
+    Sites,
+    Unwatch,
+    Watch,
+    Watches,
+    parse,
+    parse_reference,
+    to_text,
+    usage,
+)
+from bot.commands.references import BadReferenceError
+from bot.commands.tokens import KEY_PATTERN, Pair, TokenizeError, quote_word, tokenize, unescape_slack
+
+ALL = ("carrier", "wholesale", "business")
+UUID = "de76cfa1-9a55-412f-a9ee-61ca2f662a63"
+C11 = Reference("carrier", "11")
+W = Reference("wholesale", UUID)
+B = Reference("business", "W05VL130721")
+
+
+def run(text: str, *, default: str | None = "carrier", enabled: Sequence[str] = ALL) -> Command:
+    return parse(text, default_backend=default, enabled=enabled)
+
+
+# --- tokenizer --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "pairs"),
+    [
+        ("street=des fleurs nr=12", (), [("street", "des fleurs"), ("nr", "12")]),
+        ('sites name="Abidjan KM4"', ("sites",), [("name", "Abidjan KM4")]),
+        ("sites name=“Abidjan KM4”", ("sites",), [("name", "Abidjan KM4")]),
+        ("sites name='Abidjan KM4' city=x", ("sites",), [("name", "Abidjan KM4"), ("city", "x")]),
+        ("sites name=«Abidjan KM4»", ("sites",), [("name", "Abidjan KM4")]),
+        ("sites name=„Abidjan KM4“", ("sites",), [("name", "Abidjan KM4")]),
+        ('cancel wholesale:x "client changed his mind"', ("cancel", "wholesale:x", "client changed his mind"), []),
+        ('a "b=c d"', ("a", "b=c d"), []),
+        ('name="x=1 y=2"', (), [("name", "x=1 y=2")]),
+        ('a"b c"d', ("ab cd",), []),
+        ("  a \t\n b   ", ("a", "b"), []),
+        ('"  a   b  "', ("a b",), []),
+        ("a\u00a0b", ("a", "b"), []),
+        ("STATE=inProgress", (), [("state", "inProgress")]),
+        ("state=inProgress errors", (), [("state", "inProgress errors")]),
+        ("state= inProgress", (), [("state", "inProgress")]),
+        ("a= b=2", (), [("a", ""), ("b", "2")]),
+        ("productOffering.id=O40160084003", (), [("productoffering.id", "O40160084003")]),
+        ("@type=Foo", (), [("@type", "Foo")]),
+        ("l'église client's", ("l'église", "client's"), []),
+        ("street=rue de l'église nr=1", (), [("street", "rue de l'église"), ("nr", "1")]),
+        ("a ’b’", ("a", "’b’"), []),
+        ("https://x.example/?a=b =c 1=2", ("https://x.example/?a=b", "=c", "1=2"), []),
+        ("AT&amp;T &lt;b&gt;", ("AT&T", "<b>"), []),
+        ("&amp;lt;", ("&lt;",), []),
+        ("<https://example.com|example.com> <mailto:a@b.c>", ("example.com", "mailto:a@b.c"), []),
+        ("<@U123> <@U456|bob> <#C1|general> <!here>", ("<@U123>", "<@U456>", "<#C1>", "<!here>"), []),
+        ("a <b c>", ("a", "<b", "c>"), []),
+        ('""', ("",), []),
+        ("", (), []),
+    ],
+)
+def test_tokenize(text: str, words: tuple[str, ...], pairs: list[tuple[str, str]]) -> None:
+    tokens = tokenize(text)
+    assert tokens.words == words
+    assert [(p.key, p.value) for p in tokens.pairs] == pairs
+
+
+def test_tokenize_keeps_the_typed_key() -> None:
+    assert tokenize("productOffering.id=X").pairs == (Pair("productoffering.id", "X", "productOffering.id"),)
+
+
+@pytest.mark.parametrize("text", ['sites "Abidjan', "a “b", "a 'b c", "x=«y", "a\x00b", "a\x7fb"])
+def test_tokenize_errors(text: str) -> None:
+    with pytest.raises(TokenizeError) as info:
+        tokenize(text)
+    assert info.value.message and "\n" not in info.value.message
+
+
+def test_unescape_slack_is_one_pass() -> None:
+    assert unescape_slack("&amp;amp; &lt;https://x&gt;") == "&amp; <https://x>"
+
+
+# --- references -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "default", "expected"),
+    [
+        ("carrier:11", None, C11),
+        (f"wholesale:{UUID}", "carrier", W),
+        ("business:W05VL130721", "carrier", B),
+        ("Carrier:11", None, C11),
+        ("BUSINESS:W05VL130721", None, B),
+        ("11", "carrier", C11),
+        ("W05VL130721", "business", B),
+        ("carrier:foo:1", None, Reference("carrier", "foo:1")),
+        ("12:34", "carrier", Reference("carrier", "12:34")),
+    ],
+)
+def test_parse_reference(text: str, default: str | None, expected: Reference) -> None:
+    assert parse_reference(text, default_backend=default, enabled=ALL) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "default", "enabled", "message"),
+    [
+        ("11", None, ALL, "no default"),
+        ("carier:11", "carrier", ALL, "Unknown backend 'carier'; the backends are carrier, wholesale, business."),
+        ("foo:11", "carrier", ALL, "Unknown backend 'foo'"),
+        ("wholesale:x", "carrier", ("carrier",), "The wholesale backend is not configured here; enabled: carrier."),
+        ("11", "business", ("carrier",), "business backend is not configured"),
+        ("carrier:", None, ALL, "The carrier id is empty."),
+        ("carrier:a/b", None, ALL, "must not contain '/'"),
+        ("carrier:..", None, ALL, "not a valid id"),
+        ("a?b", "carrier", ALL, "must not contain '?'"),
+        ("carrier:" + "x" * 129, None, ALL, "at most 128"),
+    ],
+)
+def test_parse_reference_errors(text: str, default: str | None, enabled: Sequence[str], message: str) -> None:
+    with pytest.raises(BadReferenceError) as info:
+        parse_reference(text, default_backend=default, enabled=enabled)
+    assert message in info.value.message
+
+
+def test_reference_str() -> None:
+    assert str(W) == f"wholesale:{UUID}"
+
+
+# --- parser: the contract's examples and the edges around them ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", Help()),
+        ("   ", Help()),
+        ("help", Help()),
+        ("HELP Orders", Help("orders")),
+        ("sites", Sites()),
+        ("sites city=Abidjan country=CI", Sites(city="Abidjan", country="CI")),
+        ('sites name="Abidjan KM4"', Sites(name="Abidjan KM4")),
+        ("sites name=“Abidjan KM4”", Sites(name="Abidjan KM4")),
+        ("sites Abidjan KM4", Sites(text="Abidjan KM4")),
+        ("Sites CITY=Paris", Sites(city="Paris")),
+        ("site 1", Site("1")),
+        ("site carrier:1", Site("1")),
+        ("address street=des fleurs nr=12 city=Paris", Address("des fleurs", "12", "Paris")),
+        (
+            "address street=des fleurs nr=12 city=Paris postcode=75001 country=FR",
+            Address("des fleurs", "12", "Paris", "75001", "FR"),
+        ),
+        (
+            "address Street=Rue Pierre &amp; Marie Curie postcode=75005",
+            Address("Rue Pierre & Marie Curie", None, None, "75005"),
+        ),
+        ("address street=x number=3 zip=123", Address("x", "3", None, "123")),
+        ("quotes", Quotes()),
+        ("quote 3", QuoteGet(Reference("carrier", "3"))),
+        ("quote carrier:3", QuoteGet(Reference("carrier", "3"))),
+        ("quote new", QuoteNew()),
+        ("Quote NEW", QuoteNew()),
+        ("quote carrier:new", QuoteGet(Reference("carrier", "new"))),
+        ("orders", Orders()),
+        ("orders wholesale", Orders("wholesale")),
+        ("orders state=inProgress", Orders(state="inProgress")),
+        ("ORDERS Wholesale STATE=inProgress", Orders("wholesale", "inProgress")),
+        ("orders carrier state=inProgress,held", Orders("carrier", "inProgress,held")),
+        ("order carrier:11", OrderGet(C11)),
+        (f"order wholesale:{UUID}", OrderGet(W)),
+        ("order business:W05VL130721", OrderGet(B)),
+        ("order 11", OrderGet(C11)),
+        ("ORDER Carrier:11", OrderGet(C11)),
+        ("products", Products()),
+        ("products wholesale status=active", Products("wholesale", (("status", "active"),))),
+        (
+            "products wholesale productOffering.id=O40160084003 Status=active",
+            Products("wholesale", (("productOffering.id", "O40160084003"), ("Status", "active"))),
+        ),
+        ("product business:W05VL130721", ProductGet(B)),
+        ("offer O40160084003", Offer("O40160084003")),
+        ("offer wholesale:O40160084003", Offer("O40160084003")),
+        ("watch carrier:11", Watch(C11)),
+        ("watch carrier:11 errors", Watch(C11, errors_only=True)),
+        ("Watch 11 ERRORS", Watch(C11, errors_only=True)),
+        ("unwatch carrier:11", Unwatch(C11)),
+        ("watches", Watches()),
+        (f"cancel wholesale:{UUID}", Cancel(W)),
+        (f'cancel wholesale:{UUID} "client changed his mind"', Cancel(W, "client changed his mind")),
+        (f"cancel wholesale:{UUID} “client changed his mind”", Cancel(W, "client changed his mind")),
+        (f"cancel wholesale:{UUID} client changed his mind", Cancel(W, "client changed his mind")),
+        (f"cancel wholesale:{UUID} client's mind", Cancel(W, "client's mind")),
+        (f"cancel wholesale:{UUID} reason=duplicate order", Cancel(W, "duplicate order")),
+        (f"cancel wholesale:{UUID} see ticket=42", Cancel(W, "see ticket=42")),
+        ("cancel wholesale:x AT&amp;T asked <@U123>", Cancel(Reference("wholesale", "x"), "AT&T asked <@U123>")),
+    ],
+)
+def test_parse(text: str, expected: Command) -> None:
+    assert run(text) == expected
+
+
+def test_bare_id_uses_the_default_backend() -> None:
+    assert run(f"order {UUID}", default="wholesale") == OrderGet(W)
+    assert run(f"cancel {UUID}", default="wholesale") == Cancel(W)
+    assert run("quote 3", default="business") == QuoteGet(Reference("carrier", "3"))
+
+
+@pytest.mark.parametrize(
+    ("text", "verb", "message"),
+    [
+        ("foo", None, "Unknown command 'foo'."),
+        ("ordrs", None, "Unknown command 'ordrs'. Did you mean `orders`?"),
+        ("carrier:11", None, "Did you mean `order carrier:11`?"),
+        ("help foo", None, "Unknown command 'foo'."),
+        ("help orders now", "help", "Unexpected 'now'"),
+        ("state=inProgress", None, "Start with a command"),
+        ("order", "order", "`order` needs an order reference, e.g. `order carrier:11`."),
+        ("site", "site", "`site` needs a site id"),
+        ("quote", "quote", "`quote` needs a quote id or `new`"),
+        ("product", "product", "needs a product reference"),
+        ("watch", "watch", "needs an order reference"),
+        ("cancel", "cancel", "needs a wholesale order reference"),
+        ("order carrier:11 extra", "order", "Unexpected 'extra' after `order carrier:11`."),
+        ("order carrier:11 state=x", "order", "takes no key=value pairs"),
+        ("orders wholesale carrier", "orders", "Unexpected 'carrier'"),
+        ("orders carrier:11", "orders", "For one order: `order carrier:11`."),
+        ("orders inprogress", "orders", "Unknown backend 'inprogress'"),
+        ("orders state=", "orders", "`state=` needs a value."),
+        ("orders state=inProgress errors", "orders", "takes one state"),
+        ("orders status=x", "orders", "Unknown key 'status=' for `orders`; allowed: state=."),
+        ("quotes 3", "quotes", "For one quote: `quote 3`."),
+        ("quote wholesale:3", "quote", "A quote exists only on the carrier backend"),
+        ("offer carrier:O1", "offer", "only on the wholesale backend"),
+        ("watch carrier:11 all", "watch", "the only option of `watch` is `errors`"),
+        ("watches now", "watches", "Unexpected 'now'"),
+        ("cancel carrier:11", "cancel", "Only wholesale orders can be cancelled; carrier:11 is a carrier order."),
+        ("cancel 11", "cancel", "Only wholesale orders can be cancelled"),
+        ("cancel business:W05VL130721 why", "cancel", "is a business order"),
+        ("address", "address", "`address` needs street="),
+        ("address city=Paris", "address", "`address` needs street="),
+        ("address street=x", "address", "needs a city=… or a postcode=…"),
+        ("address foo=1 street=x city=y", "address", "Unknown key 'foo=' for `address`; allowed: street=, nr="),
+        ("address street=x citi=y", "address", "Did you mean `city=`?"),
+        ("address street=x street=y city=z", "address", "`street=` is given twice."),
+        ("address 12 rue x", "address", "takes key=value pairs only"),
+        ("sites planet=Mars", "sites", "allowed: city=, country=, name="),
+        ("order foo:11", "order", "Unknown backend 'foo'"),
+        ("order carrier:a/b", "order", "must not contain '/'"),
+        ('sites "Abidjan', "sites", "Unterminated quote"),
+        ("order carrier:1\x00", "order", "control character"),
+        ("sites city=" + "x" * 1001, "sites", "at most 1000"),
+    ],
+)
+def test_parse_errors(text: str, verb: str | None, message: str) -> None:
+    with pytest.raises(CommandError) as info:
+        run(text)
+    assert info.value.verb == verb
+    assert message in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "default", "enabled", "verb", "message"),
+    [
+        ("order 11", None, ALL, "order", "'11' names no backend and there is no default one; write it as carrier:11"),
+        ("order wholesale:x", "carrier", ("carrier",), "order", "The wholesale backend is not configured here"),
+        ("orders business", "carrier", ("carrier",), "orders", "The business backend is not configured here"),
+        ("order carier:11", "carrier", ALL, "order", "Did you mean `carrier`?"),
+        ("sites", "wholesale", ("wholesale",), "sites", "`sites` needs the carrier backend"),
+        ("quote new", None, ("business",), "quote", "needs the carrier backend"),
+        ("offer O1", "carrier", ("carrier",), "offer", "needs the wholesale backend"),
+    ],
+)
+def test_parse_configuration_errors(
+    text: str, default: str | None, enabled: Sequence[str], verb: str, message: str
+) -> None:
+    with pytest.raises(CommandError) as info:
+        run(text, default=default, enabled=enabled)
+    assert info.value.verb == verb
+    assert message in info.value.message
+
+
+def test_every_verb_has_a_usage_line() -> None:
+    assert set(USAGE) == set(VERBS)
+    for verb, line in USAGE.items():
+        assert "\n" not in line and f"`/orange {verb}" in line and "e.g." in line
+
+
+def test_usage() -> None:
+    assert usage("orders", enabled=ALL) == f"Usage: {USAGE['orders']}"
+    assert "`/o2 order <ref>`" in usage("order", command="/o2", enabled=ALL)
+    general = usage(None, enabled=("carrier", "wholesale"), default_backend="carrier")
+    assert all(f"`/orange {verb}" in general for verb in VERBS)
+    assert "Backends: carrier, wholesale; a bare id means carrier." in general
+    assert "needs business" not in general
+    assert "offer <id>` — a wholesale catalog product offering, e.g. `/orange offer O40160084003`\n" in general
+    assert "(needs wholesale, not configured)" in usage(None, enabled=("carrier",))
+    assert "No backend is configured." in usage(None, enabled=())
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        Sites(text="l'église", city="a=b"),
+        Cancel(W, "see ticket=42"),
+        Cancel(W, 'said "no"'),
+        QuoteGet(Reference("carrier", "new")),
+        Site("a:b"),
+        OrderGet(Reference("carrier", "a b")),
+        Products(None, (("productOffering.id", "O1"),)),
+    ],
+)
+def test_to_text_round_trips(command: Command) -> None:
+    assert run(to_text(command)) == command
+
+
+def test_to_text_examples() -> None:
+    assert to_text(Address("des fleurs", "12", "Paris")) == 'address street="des fleurs" nr=12 city=Paris'
+    assert to_text(Cancel(W, "client changed his mind")) == f"cancel wholesale:{UUID} client changed his mind"
+    assert to_text(Watch(C11, errors_only=True)) == "watch carrier:11 errors"
+    assert to_text(Help()) == "help"
+
+
+def test_quote_word() -> None:
+    assert quote_word("x") == "x"
+    assert quote_word("a b") == '"a b"'
+    assert quote_word('say "hi"') == '“say "hi"”'
+    assert quote_word("a=1") == '"a=1"'
+    assert quote_word("") == '""'
+    assert quote_word("AT&T") == "AT&amp;T"
+    with pytest.raises(ValueError):
+        quote_word("\"'“”«»")
+
+
+# --- properties -------------------------------------------------------------------------------------------------
+
+_NASTY_CHARS = "\"'“”„«»‘’=:/\\?#&<>|@!., \t\n\x00\x1f\x7f\x85\u2028\u00a0\u200b"
+_FRAGMENTS = [
+    *VERBS,
+    "carrier:",
+    "wholesale:",
+    "business:",
+    "new",
+    "errors",
+    "state=",
+    "&amp;",
+    "&lt;",
+    "<https://x|y>",
+    "<@U1>",
+    "..",
+]
+_ANY_TEXT = st.one_of(
+    st.text(),
+    st.text(alphabet=st.one_of(st.characters(), st.sampled_from(_NASTY_CHARS))),
+    st.lists(
+        st.sampled_from(_FRAGMENTS) | st.text(alphabet=st.sampled_from(_NASTY_CHARS), max_size=3), max_size=12
+    ).map("".join),
+    st.lists(st.sampled_from(_FRAGMENTS) | st.text(max_size=5), max_size=12).map(" ".join),
+)
+_ENABLED = st.lists(st.sampled_from(ALL), unique=True)
+_DEFAULT = st.none() | st.sampled_from(ALL)
+
+
+@given(text=_ANY_TEXT, enabled=_ENABLED, default=_DEFAULT)
+@example(text="order", enabled=[], default=None)
+@example(text="cancel wholesale:\u2028x", enabled=list(ALL), default=None)
+@example(text="order carrier:\u200bx ..", enabled=list(ALL), default=None)
+def test_parse_raises_only_command_errors(text: str, enabled: list[str], default: str | None) -> None:
+    try:
+        command = parse(text, default_backend=default, enabled=enabled)
+    except CommandError as err:
+        assert err.message and err.message == err.message.strip()
+        assert len(err.message.splitlines()) == 1
+        assert str(err) == err.message
+        assert err.verb is None or err.verb in VERBS
+    else:
+        assert isinstance(command, Command)
+
+
+def _is_plain(char: str) -> bool:
+    return not char.isspace() and char.isprintable()
+
+
+_WORD = st.text(alphabet=st.characters(codec="utf-8").filter(_is_plain), min_size=1, max_size=12)
+_VALUE = st.lists(_WORD, min_size=1, max_size=4).map(" ".join)
+_ID = (
+    st.lists(
+        st.text(
+            alphabet=st.characters(codec="utf-8", exclude_characters="/\\?#").filter(_is_plain), min_size=1, max_size=20
+        ),
+        min_size=1,
+        max_size=3,
+    )
+    .map(" ".join)
+    .filter(lambda s: s not in {".", ".."})
+)
+_ANY_REF = st.builds(Reference, backend=st.sampled_from(ALL), id=_ID)
+_OPT = st.none() | _VALUE
+_COMMANDS: st.SearchStrategy[Command] = st.one_of(
+    st.builds(Help, topic=st.none() | st.sampled_from(VERBS)),
+    st.builds(Sites, city=_OPT, country=_OPT, name=_OPT, text=_OPT),
+    st.builds(Site, site_id=_ID),
+    st.builds(Address, street=_VALUE, number=_OPT, city=_VALUE, postcode=_OPT, country=_OPT),
+    st.builds(Address, street=_VALUE, number=_OPT, city=st.none(), postcode=_VALUE, country=_OPT),
+    st.just(Quotes()),
+    st.builds(QuoteGet, reference=st.builds(Reference, backend=st.just("carrier"), id=_ID)),
+    st.just(QuoteNew()),
+    st.builds(
+        Orders,
+        backend=st.none() | st.sampled_from(ALL),
+        state=st.none() | st.from_regex(r"[A-Za-z0-9_.,\-]+", fullmatch=True),
+    ),
+    st.builds(OrderGet, reference=_ANY_REF),
+    st.builds(
+        Products,
+        backend=st.none() | st.sampled_from(ALL),
+        filters=st.lists(st.tuples(st.from_regex(KEY_PATTERN, fullmatch=True), _VALUE), max_size=3).map(tuple),
+    ),
+    st.builds(ProductGet, reference=_ANY_REF),
+    st.builds(Offer, offering_id=_ID),
+    st.builds(Watch, reference=_ANY_REF, errors_only=st.booleans()),
+    st.builds(Unwatch, reference=_ANY_REF),
+    st.just(Watches()),
+    st.builds(Cancel, reference=st.builds(Reference, backend=st.just("wholesale"), id=_ID), reason=_OPT),
+)
+
+
+@given(command=_COMMANDS, default=_DEFAULT)
+def test_to_text_then_parse_gives_the_command_back(command: Command, default: str | None) -> None:
+    try:
+        text = to_text(command)
+    except ValueError:
+        assume(False)  # a value holding every kind of quote has no written form
+        return
+    assert parse(text, default_backend=default, enabled=ALL) == command
+
+
+_PLAIN_VALUE_WORD = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_characters="=\"'“”„«»‘’&<>").filter(_is_plain), min_size=1
+)
+
+
+@given(
+    pairs=st.lists(
+        st.tuples(st.from_regex(KEY_PATTERN, fullmatch=True), st.lists(_PLAIN_VALUE_WORD, max_size=4)), max_size=5
+    ),
+    sep=st.sampled_from([" ", "  ", "\t", "\n", " \u00a0"]),
+)
+def test_tokenize_pairs_round_trip(pairs: list[tuple[str, list[str]]], sep: str) -> None:
+    text = sep.join(f"{key}={sep.join(words)}" for key, words in pairs)
+    tokens = tokenize(text)
+    assert tokens.words == ()
+    assert tokens.pairs == tuple(Pair(key.lower(), " ".join(words), key) for key, words in pairs)
