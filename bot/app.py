@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.context import BotContext
-from bot.listeners import actions, commands, events
+from bot.listeners import actions, approvals, commands, events
 from bot.settings import Settings
 
 __all__ = ["create_bolt_app", "create_web_app", "make_web_client"]
@@ -62,6 +62,7 @@ def create_bolt_app(ctx: BotContext, *, client: AsyncWebClient | None = None) ->
     commands.register(app, ctx)
     actions.register(app, ctx)
     events.register(app, ctx)
+    approvals.register(app, ctx)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:

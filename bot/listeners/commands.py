@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import approvals
 from bot.commands import Cancel, CommandError, QuoteNew, Unwatch, Watch, Watches, parse
 from bot.context import BotContext
 from bot.listeners._reply import payload, where_from_command
@@ -50,10 +51,9 @@ async def handle_text(
         return await stop_watch(ctx, client, where, cmd.reference)
     if isinstance(cmd, Watches):
         return await list_watches(ctx, client, where)
-    if isinstance(cmd, QuoteNew | Cancel):
-        return Reply(
-            text=f"`{command} {cmd.verb}` needs an approval flow that this version does not have yet.",
-            shareable=False,
-        )
+    if isinstance(cmd, QuoteNew):
+        return await approvals.open_quote_modal(ctx, client, where, trigger_id)
+    if isinstance(cmd, Cancel):
+        return await approvals.request_cancel(ctx, client, where, cmd)
     tz = await ctx.users.tz(client, where.user_id)
     return await answer(ctx, cmd, command_text=text, tz=tz)
