@@ -60,10 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 0
     if args.command == "demo":
-        from bot.tour import main as tour
+        from bot.demo import main as demo
 
         logging.getLogger().setLevel(logging.WARNING)
-        return tour()
+        return demo()
     if args.command == "db" and args.db_command == "upgrade":
         from bot.settings import Settings
         from storage.migrate import upgrade
@@ -77,8 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return write_csv(Settings().database_url, sys.stdout)
     if args.command == "run":
-        print("orange-bot run: the Slack bot is not part of this build yet (see the README).", file=sys.stderr)
-        return 2
+        import asyncio
+
+        from bot.runner import run
+        from bot.settings import Settings
+
+        return asyncio.run(run(Settings()))
     _parser().print_help()
     return 0 if args.command is None else 2
 

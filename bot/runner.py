@@ -1,0 +1,103 @@
+"""`orange-bot run`: the bot process. Socket Mode when `SLACK_APP_TOKEN` is set, else HTTP on `PORT`.
+
+Start-up: migrations, the Orange client, the bolt app, the scheduler (poll + outbox jobs), then the Slack front.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import create_bolt_app, create_web_app, make_web_client
+from bot.context import BotContext
+from bot.settings import Settings
+from integrations.client import OrangeClient
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+__all__ = ["bot_context", "run", "start_background"]
+
+log = logging.getLogger("bot.runner")
+
+
+@asynccontextmanager
+async def bot_context(settings: Settings) -> AsyncIterator[BotContext]:
+    engine = make_engine(settings.database_url)
+    await asyncio.to_thread(upgrade, engine)
+    async with OrangeClient(settings) as orange:
+        try:
+            yield BotContext(settings=settings, orange=orange, engine=engine)
+        finally:
+            engine.dispose()
+
+
+async def start_background(ctx: BotContext, client: AsyncWebClient) -> object | None:
+    """The poll and outbox jobs, when this build has them; returns the scheduler to shut down."""
+    try:
+        module = importlib.import_module("bot.jobs.scheduler")
+    except ImportError:  # the notifier is not part of this build
+        return None
+    scheduler: object = module.start_scheduler(ctx, client)
+    return scheduler
+
+
+async def run(settings: Settings) -> int:
+    missing = [
+        name
+        for name, value in (
+            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+            ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
+        )
+        if value is None
+    ]
+    if missing:
+        log.error("orange-bot run needs %s (see .env.example)", " and ".join(missing))
+        return 2
+    if not settings.backends():
+        log.warning("no Orange backend is configured: set client ids, or ORANGE_SANDBOX_URL")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with bot_context(settings) as ctx:
+        client = make_web_client(settings)
+        app = create_bolt_app(ctx, client=client)
+        scheduler = await start_background(ctx, client)
+        try:
+            if settings.slack_app_token is not None:
+                await _socket_mode(app, settings, stop)
+            else:
+                await _http(app, ctx, settings, stop)
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)  # type: ignore[attr-defined]
+    return 0
+
+
+async def _http(app: object, ctx: BotContext, settings: Settings, stop: asyncio.Event) -> None:
+    web = create_web_app(app, ctx)  # type: ignore[arg-type]
+    server = uvicorn.Server(uvicorn.Config(web, host="0.0.0.0", port=settings.port, log_level="warning"))
+    log.info("HTTP mode on port %d: POST /slack/events, GET /healthz", settings.port)
+    serving = asyncio.create_task(server.serve())
+    await stop.wait()
+    server.should_exit = True
+    await serving
+
+
+async def _socket_mode(app: object, settings: Settings, stop: asyncio.Event) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    from bot.socket_mode import SocketModeRunner
+
+    assert settings.slack_app_token is not None
+    token = settings.slack_app_token.get_secret_value()
+    runner = SocketModeRunner(lambda: AsyncSocketModeHandler(app, token))  # type: ignore[arg-type,return-value]
+    log.info("Socket Mode")
+    await runner.run(stop)
