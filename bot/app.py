@@ -27,7 +27,7 @@ from bot.context import BotContext
 from bot.listeners import actions, approvals, commands, events
 from bot.settings import Settings
 
-__all__ = ["create_bolt_app", "create_web_app", "make_web_client"]
+__all__ = ["create_bolt_app", "create_health_app", "create_web_app", "health", "make_web_client"]
 
 log = logging.getLogger("bot.app")
 
@@ -88,6 +88,15 @@ def create_web_app(app: AsyncApp, ctx: BotContext) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
         ]
     )
+
+
+def create_health_app(ctx: BotContext) -> Starlette:
+    """Socket Mode: only `GET /healthz` on PORT."""
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse(*await health(ctx))
+
+    return Starlette(routes=[Route("/healthz", healthz, methods=["GET"])])
 
 
 async def health(ctx: BotContext) -> tuple[dict[str, Any], int]:

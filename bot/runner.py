@@ -14,8 +14,9 @@ from contextlib import asynccontextmanager
 
 import uvicorn
 from slack_sdk.web.async_client import AsyncWebClient
+from starlette.applications import Starlette
 
-from bot.app import create_bolt_app, create_web_app, make_web_client
+from bot.app import create_bolt_app, create_health_app, create_web_app, make_web_client
 from bot.context import BotContext
 from bot.settings import Settings
 from integrations.client import OrangeClient
@@ -72,23 +73,29 @@ async def run(settings: Settings) -> int:
         scheduler = await start_background(ctx, client)
         try:
             if settings.slack_app_token is not None:
+                # /healthz still answers on PORT, so a container health check works in both modes.
+                health = asyncio.create_task(_serve(create_health_app(ctx), settings.port, stop))
                 await _socket_mode(app, settings, stop)
+                await health
             else:
-                await _http(app, ctx, settings, stop)
+                log.info("HTTP mode on port %d: POST /slack/events, GET /healthz", settings.port)
+                await _serve(create_web_app(app, ctx), settings.port, stop)
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)  # type: ignore[attr-defined]
     return 0
 
 
-async def _http(app: object, ctx: BotContext, settings: Settings, stop: asyncio.Event) -> None:
-    web = create_web_app(app, ctx)  # type: ignore[arg-type]
-    server = uvicorn.Server(uvicorn.Config(web, host="0.0.0.0", port=settings.port, log_level="warning"))
-    log.info("HTTP mode on port %d: POST /slack/events, GET /healthz", settings.port)
+async def _serve(web: Starlette, port: int, stop: asyncio.Event) -> None:
+    server = uvicorn.Server(uvicorn.Config(web, host="0.0.0.0", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
-    await stop.wait()
+    stopping = asyncio.create_task(stop.wait())
+    # uvicorn takes over SIGINT/SIGTERM while it serves: whichever of us sees the signal first ends both.
+    await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stop.set()
     server.should_exit = True
     await serving
+    stopping.cancel()
 
 
 async def _socket_mode(app: object, settings: Settings, stop: asyncio.Event) -> None:
