@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from pydantic import BaseModel
 from slack_sdk.models.blocks import Block
 
 from bot.blocks import (
@@ -56,8 +55,6 @@ from integrations._exceptions import (
 from integrations._redact import register_secret
 from integrations.sandbox.examples import Example, get_example, load_examples
 from integrations.states import OrderState, ProductStatus, QuoteState
-from integrations.types.carrier import CarrierProductOrder, ProductOfferingQualification, Quote
-from integrations.types.wholesale import ProductOfferingCatalog, WholesaleProductOrder
 from integrations.views import (
     AddressMatchView,
     AddressValidationView,
@@ -71,21 +68,11 @@ from integrations.views import (
     ProductView,
     QuoteView,
     SiteView,
-    address_match_view,
     address_validation_view,
     offering_view,
-    order_item_view_from_carrier,
-    order_item_view_from_wholesale,
-    order_view_from_business,
-    order_view_from_carrier,
     order_view_from_carrier_json,
-    order_view_from_wholesale,
     order_view_from_wholesale_json,
-    poq_view,
-    price_view_from_catalog,
-    product_view_from_carrier,
     product_view_from_wholesale,
-    quote_view_from_carrier,
     quote_view_from_carrier_json,
     site_view_from_carrier,
 )
@@ -176,62 +163,7 @@ def all_text(blocks: Iterable[Block]) -> str:
 
 # --- every seed example ------------------------------------------------------------------------
 
-Mapper = Callable[[Any], Any]
-
-
-def _read(model: type[BaseModel], mapper: Mapper) -> Mapper:
-    return lambda body: mapper(model.model_validate(body))
-
-
-MAPPERS: dict[tuple[str, str, str], Mapper] = {
-    ("carrier", "productOrderManagement", "ProductOrder"): order_view_from_carrier,
-    ("carrier", "productOrderManagement", "ProductOrderList"): order_view_from_carrier,
-    ("carrier", "productOrderManagement", "ProductOrderCreate"): _read(CarrierProductOrder, order_view_from_carrier),
-    ("carrier", "productOrderManagement", "ProductOrderItem"): order_item_view_from_carrier,
-    ("carrier", "quoteManagement", "Quote"): quote_view_from_carrier,
-    ("carrier", "quoteManagement", "QuoteList"): quote_view_from_carrier,
-    ("carrier", "quoteManagement", "QuoteCreate"): _read(Quote, quote_view_from_carrier),
-    ("carrier", "geographicSiteManagement", "GeographicSite"): site_view_from_carrier,
-    ("carrier", "geographicSiteManagement", "GeographicSiteList"): site_view_from_carrier,
-    ("carrier", "productInventoryManagement", "Product"): product_view_from_carrier,
-    ("carrier", "productInventoryManagement", "ProductList"): product_view_from_carrier,
-    ("carrier", "productOfferingQualificationManagement", "ProductOfferingQualification"): poq_view,
-    ("carrier", "productOfferingQualificationManagement", "ProductOfferingQualificationCreate"): _read(
-        ProductOfferingQualification, poq_view
-    ),
-    ("carrier", "geographicAddressManagement", "GeographicAddressValidation"): address_validation_view,
-    ("carrier", "geographicAddressManagement", "GeographicAddress"): address_match_view,
-    ("wholesale", "productOrdering", "ProductOrder"): order_view_from_wholesale,
-    ("wholesale", "productOrdering", "ProductOrderList"): order_view_from_wholesale,
-    ("wholesale", "productOrdering", "ProductOrderCreate"): _read(WholesaleProductOrder, order_view_from_wholesale),
-    ("wholesale", "productOrdering", "ProductOrderItem"): order_item_view_from_wholesale,
-    ("wholesale", "productInventory", "Product"): product_view_from_wholesale,
-    ("wholesale", "productInventory", "ProductList"): product_view_from_wholesale,
-    ("wholesale", "productCatalog", "ProductOffering"): offering_view,
-    ("wholesale", "productCatalog", "ProductOfferingPrice"): price_view_from_catalog,
-    ("business", "requests", "BusinessRequest"): order_view_from_business,
-    ("business", "requests", "BusinessRequestList"): order_view_from_business,
-}
-
-
-def _values(example: Example) -> list[Any]:
-    body = example.body
-    if example.kind == "fragment" and isinstance(body, dict) and len(body) == 1:
-        (inner,) = body.values()
-        if isinstance(inner, dict | list):
-            body = inner
-    return body if isinstance(body, list) else [body]
-
-
-def views_of(example: Example) -> list[Any]:
-    if example.model == "ProductOfferingCatalog":
-        catalog = ProductOfferingCatalog.model_validate(example.body)
-        return [
-            offering_view(o, prices=catalog.product_offering_prices, specifications=catalog.product_specifications)
-            for o in catalog.product_offerings
-        ]
-    mapper = MAPPERS[(example.backend, example.api, example.model)]
-    return [mapper(value) for value in _values(example)]
+from seed_views import MAPPERS, views_of  # noqa: E402
 
 
 def _as_order(item: OrderItemView, backend: str) -> OrderView:
