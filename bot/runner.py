@@ -27,6 +27,8 @@ __all__ = ["bot_context", "run", "start_background"]
 
 log = logging.getLogger("bot.runner")
 
+RECONCILE_EVERY = 300.0
+
 
 @asynccontextmanager
 async def bot_context(settings: Settings) -> AsyncIterator[BotContext]:
@@ -71,6 +73,7 @@ async def run(settings: Settings) -> int:
         client = make_web_client(settings)
         app = create_bolt_app(ctx, client=client)
         scheduler = await start_background(ctx, client)
+        reconciling = asyncio.create_task(_reconcile_forever(ctx, client, stop))
         try:
             if settings.slack_app_token is not None:
                 # /healthz still answers on PORT, so a container health check works in both modes.
@@ -81,9 +84,27 @@ async def run(settings: Settings) -> int:
                 log.info("HTTP mode on port %d: POST /slack/events, GET /healthz", settings.port)
                 await _serve(create_web_app(app, ctx), settings.port, stop)
         finally:
+            reconciling.cancel()
             if scheduler is not None:
                 scheduler.shutdown(wait=False)  # type: ignore[attr-defined]
     return 0
+
+
+async def _reconcile_forever(ctx: BotContext, client: AsyncWebClient, stop: asyncio.Event) -> None:
+    """Approvals a crash left `submitting` are settled by asking Orange: at start, then every few minutes."""
+    from bot.approvals.flow import reconcile
+
+    while not stop.is_set():
+        try:
+            settled = await reconcile(ctx, client)
+            if settled:
+                log.info("reconciled %d approvals left submitting: %s", len(settled), settled)
+        except Exception:  # never let reconciliation take the bot down; it runs again
+            log.exception("reconciling approvals failed")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=RECONCILE_EVERY)
+        except TimeoutError:
+            pass
 
 
 async def _serve(web: Starlette, port: int, stop: asyncio.Event) -> None:

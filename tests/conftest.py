@@ -1,1 +1,1 @@
-"""Shared test helpers live beside this file (`seed_views`, `spec_conformance`): this conftest puts tests/ on sys.path."""
+"""Puts tests/ on sys.path, so shared helpers beside it (`seed_views`, `spec_conformance`) import everywhere."""

@@ -1,4 +1,4 @@
-"""Approvals: quote → order and order cancellation behind Approve / Reject (CONTRACT §5). Being built (issue 6)."""
+"""Approvals: quote → order and order cancellation behind Approve / Reject (CONTRACT §5)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,23 @@ from bot.context import BotContext
 from bot.queries import Reply
 from bot.watching import Where
 
-__all__ = ["open_quote_modal", "request_cancel"]
+from .flow import Click, handle_click, reconcile, request_cancel_order, request_quote_order
+from .quote_modal import open_quote_modal
 
-
-async def open_quote_modal(ctx: BotContext, client: AsyncWebClient, where: Where, trigger_id: str | None) -> Reply:
-    return Reply(text="`quote new` is not available in this version yet.", shareable=False)
+__all__ = [
+    "Click",
+    "handle_click",
+    "open_quote_modal",
+    "reconcile",
+    "request_cancel",
+    "request_quote_order",
+]
 
 
 async def request_cancel(ctx: BotContext, client: AsyncWebClient, where: Where, cmd: Cancel) -> Reply:
-    return Reply(text="`cancel` is not available in this version yet.", shareable=False)
+    """`cancel wholesale:<id> [reason]`: an approval request in the channel (final orders are refused)."""
+    if cmd.reference.backend != "wholesale":
+        return Reply(
+            text="Only wholesale orders can be cancelled from here (`cancel wholesale:<id>`).", shareable=False
+        )
+    return await request_cancel_order(ctx, client, where, cmd.reference.id, cmd.reason)

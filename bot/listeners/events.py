@@ -9,11 +9,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session, col, select
 
-from bot.blocks.home import home_view
+from bot.blocks.home import ApprovalRow, home_view
 from bot.context import BotContext
-from bot.watching import watch_rows
+from bot.watching import permalink, watch_rows
 from storage import crud
+from storage.enums import ApprovalState
+from storage.models import Approval
 
 __all__ = ["publish_home", "register"]
 
@@ -40,8 +43,42 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
 async def publish_home(ctx: BotContext, client: AsyncWebClient, *, team_id: str, user_id: str) -> None:
     watches = await ctx.db(lambda s: crud.list_user_watches(session=s, team_id=team_id, user_id=user_id))
     rows = await watch_rows(ctx, client, watches)
-    view = home_view(rows, [], enabled_backends=ctx.enabled)
+    approvals = await pending_approval_rows(ctx, client, team_id=team_id, user_id=user_id)
+    view = home_view(rows, approvals, enabled_backends=ctx.enabled, command=ctx.settings.slack_command)
     try:
         await client.views_publish(user_id=user_id, view=view)
     except SlackApiError as err:
         log.warning("could not publish App Home for %s: %s", user_id, err.response.get("error"))
+
+
+async def pending_approval_rows(
+    ctx: BotContext, client: AsyncWebClient, *, team_id: str, user_id: str
+) -> list[ApprovalRow]:
+    """Pending approvals this user asked for or may decide (APPROVER_USER_IDS; empty: anyone but the requester)."""
+    approvers = ctx.settings.approver_user_ids
+
+    def load(session: Session) -> list[Approval]:
+        stmt = select(Approval).where(
+            col(Approval.team_id) == team_id, col(Approval.state) == ApprovalState.PENDING.value
+        )
+        return list(session.exec(stmt.order_by(col(Approval.created_at))).all())
+
+    rows: list[ApprovalRow] = []
+    for approval in await ctx.db(load):
+        may_decide = (not approvers or user_id in approvers) and (
+            approval.requester_id != user_id or ctx.settings.allow_self_approval
+        )
+        if approval.requester_id != user_id and not may_decide:
+            continue
+        what = "cancel" if approval.kind == "cancel_order" else "order quote"
+        rows.append(
+            ApprovalRow(
+                approval_id=str(approval.id),
+                kind=approval.kind,
+                requester_id=approval.requester_id,
+                summary=f"{what} {approval.backend}:{approval.target_id}",
+                permalink=await permalink(client, approval.channel_id, approval.message_ts),
+                created_at=approval.created_at,
+            )
+        )
+    return rows

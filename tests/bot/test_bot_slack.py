@@ -182,3 +182,14 @@ async def test_socket_mode_watchdog_rebuilds_a_dead_or_silent_connection() -> No
     assert isinstance(second, FakeHandler)
     second.client.connected = False  # a dropped connection
     assert await runner.check() is True and runner.reconnects == 2
+
+
+async def test_app_home_shows_pending_approvals_to_who_may_decide(harness: Harness) -> None:
+    await harness.user.command(f"cancel wholesale:{WHOLESALE} client changed his mind")
+    await last_answer(harness, 1)
+    for user, event_id in (("U_BOB", "EvB"), ("U_ALICE", "EvA")):
+        event = {"type": "app_home_opened", "user": user, "tab": "home", "channel": f"D_{user}"}
+        await harness.user.event(event, event_id=event_id)
+        await harness.fake.wait_for(lambda u=user: harness.fake.home(u) is not None, timeout=10)  # type: ignore[misc]
+        home = mrkdwn_to_text(str(harness.fake.home(user)))
+        assert WHOLESALE in home, home  # Bob may decide; Alice asked
