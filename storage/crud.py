@@ -540,3 +540,84 @@ def prune_processed_deliveries(*, session: Session, older_than: datetime) -> int
     """Forget delivery keys older than any redelivery (Slack retries for minutes, not days)."""
     stmt = delete(ProcessedDelivery).where(col(ProcessedDelivery.created_at) < older_than)
     return session.exec(stmt).rowcount
+
+
+def pause_watch(*, session: Session, watch_id: uuid.UUID, reason: str, at: datetime | None = None) -> bool:
+    """Pause a live watch (the bot cannot post in its channel); True only for the call that paused it."""
+    stmt = (
+        update(Watch)
+        .where(col(Watch.id) == watch_id, col(Watch.ended_at).is_(None), col(Watch.paused_at).is_(None))
+        .values(paused_at=at or utcnow(), paused_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    paused = session.exec(stmt).rowcount == 1
+    if paused:
+        _refresh_loaded(session, Watch, watch_id)
+    return paused
+
+
+def claim_due_watches_bulk(
+    *,
+    session: Session,
+    owner: str,
+    lease: timedelta,
+    limit: int = 500,
+    now: datetime | None = None,
+) -> list[Watch]:
+    """`claim_due_watches` in three statements whatever `limit` (for the poller's large batches).
+
+    The lease is the same compare-and-set, as one ``UPDATE … WHERE id IN (…) AND <free> RETURNING id``.
+    """
+    now = now or utcnow()
+    free = or_(col(Watch.lease_until).is_(None), col(Watch.lease_until) <= now)
+    due = or_(col(Watch.next_poll_at).is_(None), col(Watch.next_poll_at) <= now)
+    candidates = list(
+        session.exec(
+            select(col(Watch.id))
+            .where(col(Watch.ended_at).is_(None), col(Watch.paused_at).is_(None), due, free)
+            .order_by(col(Watch.next_poll_at), col(Watch.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+    )
+    if not candidates:
+        return []
+    stmt = (
+        update(Watch)
+        .where(col(Watch.id).in_(candidates), col(Watch.ended_at).is_(None), free)
+        .values(lease_owner=owner, lease_until=now + lease)
+        .returning(col(Watch.id))
+        .execution_options(synchronize_session=False)
+    )
+    claimed = set(session.execute(stmt).scalars().all())
+    if not claimed:
+        return []
+    watches = session.exec(
+        select(Watch).where(col(Watch.id).in_(claimed)).execution_options(populate_existing=True)
+    ).all()
+    rank = {watch_id: n for n, watch_id in enumerate(candidates)}
+    return sorted(watches, key=lambda w: rank[w.id])
+
+
+def release_watches_ok(
+    *, session: Session, watch_ids: Sequence[uuid.UUID], owner: str, next_poll_at: datetime, now: datetime | None = None
+) -> set[uuid.UUID]:
+    """`release_watch(ok=True)` for many watches in one statement; the ids whose lease was still `owner`'s."""
+    if not watch_ids:
+        return set()
+    now = now or utcnow()
+    stmt = (
+        update(Watch)
+        .where(col(Watch.id).in_(list(watch_ids)), col(Watch.lease_owner) == owner)
+        .values(
+            lease_owner=None,
+            lease_until=None,
+            next_poll_at=next_poll_at,
+            consecutive_failures=0,
+            failure_notified=False,
+            last_polled_at=now,
+        )
+        .returning(col(Watch.id))
+        .execution_options(synchronize_session=False)
+    )
+    return set(session.execute(stmt).scalars().all())

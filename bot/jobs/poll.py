@@ -1,0 +1,417 @@
+"""The poll job: fetch every due watch's order, diff it against its snapshot, owe the changes to the outbox.
+
+One cycle (`run_cycle`) claims due watches in batches (a lease in the database, so replicas sharing PostgreSQL
+never poll the same watch at once; `SKIP LOCKED` spreads them), fetches their orders grouped by backend, and
+commits each batch in ONE transaction: the lease releases (a compare-and-set on the owner: a watch whose lease
+was lost has its results dropped), the new snapshots, one outbox row per event plus a `root_update` row, and
+the end of watches whose order reached a final state. The outbox's `(watch, fingerprint)` key makes a replay
+(a crash before the commit, a second replica) owe nothing twice; `bot/jobs/outbox.py` posts.
+
+A watch whose order cannot be read (an `APIError`: a 5xx, malformed JSON…) is released with `ok=False`; at
+`FAILURES_BEFORE_NOTICE` consecutive failures its thread gets ONE `polling_failing` message, and ONE
+`polling_recovered` when a poll next succeeds (both fingerprinted by the streak: the last success before it).
+
+Fetching:
+
+* wholesale: ONE list request per page of watched orders, `{"id": [...], "fields": FIELDS_COMPARED}`,
+  walking the pages the server actually returns (the sandbox caps a page at 50); a failed list falls back
+  to one GET per order, so one bad order never stops the others.
+* carrier: one GET per order (the real API may not filter the list by id).
+* business: one GET per request.
+
+Requests run under a semaphore (bounded concurrency) and a per-backend token bucket (request-rate cap).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session, col, select
+
+from bot.context import BotContext
+from bot.jobs.diff import FIELDS_COMPARED, Event, EventKind, Snapshot, diff, render_event_text
+from integrations._exceptions import APIError
+from integrations.states import is_final, label
+from integrations.views import (
+    OrderView,
+    order_view_from_business,
+    order_view_from_carrier,
+    order_view_from_wholesale,
+)
+from storage import crud
+from storage.columns import utcnow
+from storage.models import OrderSnapshot, Watch
+
+__all__ = [
+    "CLAIM_BATCH",
+    "FAILURES_BEFORE_NOTICE",
+    "CycleStats",
+    "TokenBucket",
+    "poll_batch",
+    "run_cycle",
+]
+
+log = logging.getLogger("bot.jobs.poll")
+
+CLAIM_BATCH = 500
+"""Watches claimed (and committed) together."""
+WHOLESALE_PAGE = 50
+"""Ids per wholesale list request (Orange caps a page at 50)."""
+CONCURRENCY = 16
+"""Carrier requests in flight at once, per cycle."""
+RATE_PER_SECOND: dict[str, float] = {"wholesale": 25.0, "carrier": 20.0, "business": 20.0}
+"""Request-rate cap per backend (token bucket refill rate; the burst is the same number)."""
+FAILURES_BEFORE_NOTICE = 3
+"""Consecutive failed polls before the thread is told polling is failing."""
+
+
+@dataclass
+class CycleStats:
+    """What one `run_cycle` did."""
+
+    claimed: int = 0
+    polled: int = 0
+    failed: int = 0
+    lost: int = 0
+    events: int = 0
+    ended: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    by_backend: dict[str, int] = field(default_factory=dict)
+
+
+class TokenBucket:
+    """At most `rate` acquisitions per second on average, bursts of `burst`."""
+
+    def __init__(self, rate: float, burst: float | None = None) -> None:
+        self.rate = rate
+        self.capacity = burst if burst is not None else max(rate, 1.0)
+        self._tokens = self.capacity
+        self._stamp = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
+                self._stamp = now
+                if self._tokens >= 1.0:
+                    self._tokens -= 1.0
+                    return
+                await asyncio.sleep((1.0 - self._tokens) / self.rate)
+
+
+@dataclass
+class _Claimed:
+    watch: Watch
+    snapshot: dict[str, Any] | None
+
+
+@dataclass
+class _Fetcher:
+    ctx: BotContext
+    stats: CycleStats
+    semaphore: asyncio.Semaphore
+    buckets: dict[str, TokenBucket]
+
+    async def call(self, backend: str, work: Callable[[], Awaitable[Any]]) -> Any:
+        async with self.semaphore:
+            await self.buckets[backend].acquire()
+            self.stats.requests += 1
+            self.stats.by_backend[backend] = self.stats.by_backend.get(backend, 0) + 1
+            return await work()
+
+    async def one(self, backend: str, order_id: str) -> OrderView | Exception:
+        orange = self.ctx.orange
+        try:
+            if backend == "carrier":
+                return order_view_from_carrier(await self.call(backend, lambda: orange.carrier.orders.get(order_id)))
+            if backend == "wholesale":
+                order = await self.call(
+                    backend, lambda: orange.wholesale.orders.get(order_id, fields=list(FIELDS_COMPARED))
+                )
+                return order_view_from_wholesale(order)
+            return order_view_from_business(await self.call(backend, lambda: orange.business.requests.get(order_id)))
+        except APIError as err:
+            return err
+        except Exception as err:  # an order the mapping cannot read must not stop the others
+            log.warning("%s:%s could not be read: %r", backend, order_id, err)
+            return err
+
+    async def wholesale_page(self, ids: Sequence[str]) -> dict[str, OrderView | Exception]:
+        """One list request per page the server returns for these ids; a failed list falls back to GETs."""
+        found: dict[str, OrderView | Exception] = {}
+        paginator = self.ctx.orange.wholesale.orders.list(
+            {"id": list(ids), "fields": list(FIELDS_COMPARED)}, limit=len(ids)
+        )
+        pages = paginator.pages()
+        try:
+            while True:
+                try:
+                    page = await self.call("wholesale", lambda: anext(pages))
+                except StopAsyncIteration:
+                    break
+                for order in page.items:
+                    view = order_view_from_wholesale(order)
+                    found[view.id] = view
+                if page.next_offset is None or len(found) >= len(ids):
+                    break
+        except Exception as err:  # APIError, or an entry the mapping cannot read
+            log.info("wholesale list of %d orders failed (%s); one GET each", len(ids), err)
+            return dict(zip(ids, await asyncio.gather(*(self.one("wholesale", i) for i in ids)), strict=True))
+        missing = [i for i in ids if i not in found]
+        if missing:  # not listed: ask for each, so a gone order gets its own 404
+            found.update(zip(missing, await asyncio.gather(*(self.one("wholesale", i) for i in missing)), strict=True))
+        return found
+
+
+def _digest(value: object) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _streak_key(watch: Watch) -> str:
+    """Identifies a failure streak: the last success before it (or the watch's creation)."""
+    moment = watch.last_polled_at or watch.created_at
+    return f"{watch.id}:{moment.isoformat()}"
+
+
+def _event_payload(event: Event, seq: int) -> dict[str, Any]:
+    return {"text": render_event_text(event), "event": event.model_dump(mode="json"), "seq": seq}
+
+
+def _notice(text: str, seq: int) -> dict[str, Any]:
+    return {"text": text, "seq": seq}
+
+
+def _record(
+    session: Session,
+    claimed: _Claimed,
+    result: OrderView | Exception | None,
+    *,
+    kept: bool,
+    owner: str,
+    now: datetime,
+    interval: timedelta,
+    stats: CycleStats,
+) -> None:
+    """Commit one watch's poll (inside the caller's transaction): snapshot, outbox rows, end.
+
+    A successful poll's lease was released already (`kept`: it was still ours); a failed one is released here.
+    """
+    watch = claimed.watch
+    failures = 0
+    if isinstance(result, Exception):
+        released = crud.release_watch(
+            session=session, watch_id=watch.id, owner=owner, next_poll_at=now + interval, ok=False, now=now
+        )
+        kept = released is not None
+        failures = released.consecutive_failures if released is not None else 0
+    if not kept:  # the lease expired and another poller took the watch: its results win
+        stats.lost += 1
+        return
+    ref = f"{watch.backend}:{watch.order_id}"
+    seq = 0
+
+    def owe(fingerprint: str, kind: str, payload: dict[str, Any], *, broadcast: bool = False) -> None:
+        nonlocal seq
+        if crud.enqueue_outbox(
+            session=session,
+            watch_id=watch.id,
+            fingerprint=fingerprint,
+            kind=kind,
+            payload=payload,
+            broadcast=broadcast,
+        ):
+            seq += 1
+
+    if result is None:
+        return
+    if not isinstance(result, OrderView):
+        stats.failed += 1
+        if failures >= FAILURES_BEFORE_NOTICE:
+            owe(
+                "polling_failing:" + _digest(_streak_key(watch)),
+                "polling_failing",
+                _notice(
+                    f":warning: I can't read `{ref}` from Orange right now ({type(result).__name__}); "
+                    "I keep trying and will say when it works again.",
+                    0,
+                ),
+            )
+        return
+
+    stats.polled += 1
+    view = result
+    if watch.consecutive_failures >= FAILURES_BEFORE_NOTICE:
+        owe(
+            "polling_recovered:" + _digest(_streak_key(watch)),
+            "polling_recovered",
+            _notice(f":white_check_mark: `{ref}` can be read again; the changes since follow.", 0),
+        )
+    previous = Snapshot.from_json(claimed.snapshot) if claimed.snapshot is not None else None
+    events, snapshot = diff(previous, view, errors_only=watch.filter == "errors")
+    for event in events:
+        owe(
+            event.fingerprint,
+            event.kind.value,
+            _event_payload(event, seq),
+            broadcast=event.kind is EventKind.final,
+        )
+    stats.events += len(events)
+    if previous is None or previous.transitions != snapshot.transitions:
+        owe(
+            "root:" + _digest(snapshot.transitions),
+            "root_update",
+            {"view": view.model_dump(mode="json"), "errors_only": watch.filter == "errors", "seq": seq},
+        )
+    stored = snapshot.to_json()
+    if stored != claimed.snapshot:  # most polls change nothing: no write
+        crud.save_snapshot(session=session, watch_id=watch.id, view=stored)
+    if is_final(view.state):
+        if crud.end_watch(session=session, watch_id=watch.id, reason=f"order reached {label(view.state).lower()}"):
+            stats.ended += 1
+
+
+async def _fetch_all(fetcher: _Fetcher, batch: list[_Claimed]) -> dict[uuid.UUID, OrderView | Exception | None]:
+    results: dict[uuid.UUID, OrderView | Exception | None] = {}
+    by_backend: dict[str, list[_Claimed]] = {}
+    for c in batch:
+        if c.watch.thread_ts is None:  # the root is not posted yet: nothing to diff against
+            results[c.watch.id] = None
+            continue
+        by_backend.setdefault(c.watch.backend, []).append(c)
+
+    async def wholesale(chunk: list[_Claimed]) -> None:
+        ids = sorted({c.watch.order_id for c in chunk})
+        found = await fetcher.wholesale_page(ids)
+        for c in chunk:
+            results[c.watch.id] = found[c.watch.order_id]
+
+    async def single(c: _Claimed) -> None:
+        results[c.watch.id] = await fetcher.one(c.watch.backend, c.watch.order_id)
+
+    jobs: list[Awaitable[None]] = []
+    whole = sorted(by_backend.pop("wholesale", []), key=lambda c: c.watch.order_id)
+    chunk: list[_Claimed] = []
+    distinct: set[str] = set()
+    for c in whole:
+        if c.watch.order_id not in distinct and len(distinct) == WHOLESALE_PAGE:
+            jobs.append(wholesale(chunk))
+            chunk, distinct = [], set()
+        chunk.append(c)
+        distinct.add(c.watch.order_id)
+    if chunk:
+        jobs.append(wholesale(chunk))
+    for claimed in by_backend.values():
+        jobs.extend(single(c) for c in claimed)
+    await asyncio.gather(*jobs)
+    return results
+
+
+async def poll_batch(
+    ctx: BotContext, *, owner: str, fetcher: _Fetcher, limit: int, interval: timedelta, lease: timedelta
+) -> int:
+    """Claim up to `limit` due watches, poll them, commit; returns how many were claimed."""
+    now = utcnow()
+
+    def claim(session: Session) -> list[_Claimed]:
+        watches = crud.claim_due_watches_bulk(session=session, owner=owner, lease=lease, limit=limit, now=now)
+        ids = [w.id for w in watches]
+        snapshots = (
+            {
+                s.watch_id: dict(s.view)
+                for s in session.exec(select(OrderSnapshot).where(col(OrderSnapshot.watch_id).in_(ids))).all()
+            }
+            if ids
+            else {}
+        )
+        for w in watches:
+            session.expunge(w)
+        return [_Claimed(w, snapshots.get(w.id)) for w in watches]
+
+    batch = await ctx.db(claim)
+    if not batch:
+        return 0
+    fetcher.stats.claimed += len(batch)
+    results = await _fetch_all(fetcher, batch)
+    done = utcnow()
+
+    def commit(session: Session) -> None:
+        ok = [c.watch.id for c in batch if not isinstance(results.get(c.watch.id), Exception)]
+        kept = crud.release_watches_ok(
+            session=session, watch_ids=ok, owner=owner, next_poll_at=done + interval, now=done
+        )
+        if kept:  # into the identity map: save_snapshot then finds them without a query each
+            session.exec(select(OrderSnapshot).where(col(OrderSnapshot.watch_id).in_(list(kept)))).all()
+        for c in batch:
+            _record(
+                session,
+                c,
+                results.get(c.watch.id),
+                kept=c.watch.id in kept,
+                owner=owner,
+                now=done,
+                interval=interval,
+                stats=fetcher.stats,
+            )
+
+    await ctx.db(commit)
+    return len(batch)
+
+
+async def run_cycle(
+    ctx: BotContext,
+    client: AsyncWebClient | None = None,
+    *,
+    owner: str,
+    batch: int = CLAIM_BATCH,
+    concurrency: int = CONCURRENCY,
+    rates: dict[str, float] | None = None,
+    lease: timedelta | None = None,
+) -> CycleStats:
+    """Poll every due watch once (claimed in batches of `batch`); the outbox job posts what this owes.
+
+    `lease` (default: two intervals, at least a minute) is how long a claimed watch stays ours if we die.
+    `client` is unused here (posting is the outbox's job) and kept for the scheduler's uniform signature.
+    """
+    del client
+    started = time.monotonic()
+    interval = timedelta(seconds=ctx.settings.poll_interval_seconds)
+    # Two expected cycles, and never under a minute: a slow Orange must not let a second poller in.
+    if lease is None:
+        lease = max(2 * interval, timedelta(minutes=1))
+    stats = CycleStats()
+    caps = rates or RATE_PER_SECOND
+    fetcher = _Fetcher(
+        ctx,
+        stats,
+        asyncio.Semaphore(concurrency),
+        {b: TokenBucket(caps.get(b, 20.0)) for b in ("wholesale", "carrier", "business")},
+    )
+    while await poll_batch(ctx, owner=owner, fetcher=fetcher, limit=batch, interval=interval, lease=lease) >= batch:
+        pass
+    stats.seconds = time.monotonic() - started
+    log.info(
+        "poll cycle: %d claimed, %d polled, %d failed, %d lost, %d events, %d ended, %d requests in %.2fs",
+        stats.claimed,
+        stats.polled,
+        stats.failed,
+        stats.lost,
+        stats.events,
+        stats.ended,
+        stats.requests,
+        stats.seconds,
+    )
+    return stats

@@ -1,0 +1,107 @@
+"""Two replicas on one PostgreSQL: each order is polled once per cycle in total, each change posted once.
+
+Needs a PostgreSQL server: `TEST_DATABASE_URL` (`make test` sets one up); skips with the reason otherwise.
+The bot harness runs on a schema of its own (overriding the SQLite `db_url` of tests/bot/conftest.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from conftest import TOKEN, Harness
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import update
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session, col, select
+
+from bot.jobs.diff import diff
+from bot.jobs.outbox import drain_outbox
+from bot.jobs.poll import run_cycle
+from integrations.views import order_view_from_wholesale
+from storage import crud
+from storage.db import make_engine, normalize_url
+from storage.models import OutboxMessage, Watch
+
+PG_ENV = "TEST_DATABASE_URL"
+pytestmark = pytest.mark.postgres
+WATCHES = 60
+
+
+@pytest.fixture
+def db_url() -> Iterator[str]:
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set: no PostgreSQL server for this run (`make test` sets one up)")
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    admin = make_engine(base, poolclass=NullPool)
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        url = normalize_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
+
+
+async def test_two_replicas_poll_each_order_once_per_cycle_and_post_each_change_once(harness: Harness) -> None:
+    h = harness
+    assert h.ctx.engine.dialect.name == "postgresql"
+    slack = AsyncWebClient(token=TOKEN, base_url=h.fake.api_url)
+    created = await h.admin.post("/_sandbox/bulk", json={"backend": "wholesale", "count": WATCHES, "state": "held"})
+    ids: list[str] = created.json()["ids"]
+    roots: dict[str, str] = {}
+    for order_id in ids:
+        view = order_view_from_wholesale((await h.admin.get(f"/_sandbox/orders/wholesale/{order_id}")).json())
+        roots[order_id] = str((await slack.chat_postMessage(channel="C_GENERAL", text=view.reference))["ts"])
+
+        def insert(s: Session, order_id: str = order_id, snapshot: dict[str, object] = diff(None, view)[1].to_json()):
+            w, _ = crud.create_watch(
+                session=s,
+                team_id="T1",
+                channel_id="C_GENERAL",
+                backend="wholesale",
+                order_id=order_id,
+                created_by="U_ALICE",
+                thread_ts=roots[order_id],
+            )
+            s.flush()
+            crud.save_snapshot(session=s, watch_id=w.id, view=snapshot)
+
+        await h.ctx.db(insert)
+
+    changes = 0
+    for round_ in range(3):
+        for order_id in ids[round_::7]:
+            await h.admin.post(f"/_sandbox/orders/wholesale/{order_id}/milestones", json={"message": f"R{round_}"})
+            changes += 1
+        await h.admin.post("/_sandbox/requests/reset")
+
+        def make_due(s: Session) -> None:
+            s.exec(update(Watch).values(next_poll_at=None))  # type: ignore[call-overload]
+
+        await h.ctx.db(make_due)
+        a, b = await asyncio.gather(
+            run_cycle(h.ctx, owner="replica-a", batch=10), run_cycle(h.ctx, owner="replica-b", batch=10)
+        )
+        assert a.claimed + b.claimed == WATCHES, (a, b)
+        assert a.polled + b.polled == WATCHES and a.lost == b.lost == 0
+        assert a.claimed > 0 and b.claimed > 0  # both did a share (SKIP LOCKED spreads them)
+        await asyncio.gather(drain_outbox(h.ctx, slack), drain_outbox(h.ctx, slack))
+
+    # A row deferred behind one the other replica was sending waits a second before it is due again.
+    await asyncio.sleep(1.1)
+    await drain_outbox(h.ctx, slack)
+    posted = 0
+    for order_id, ts in roots.items():
+        texts = [str(m["text"]) for m in h.fake.thread("C_GENERAL", ts)]
+        assert len(texts) == len(set(texts)), texts
+        posted += len(texts)
+    assert posted == changes
+    rows = await h.ctx.db(lambda s: s.exec(select(OutboxMessage).where(col(OutboxMessage.kind) != "root_update")).all())
+    assert len(rows) == changes and {r.status for r in rows} == {"sent"}
