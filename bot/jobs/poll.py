@@ -50,7 +50,7 @@ from integrations.views import (
 )
 from storage import crud
 from storage.columns import utcnow
-from storage.models import OrderSnapshot, Watch
+from storage.models import Approval, OrderSnapshot, Watch
 
 __all__ = [
     "CLAIM_BATCH",
@@ -205,6 +205,7 @@ def _record(
     now: datetime,
     interval: timedelta,
     stats: CycleStats,
+    update_root: bool = True,
 ) -> None:
     """Commit one watch's poll (inside the caller's transaction): snapshot, outbox rows, end.
 
@@ -270,7 +271,8 @@ def _record(
             broadcast=event.kind is EventKind.final,
         )
     stats.events += len(events)
-    if previous is None or previous.transitions != snapshot.transitions:
+    # A watch started by an approval hangs off the approval card: the card keeps who decided, so it is not rewritten.
+    if update_root and (previous is None or previous.transitions != snapshot.transitions):
         owe(
             "root:" + _digest(snapshot.transitions),
             "root_update",
@@ -355,12 +357,15 @@ async def poll_batch(
         )
         if kept:  # into the identity map: save_snapshot then finds them without a query each
             session.exec(select(OrderSnapshot).where(col(OrderSnapshot.watch_id).in_(list(kept)))).all()
+        roots = [c.watch.thread_ts for c in batch if c.watch.thread_ts]
+        cards = set(session.exec(select(col(Approval.message_ts)).where(col(Approval.message_ts).in_(roots))).all())
         for c in batch:
             _record(
                 session,
                 c,
                 results.get(c.watch.id),
                 kept=c.watch.id in kept,
+                update_root=c.watch.thread_ts not in cards,
                 owner=owner,
                 now=done,
                 interval=interval,

@@ -353,6 +353,16 @@ async def test_quote_to_order_end_to_end(harness: Harness, monkeypatch: pytest.M
     assert AuditAction.WATCH_CREATED.value in actions
     await h.fake.wait_for(lambda: "watched in this thread" in shown(h, message(h, approval.message_ts)))
 
+    # The notifier posts the order's changes in the approval's thread and leaves the decided card as it is.
+    from test_notifier import cycle
+
+    card_before = shown(h, message(h, approval.message_ts))
+    await h.admin.post(f"/_sandbox/orders/carrier/{order.id}/state", json={"state": "inProgress", "cascade": True})
+    await cycle(h)
+    assert shown(h, message(h, approval.message_ts)) == card_before
+    replies = h.fake.thread(CHANNEL, approval.message_ts or "")
+    assert any("In progress" in str(r.get("text")) for r in replies), replies
+
 
 async def test_expired_quote_is_not_requested(harness: Harness) -> None:
     h = harness
