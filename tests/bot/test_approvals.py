@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from conftest import START, Harness
+from bot_harness import START, Harness
 from sqlmodel import Session, col, select
 
 import bot.approvals.flow as flow

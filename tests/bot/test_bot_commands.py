@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Harness
+from bot_harness import Harness
 
 from bot.simulator.render import mrkdwn_to_text
 

@@ -7,7 +7,7 @@ import asyncio
 import time
 
 import pytest
-from conftest import Harness
+from bot_harness import Harness
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import Any
 
-from conftest import TOKEN, Harness
+from bot_harness import TOKEN, Harness
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import update
 from sqlmodel import Session, col, select

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from conftest import TOKEN, Harness
+from bot_harness import TOKEN, Harness
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import update
 from sqlalchemy.pool import NullPool

@@ -1,0 +1,91 @@
+"""A whole bot for tests: the Orange sandbox in-process, the Slack simulator on loopback, the bot's HTTP front
+in-process, SQLite in a temp dir. Requests into the bot are real signed Slack requests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from slack_bolt.async_app import AsyncApp
+from starlette.applications import Starlette
+
+from bot.app import create_bolt_app, create_web_app
+from bot.context import BotContext
+from bot.settings import Settings
+from bot.simulator import FakeSlack, SlackUserClient
+from integrations.client import OrangeClient
+from integrations.sandbox import create_app as create_sandbox
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+SECRET = "test-signing-secret"
+TOKEN = "xoxb-test"
+SANDBOX = "http://sandbox.test"
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Harness:
+    ctx: BotContext
+    bolt: AsyncApp
+    web: Starlette
+    fake: FakeSlack
+    user: SlackUserClient
+    sandbox: Starlette
+    clock: Clock
+    admin: httpx.AsyncClient
+
+
+@pytest.fixture
+def sandbox_clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    yield f"sqlite:///{tmp_path / 'bot.db'}"
+
+
+@pytest.fixture
+async def harness(db_url: str, sandbox_clock: Clock) -> AsyncIterator[Harness]:
+    sandbox = create_sandbox(clock=sandbox_clock, start=START, step_seconds=5.0)
+    async with FakeSlack.serve(bot_token=TOKEN) as fake:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            slack_bot_token=TOKEN,
+            slack_signing_secret=SECRET,
+            slack_api_url=fake.api_url,
+            orange_sandbox_url=SANDBOX,
+            database_url=db_url,
+        )
+        engine = make_engine(db_url)
+        upgrade(engine)
+        orange_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox))
+        orange = OrangeClient(settings, http_client=orange_http)
+        ctx = BotContext(settings=settings, orange=orange, engine=engine)
+        bolt = create_bolt_app(ctx)
+        web = create_web_app(bolt, ctx)
+        async with (
+            SlackUserClient(
+                "http://bot.test/slack/events",
+                signing_secret=SECRET,
+                fake=fake,
+                transport=httpx.ASGITransport(app=web),
+            ) as user,
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox), base_url=SANDBOX) as admin,
+        ):
+            yield Harness(ctx, bolt, web, fake, user, sandbox, sandbox_clock, admin)
+        await orange_http.aclose()
+        engine.dispose()
