@@ -29,6 +29,7 @@ from storage.models import Watch
 
 __all__ = [
     "CHANNEL_ERRORS",
+    "audit_watch_created",
     "end_watch_and_update_root",
     "list_watches",
     "post_root",
@@ -118,14 +119,7 @@ async def start_watch(
     def finish(session: Session) -> None:
         crud.set_watch_root(session=session, watch_id=watch.id, thread_ts=ts)
         crud.save_snapshot(session=session, watch_id=watch.id, view=baseline)
-        crud.record_audit(
-            session=session,
-            actor=where.user_id,
-            action=AuditAction.WATCH_CREATED,
-            backend=reference.backend,
-            subject=view.reference,
-            detail={"channel": where.channel_id, "errors_only": errors_only, "watch_id": str(watch.id)},
-        )
+        audit_watch_created(session, watch, view, actor=where.user_id)
 
     await ctx.db(finish)
     link = await permalink(client, where.channel_id, ts)
@@ -134,6 +128,20 @@ async def start_watch(
     return Reply(
         text=f"Watching {view.reference} ({state_text(view.state)}) here: {what} will be posted in its {thread}.",
         shareable=False,
+    )
+
+
+def audit_watch_created(
+    session: Session, watch: Watch, view: OrderView, *, actor: str, approval_id: uuid.UUID | None = None
+) -> None:
+    crud.record_audit(
+        session=session,
+        actor=actor,
+        action=AuditAction.WATCH_CREATED,
+        approval_id=approval_id,
+        backend=view.backend,
+        subject=view.reference,
+        detail={"channel": watch.channel_id, "errors_only": watch.filter == "errors", "watch_id": str(watch.id)},
     )
 
 

@@ -33,7 +33,7 @@ from bot.commands import parse_reference
 from bot.context import BotContext
 from bot.jobs.diff import diff
 from bot.queries import Reply, fetch_order_view, render_error
-from bot.watching import CHANNEL_ERRORS, Where, cannot_post_text, permalink
+from bot.watching import CHANNEL_ERRORS, Where, audit_watch_created, cannot_post_text, permalink
 from integrations._exceptions import APIError, APIStatusError
 from integrations.states import OrderState
 from integrations.views import OrderView, PriceView, QuoteView, order_view_from_carrier, quote_view_from_carrier
@@ -604,15 +604,7 @@ async def watch_new_order(ctx: BotContext, approval: Approval, view: OrderView, 
         if not created:
             return
         crud.save_snapshot(session=session, watch_id=watch.id, view=baseline)
-        crud.record_audit(
-            session=session,
-            actor=actor,
-            action=AuditAction.WATCH_CREATED,
-            approval_id=approval.id,
-            backend=view.backend,
-            subject=view.reference,
-            detail={"channel": approval.channel_id, "errors_only": False, "watch_id": str(watch.id)},
-        )
+        audit_watch_created(session, watch, view, actor=actor, approval_id=approval.id)
 
     await ctx.db(work)
 
