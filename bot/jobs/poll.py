@@ -16,8 +16,14 @@ Fetching:
 * wholesale: ONE list request per page of watched orders, `{"id": [...], "fields": FIELDS_COMPARED}`,
   walking the pages the server actually returns (the sandbox caps a page at 50); a failed list falls back
   to one GET per order, so one bad order never stops the others.
-* carrier: one GET per order (the real API may not filter the list by id).
-* business: one GET per request.
+* carrier and business: the list carries each order's state (carrier `GET /productOrder` summaries
+  `{id, orderDate, state, externalId}`, business `GET /requests` with `step`), so a batch with at least
+  `SUMMARY_MIN_WATCHES` watches of that backend walks the WHOLE list once per cycle (every order of the account,
+  at most `SUMMARY_MAX_ITEMS`, every page a counted, rate-capped request; the real carrier API may not filter by
+  id) and GETs only the watched orders that need it (`_needs_detail`): no stored snapshot, not in the list, a
+  listed state other than the snapshot's, or a detail refresh due (`_refresh_due`: item states, milestones, notes
+  change without the order state moving). The others keep their stored view, so they owe nothing. A failed list
+  falls back to one GET per order for the rest of the cycle; a smaller batch just GETs each order.
 
 Requests run under a semaphore (bounded concurrency) and a per-backend token bucket (request-rate cap).
 """
@@ -28,11 +34,12 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -41,7 +48,8 @@ from sqlmodel import Session, col, select
 from bot.context import BotContext
 from bot.jobs.diff import FIELDS_COMPARED, Event, EventKind, Snapshot, diff, render_event_text
 from integrations._exceptions import APIError
-from integrations.states import is_final, label
+from integrations.pagination import Page
+from integrations.states import OrderState, is_final, label
 from integrations.views import (
     OrderView,
     order_view_from_business,
@@ -54,7 +62,10 @@ from storage.models import Approval, OrderSnapshot, Watch
 
 __all__ = [
     "CLAIM_BATCH",
+    "DETAIL_EVERY",
     "FAILURES_BEFORE_NOTICE",
+    "SUMMARY_MAX_ITEMS",
+    "SUMMARY_MIN_WATCHES",
     "CycleStats",
     "TokenBucket",
     "poll_batch",
@@ -73,6 +84,17 @@ RATE_PER_SECOND: dict[str, float] = {"wholesale": 25.0, "carrier": 20.0, "busine
 """Request-rate cap per backend (token bucket refill rate; the burst is the same number)."""
 FAILURES_BEFORE_NOTICE = 3
 """Consecutive failed polls before the thread is told polling is failing."""
+SUMMARY_BACKENDS = ("carrier", "business")
+"""Backends whose list carries each order's state: polled from the list, details only when needed."""
+SUMMARY_MIN_WATCHES = 3
+"""Fewer watches of a summary backend in a batch: one GET each. The list walk pages through EVERY order of the
+account, so it only pays from a few watches on (and its cost is then shared by the whole cycle)."""
+SUMMARY_MAX_ITEMS = 10_000
+"""At most this many list entries are read per backend and cycle; a watched order beyond them gets its GET."""
+SUMMARY_PAGE = 50
+"""Entries asked per list page (Orange caps a page at 50 anyway)."""
+DETAIL_EVERY = 12
+"""A watch polled from the list still gets a full GET once every `DETAIL_EVERY` poll intervals (`_refresh_due`)."""
 
 
 @dataclass
@@ -124,6 +146,7 @@ class _Fetcher:
     stats: CycleStats
     semaphore: asyncio.Semaphore
     buckets: dict[str, TokenBucket]
+    _summaries: dict[str, asyncio.Task[dict[str, OrderState] | None]] = field(default_factory=dict)
 
     async def call(self, backend: str, work: Callable[[], Awaitable[Any]]) -> Any:
         async with self.semaphore:
@@ -174,6 +197,63 @@ class _Fetcher:
         if missing:  # not listed: ask for each, so a gone order gets its own 404
             found.update(zip(missing, await asyncio.gather(*(self.one("wholesale", i) for i in missing)), strict=True))
         return found
+
+    async def summaries(self, backend: str) -> dict[str, OrderState] | None:
+        """Order id -> state from the backend's list, walked once per cycle (its batches share it); None: it failed."""
+        task = self._summaries.get(backend)
+        if task is None:
+            task = self._summaries[backend] = asyncio.create_task(self._walk(backend))
+        return await task
+
+    async def _walk(self, backend: str) -> dict[str, OrderState] | None:
+        orange = self.ctx.orange
+        if backend == "carrier":
+            carrier = orange.carrier.orders.list(limit=SUMMARY_PAGE, max_items=SUMMARY_MAX_ITEMS)
+            pages: AsyncIterator[Page[Any]] = carrier.pages()
+            to_view: Callable[[Any], OrderView] = order_view_from_carrier
+        else:
+            business = orange.business.requests.list(limit=SUMMARY_PAGE, max_items=SUMMARY_MAX_ITEMS)
+            pages = business.pages()
+            to_view = order_view_from_business
+        states: dict[str, OrderState] = {}
+        seen = 0
+        try:
+            while seen < SUMMARY_MAX_ITEMS:
+                try:
+                    page = await self.call(backend, lambda: anext(pages))
+                except StopAsyncIteration:
+                    break
+                for entry in page.items:
+                    view = to_view(entry)
+                    states[view.id] = view.state
+                seen += len(page.items)
+                if page.next_offset is None:
+                    break
+        except Exception as err:  # APIError, or an entry the mapping cannot read
+            log.info("%s list failed (%s); one GET per watched order this cycle", backend, err)
+            return None
+        return states
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _refresh_due(watch: Watch, now: datetime, interval: float) -> bool:
+    """Whether a watch polled from the list is due its full GET anyway (item-level changes move no order state).
+
+    Deterministic, the same on every replica: a watch has a refresh point every `DETAIL_EVERY` intervals, shifted
+    by `watch.id.int % DETAIL_EVERY` intervals (so the watches' refreshes spread evenly over the cycles), counted
+    in seconds since the epoch. The refresh is due when a refresh point lies in (last successful poll — or the
+    watch's creation, when its baseline was fetched —, now]: at least one GET per `DETAIL_EVERY` intervals, even if
+    cycles are late or polls fail in between (a failed poll does not move `last_polled_at`).
+    """
+    period = DETAIL_EVERY * interval
+    if period <= 0:
+        return True
+    shift = (watch.id.int % DETAIL_EVERY) * interval
+    last = _aware(watch.last_polled_at or watch.created_at).timestamp()
+    return math.floor((_aware(now).timestamp() - shift) / period) > math.floor((last - shift) / period)
 
 
 def _digest(value: object) -> str:
@@ -286,7 +366,24 @@ def _record(
             stats.ended += 1
 
 
-async def _fetch_all(fetcher: _Fetcher, batch: list[_Claimed]) -> dict[uuid.UUID, OrderView | Exception | None]:
+def _kept_view(claimed: _Claimed, states: dict[str, OrderState], now: datetime, interval: float) -> OrderView | None:
+    """The stored view, when the list shows the order unchanged and no refresh is due; None: GET the details."""
+    listed = states.get(claimed.watch.order_id)
+    if claimed.snapshot is None or listed is None or _refresh_due(claimed.watch, now, interval):
+        return None
+    try:
+        previous = Snapshot.from_json(claimed.snapshot).view
+    except Exception:  # a snapshot we cannot read back: fetch afresh
+        return None
+    return previous if previous.state == listed else None
+
+
+async def _fetch_all(
+    fetcher: _Fetcher, batch: list[_Claimed], *, now: datetime | None = None, interval: float | None = None
+) -> dict[uuid.UUID, OrderView | Exception | None]:
+    now = now or utcnow()
+    if interval is None:
+        interval = fetcher.ctx.settings.poll_interval_seconds
     results: dict[uuid.UUID, OrderView | Exception | None] = {}
     by_backend: dict[str, list[_Claimed]] = {}
     for c in batch:
@@ -304,6 +401,17 @@ async def _fetch_all(fetcher: _Fetcher, batch: list[_Claimed]) -> dict[uuid.UUID
     async def single(c: _Claimed) -> None:
         results[c.watch.id] = await fetcher.one(c.watch.backend, c.watch.order_id)
 
+    async def summarized(backend: str, claimed: list[_Claimed]) -> None:
+        states = await fetcher.summaries(backend)
+        fetch: list[_Claimed] = []
+        for c in claimed:
+            kept = _kept_view(c, states, now, interval) if states is not None else None
+            if kept is None:
+                fetch.append(c)
+            else:
+                results[c.watch.id] = kept
+        await asyncio.gather(*(single(c) for c in fetch))
+
     jobs: list[Awaitable[None]] = []
     whole = sorted(by_backend.pop("wholesale", []), key=lambda c: c.watch.order_id)
     chunk: list[_Claimed] = []
@@ -316,8 +424,11 @@ async def _fetch_all(fetcher: _Fetcher, batch: list[_Claimed]) -> dict[uuid.UUID
         distinct.add(c.watch.order_id)
     if chunk:
         jobs.append(wholesale(chunk))
-    for claimed in by_backend.values():
-        jobs.extend(single(c) for c in claimed)
+    for backend, claimed in by_backend.items():
+        if backend in SUMMARY_BACKENDS and len(claimed) >= SUMMARY_MIN_WATCHES:
+            jobs.append(summarized(backend, claimed))
+        else:
+            jobs.extend(single(c) for c in claimed)
     await asyncio.gather(*jobs)
     return results
 
@@ -347,7 +458,7 @@ async def poll_batch(
     if not batch:
         return 0
     fetcher.stats.claimed += len(batch)
-    results = await _fetch_all(fetcher, batch)
+    results = await _fetch_all(fetcher, batch, now=now, interval=interval.total_seconds())
     done = utcnow()
 
     def commit(session: Session) -> None:

@@ -1,0 +1,211 @@
+"""Carrier and business watches polled from the list's summaries: details only for what changed (or is due)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from bot_harness import Harness
+from test_notifier import OWNER, admin, due, reload, slack, texts, watch
+
+from bot.jobs import poll
+from bot.jobs.outbox import drain_outbox
+from bot.jobs.poll import CycleStats, run_cycle
+from storage.columns import utcnow
+from storage.models import Watch
+
+LIST = "/productOrder"  # the carrier list path (a request count key ends with it)
+
+
+class Now:
+    """The poll job's clock: refreshes are due by time, so the tests set it."""
+
+    def __init__(self) -> None:
+        self.now = utcnow() + timedelta(seconds=1)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def now(monkeypatch: pytest.MonkeyPatch) -> Now:
+    clock = Now()
+    monkeypatch.setattr(poll, "utcnow", clock)
+    return clock
+
+
+async def run(h: Harness) -> CycleStats:
+    await due(h)
+    stats = await run_cycle(h.ctx, owner=OWNER)
+    await drain_outbox(h.ctx, slack(h))
+    return stats
+
+
+async def counts(h: Harness) -> dict[str, int]:
+    found: dict[str, int] = (await h.admin.get("/_sandbox/requests")).json()["counts"]
+    return found
+
+
+def gets(found: dict[str, Any], what: str = "/productOrder/{") -> int:
+    return sum(v for k, v in found.items() if k.startswith("GET ") and what in k)
+
+
+def lists(found: dict[str, Any], path: str = LIST) -> int:
+    return sum(v for k, v in found.items() if k.startswith("GET ") and k.endswith(path))
+
+
+async def reset(h: Harness) -> None:
+    await h.admin.post("/_sandbox/requests/reset")
+
+
+async def carrier_watches(h: Harness, count: int = 10) -> list[Watch]:
+    created = await h.admin.post("/_sandbox/bulk", json={"backend": "carrier", "count": count, "state": "inProgress"})
+    return [await watch(h, f"carrier:{order_id}") for order_id in created.json()["ids"]]
+
+
+async def test_an_unchanged_cycle_costs_the_list_only_and_a_change_is_posted_once(harness: Harness, now: Now) -> None:
+    h = harness
+    watches = await carrier_watches(h)
+    await run(h)  # since their creation: whatever refreshes the rule owes
+    await reset(h)
+    stats = await run(h)
+    found = await counts(h)
+    assert stats.polled == 10 and stats.failed == 0 and stats.events == 0
+    assert lists(found) == 1, found  # 14 orders in the sandbox: one page
+    assert gets(found) == 0, found
+    assert stats.requests == 1
+    assert all(texts(h, w) == [] for w in watches)
+
+    changed = watches[3]
+    await admin(h, f"/_sandbox/orders/carrier/{changed.order_id}/state", {"state": "held"})
+    await reset(h)
+    stats = await run(h)
+    found = await counts(h)
+    assert lists(found) == 1 and gets(found) == 1, found
+    assert found.get(next(k for k in found if "/productOrder/{" in k)) == 1
+    shown = texts(h, changed)
+    assert len(shown) == 1 and "Held" in shown[0], shown
+    assert all(texts(h, w) == [] for w in watches if w.id != changed.id)
+
+    await reset(h)
+    await run(h)
+    await run(h)
+    found = await counts(h)
+    assert gets(found) == 0 and lists(found) == 2, found
+    assert texts(h, changed) == shown  # once
+
+
+async def test_every_watch_gets_its_detail_refresh_once_per_detail_period(harness: Harness, now: Now) -> None:
+    h = harness
+    watches = await carrier_watches(h)
+    interval = timedelta(seconds=h.ctx.settings.poll_interval_seconds)
+    await run(h)
+    refreshed = 0
+    for _ in range(poll.DETAIL_EVERY):
+        now.now += interval
+        await reset(h)
+        stats = await run(h)
+        assert stats.polled == 10 and stats.events == 0
+        refreshed += gets(await counts(h))
+    assert refreshed == len(watches)  # each exactly once over DETAIL_EVERY intervals, spread over the cycles
+
+    now.now += poll.DETAIL_EVERY * interval  # a long pause (cycles late): each still gets one, not several
+    await reset(h)
+    await run(h)
+    assert gets(await counts(h)) == len(watches)
+
+
+async def test_an_item_change_without_an_order_state_change_is_posted_at_the_refresh(
+    harness: Harness, now: Now
+) -> None:
+    h = harness
+    watches = await carrier_watches(h)
+    await run(h)
+    w = watches[0]
+    await admin(h, f"/_sandbox/orders/carrier/{w.order_id}/state", {"state": "held", "item": "1"})
+    await run(h)
+    assert texts(h, w) == []  # the list shows nothing new
+    now.now += poll.DETAIL_EVERY * timedelta(seconds=h.ctx.settings.poll_interval_seconds)
+    await run(h)
+    shown = texts(h, w)
+    assert len(shown) == 1 and "Held" in shown[0], shown
+
+
+async def test_a_failing_list_falls_back_to_one_get_per_order(harness: Harness, now: Now) -> None:
+    h = harness
+    watches = await carrier_watches(h)
+    await run(h)
+    await admin(h, "/_sandbox/faults", {"path": "productOrder$", "method": "GET", "status": 500, "count": -1})
+    changed = watches[5]
+    await admin(h, f"/_sandbox/orders/carrier/{changed.order_id}/state", {"state": "held"})
+    await reset(h)
+    stats = await run(h)
+    found = await counts(h)
+    assert lists(found) >= 1, found  # tried (and retried, maybe)
+    assert gets(found) == len(watches), found
+    assert stats.polled == 10 and stats.failed == 0
+    shown = texts(h, changed)
+    assert len(shown) == 1 and "Held" in shown[0], shown
+    assert (await reload(h, changed)).consecutive_failures == 0
+
+    await h.admin.delete("/_sandbox/faults")
+    await reset(h)
+    await run(h)
+    found = await counts(h)
+    assert lists(found) == 1 and gets(found) == 0, found
+    assert texts(h, changed) == shown
+
+
+async def test_a_missing_order_is_fetched_and_fails_alone(harness: Harness, now: Now) -> None:
+    h = harness
+    watches = await carrier_watches(h, 4)
+    await run(h)
+    # The list no longer shows one order (a page the server dropped): its GET decides.
+    gone = watches[2]
+    await admin(
+        h,
+        "/_sandbox/faults",
+        {"path": f"productOrder/{gone.order_id}$", "status": 404, "body": {"code": 60}, "count": -1},
+    )
+    await admin(h, f"/_sandbox/orders/carrier/{gone.order_id}/state", {"state": "held"})
+    await reset(h)
+    stats = await run(h)
+    assert stats.failed == 1 and stats.polled == 3
+    found = await counts(h)
+    assert lists(found) == 1 and gets(found) == 1, found
+
+
+async def test_a_few_watches_are_polled_with_one_get_each(harness: Harness, now: Now) -> None:
+    h = harness
+    assert poll.SUMMARY_MIN_WATCHES == 3
+    await watch(h, "carrier:11")
+    await watch(h, "carrier:13")
+    await run(h)
+    await reset(h)
+    await run(h)
+    found = await counts(h)
+    assert lists(found) == 0 and gets(found) == 2, found
+
+
+async def test_business_requests_are_polled_from_the_list_steps(harness: Harness, now: Now) -> None:
+    h = harness
+    created = await h.admin.post("/_sandbox/bulk", json={"backend": "business", "count": 4, "state": "VALIDATION"})
+    watches = [await watch(h, f"business:{i}") for i in created.json()["ids"]]
+    await run(h)
+    await reset(h)
+    await run(h)
+    found = await counts(h)
+    assert lists(found, "/requests") == 1 and gets(found, "/requests/{") == 0, found
+
+    changed = watches[1]
+    await admin(h, f"/_sandbox/orders/business/{changed.order_id}/state", {"state": "DELIVERY"})
+    await reset(h)
+    await run(h)
+    found = await counts(h)
+    assert gets(found, "/requests/{") == 1, found
+    shown = texts(h, changed)
+    assert len(shown) == 1, shown
+    await run(h)
+    assert texts(h, changed) == shown
+    assert all(texts(h, w) == [] for w in watches if w.id != changed.id)
