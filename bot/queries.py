@@ -7,7 +7,7 @@ person sees is the same wherever they asked.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -144,7 +144,7 @@ async def _sites(ctx: BotContext, cmd: Sites, page: PageInfo) -> list[Block]:
     return sites_list_blocks(views, _page(page, total, len(views)), query_text=cmd.text or _describe(params))
 
 
-async def _site_views(ctx: BotContext, params: dict[str, object], *, max_items: int) -> Any:
+async def _site_views(ctx: BotContext, params: dict[str, object], *, max_items: int) -> AsyncIterator[SiteView]:
     async for site in ctx.orange.carrier.sites.list(_params(params), max_items=max_items):
         yield site_view_from_carrier(site)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.blocks.format import fallback_text, state_text
 from bot.blocks.watches import WatchRow, watch_exists_blocks, watch_root_blocks, watches_list_blocks
@@ -25,7 +25,7 @@ from integrations._exceptions import APIError
 from integrations.views import OrderView
 from storage import crud
 from storage.enums import AuditAction
-from storage.models import Watch
+from storage.models import OrderSnapshot, Watch
 
 __all__ = [
     "CHANNEL_ERRORS",
@@ -194,12 +194,15 @@ async def stop_watch(ctx: BotContext, client: AsyncWebClient, where: Where, refe
 
 
 async def watch_rows(ctx: BotContext, client: AsyncWebClient, watches: list[Watch]) -> list[WatchRow]:
+    def load(session: Session) -> dict[uuid.UUID, str]:
+        ids = [w.id for w in watches]
+        found = session.exec(select(OrderSnapshot).where(col(OrderSnapshot.watch_id).in_(ids))).all() if ids else []
+        return {s.watch_id: state_text(Snapshot.from_json(s.view).view.state) for s in found}
+
+    states = await ctx.db(load)  # one query for the whole list
     rows: list[WatchRow] = []
     for watch in watches:
-        snapshot = await ctx.db(lambda s, w=watch: crud.get_snapshot(session=s, watch_id=w.id))  # type: ignore[misc]
-        state = "state unknown yet"
-        if snapshot is not None:
-            state = state_text(Snapshot.from_json(snapshot.view).view.state)
+        state = states.get(watch.id, "state unknown yet")
         rows.append(
             WatchRow(
                 reference=f"{watch.backend}:{watch.order_id}",
@@ -218,10 +221,3 @@ async def list_watches(ctx: BotContext, client: AsyncWebClient, where: Where) ->
     )
     rows = await watch_rows(ctx, client, watches)
     return reply(watches_list_blocks(rows, command=ctx.settings.slack_command), shareable=False)
-
-
-def watch_id(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None

@@ -83,10 +83,6 @@ class OAuth2ClientCredentials(httpx.Auth):
             assert self._token is not None
             return self._token
 
-    def invalidate(self) -> None:
-        self._token = None
-        self._expires_at = None
-
     async def _fetch(self) -> None:
         form = {"grant_type": "client_credentials"}
         if self._scopes:

@@ -24,7 +24,6 @@ from integrations._exceptions import (
     APIConnectionError,
     APIError,
     APIResponseValidationError,
-    APIStatusError,
     APITimeoutError,
     RateLimitError,
     make_status_error,
@@ -209,7 +208,3 @@ class BaseAPI:
     ) -> tuple[Any, httpx.Response]:
         response = await self.request("POST", url, operation=operation, json_body=body, idempotent=idempotent)
         return parse_json(response, backend=self.backend, operation=operation), response
-
-
-def is_status(error: BaseException, *statuses: int) -> bool:
-    return isinstance(error, APIStatusError) and error.status_code in statuses

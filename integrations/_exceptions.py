@@ -141,10 +141,6 @@ class APIError(OrangeError):
         code = f" (code {self.code})" if self.code else ""
         return f"{self.backend}: {self.operation}: {self.message}{code}"
 
-    @property
-    def retryable(self) -> bool:
-        return False
-
 
 class APIConnectionError(APIError):
     kind = "unreachable"
@@ -160,10 +156,6 @@ class APIConnectionError(APIError):
     ) -> None:
         self.sent = sent
         super().__init__(message, backend=backend, operation=operation, request=request)
-
-    @property
-    def retryable(self) -> bool:
-        return True
 
 
 class APITimeoutError(APIConnectionError):
@@ -273,18 +265,10 @@ class RateLimitError(APIStatusError):
         self.retry_after = retry_after
         super().__init__(message, **kwargs)
 
-    @property
-    def retryable(self) -> bool:
-        return True
-
 
 class InternalServerError(APIStatusError):
     kind = "server"
     sentence = "Orange's service is failing right now; try again later"
-
-    @property
-    def retryable(self) -> bool:
-        return True
 
 
 def error_body(response: httpx.Response) -> object:
