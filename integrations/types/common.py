@@ -51,6 +51,7 @@ __all__ = [
     "Term",
     "TimePeriod",
     "Timestamp",
+    "TypedModel",
     "as_datetime",
     "coerce_id",
     "parse_timestamp",
@@ -67,6 +68,14 @@ class OrangeModel(BaseModel):
         alias_generator=to_camel,
         serialize_by_alias=True,
     )
+
+
+class TypedModel(OrangeModel):
+    """A model that may carry the TM Forum / MEF polymorphism fields."""
+
+    type_: str | None = Field(default=None, alias="@type")
+    base_type: str | None = Field(default=None, alias="@baseType")
+    schema_location: str | None = Field(default=None, alias="@schemaLocation")
 
 
 # --- ids ---------------------------------------------------------------------------------------
@@ -451,7 +460,7 @@ class GeographicLocation(OrangeModel):
     base_type: str | None = Field(default=None, alias="@baseType")
 
 
-class GeographicAddressValue(OrangeModel):
+class GeographicAddressValue(TypedModel):
     """A fielded address (MEF `FieldedAddress`, TMF `GeographicAddress`)."""
 
     id: Id | None = None
@@ -475,9 +484,6 @@ class GeographicAddressValue(OrangeModel):
     geographic_sub_address: GeographicSubAddress | list[GeographicSubAddress] | None = None
     """MEF sends one object, TMF a list."""
     geographic_location: GeographicLocation | None = None
-    type_: str | None = Field(default=None, alias="@type")
-    base_type: str | None = Field(default=None, alias="@baseType")
-    schema_location: str | None = Field(default=None, alias="@schemaLocation")
 
 
 class RelatedPlace(GeographicAddressValue):

@@ -21,6 +21,7 @@ from ..common import (
     StateChange,
     Term,
     Timestamp,
+    TypedModel,
 )
 from .product_value import ProductValue, QuoteRef
 
@@ -102,7 +103,7 @@ class CarrierProductOrderItem(OrangeModel):
     schema_location: str | None = Field(default=None, alias="@schemaLocation")
 
 
-class CarrierProductOrder(OrangeModel):
+class CarrierProductOrder(TypedModel):
     """A carrier order (`POST` answer, list entry, or `GET /productOrder/{id}`)."""
 
     id: Id | None = None
@@ -139,9 +140,6 @@ class CarrierProductOrder(OrangeModel):
     note: list[Note] = []
     order_message: list[OrderMessage] = []
     state_change: list[StateChange] = []
-    type_: str | None = Field(default=None, alias="@type")
-    base_type: str | None = Field(default=None, alias="@baseType")
-    schema_location: str | None = Field(default=None, alias="@schemaLocation")
 
 
 class CarrierProductOrderItemCreate(OrangeModel):

@@ -21,6 +21,7 @@ from ..common import (
     Term,
     TimePeriod,
     Timestamp,
+    TypedModel,
 )
 from .product_value import ProductValue
 
@@ -63,7 +64,7 @@ class QuoteItem(OrangeModel):
     schema_location: str | None = Field(default=None, alias="@schemaLocation")
 
 
-class Quote(OrangeModel):
+class Quote(TypedModel):
     """A quote (`POST` answer, list entry, or `GET /quote/{id}`)."""
 
     id: Id | None = None
@@ -93,9 +94,6 @@ class Quote(OrangeModel):
     related_party: list[RelatedParty] = []
     quote_item: list[QuoteItem] = []
     """The items."""
-    type_: str | None = Field(default=None, alias="@type")
-    base_type: str | None = Field(default=None, alias="@baseType")
-    schema_location: str | None = Field(default=None, alias="@schemaLocation")
 
 
 class QuoteItemCreate(OrangeModel):

@@ -30,6 +30,7 @@ from ..common import (
     RelatedPlace,
     Term,
     Timestamp,
+    TypedModel,
 )
 
 __all__ = [
@@ -155,7 +156,7 @@ class WholesaleProductOrderItem(OrangeModel):
     """`ProductOrderItem`."""
 
 
-class WholesaleProductOrder(OrangeModel):
+class WholesaleProductOrder(TypedModel):
     """A wholesale order (`GET /productOrder/{id}`, or a list entry, often partial with `fields=`)."""
 
     id: Id | None = None
@@ -190,9 +191,6 @@ class WholesaleProductOrder(OrangeModel):
     jeopardy_alert: list[JeopardyAlert] = []
     order_total_price: list[OrderPrice] = []
     order_term: list[Term] = []
-    type_: str | None = Field(default=None, alias="@type")
-    base_type: str | None = Field(default=None, alias="@baseType")
-    schema_location: str | None = Field(default=None, alias="@schemaLocation")
 
     @property
     def specification(self) -> str | None:
