@@ -16,6 +16,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -27,13 +30,51 @@ from bot.context import BotContext
 from bot.listeners import actions, approvals, commands, events
 from bot.settings import Settings
 
-__all__ = ["create_bolt_app", "create_health_app", "create_web_app", "health", "make_web_client"]
+__all__ = [
+    "CappedRateLimitRetryHandler",
+    "create_bolt_app",
+    "create_health_app",
+    "create_web_app",
+    "health",
+    "make_web_client",
+]
 
 log = logging.getLogger("bot.app")
 
 
+MAX_RETRY_AFTER = 10.0
+"""Longest Slack `Retry-After` the client waits in place; a longer one is raised (the outbox reschedules the post),
+so no caller holds a claim, a lease or a user's request for minutes."""
+
+
+class CappedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler, except that a `Retry-After` over `max_wait` seconds is not waited for."""
+
+    def __init__(self, *, max_retry_count: int = 3, max_wait: float = MAX_RETRY_AFTER) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        for name, values in response.headers.items():
+            if name.lower() == "retry-after":
+                try:
+                    return float(values[0] if isinstance(values, list) else values) <= self.max_wait
+                except (TypeError, ValueError, IndexError):
+                    return True
+        return True
+
+
 def make_web_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client: `SLACK_API_URL` for every call; 429s wait for Slack's Retry-After, 5xx back off."""
+    """The Web API client: `SLACK_API_URL` for every call; short 429s wait for Retry-After, 5xx back off."""
     base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return AsyncWebClient(
@@ -41,7 +82,7 @@ def make_web_client(settings: Settings) -> AsyncWebClient:
         base_url=base_url,
         timeout=15,
         retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            CappedRateLimitRetryHandler(max_retry_count=3),
             AsyncServerErrorRetryHandler(max_retry_count=2),
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
         ],

@@ -1,6 +1,7 @@
 """`orange-bot run`: the bot process. Socket Mode when `SLACK_APP_TOKEN` is set, else HTTP on `PORT`.
 
-Start-up: migrations, the Orange client, the bolt app, the scheduler (poll + outbox jobs), then the Slack front.
+Start-up: migrations, the Orange client, the bolt app, the scheduler (poll, outbox and approvals jobs; the
+approvals job runs at once, so what a crash left `submitting` is looked up first), then the Slack front.
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ from storage.migrate import upgrade
 __all__ = ["bot_context", "run", "start_background"]
 
 log = logging.getLogger("bot.runner")
-
-RECONCILE_EVERY = 300.0
 
 
 @asynccontextmanager
@@ -58,10 +57,11 @@ async def run(settings: Settings) -> int:
             ("SLACK_BOT_TOKEN", settings.slack_bot_token),
             ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
         )
-        if value is None
+        if value is None or not value.get_secret_value().strip()
     ]
     if missing:
-        log.error("orange-bot run needs %s (see .env.example)", " and ".join(missing))
+        # Settings already read a blank value as unset; say so, since `.env.example` leaves both blank.
+        log.error("orange-bot run needs %s (unset or blank; see .env.example)", " and ".join(missing))
         return 2
     if not settings.backends():
         log.warning("no Orange backend is configured: set client ids, or ORANGE_SANDBOX_URL")
@@ -73,7 +73,6 @@ async def run(settings: Settings) -> int:
         client = make_web_client(settings)
         app = create_bolt_app(ctx, client=client)
         scheduler = await start_background(ctx, client)
-        reconciling = asyncio.create_task(_reconcile_forever(ctx, client, stop))
         try:
             if settings.slack_app_token is not None:
                 # /healthz still answers on PORT, so a container health check works in both modes.
@@ -84,27 +83,9 @@ async def run(settings: Settings) -> int:
                 log.info("HTTP mode on port %d: POST /slack/events, GET /healthz", settings.port)
                 await _serve(create_web_app(app, ctx), settings.port, stop)
         finally:
-            reconciling.cancel()
             if scheduler is not None:
                 scheduler.shutdown(wait=False)  # type: ignore[attr-defined]
     return 0
-
-
-async def _reconcile_forever(ctx: BotContext, client: AsyncWebClient, stop: asyncio.Event) -> None:
-    """Approvals a crash left `submitting` are settled by asking Orange: at start, then every few minutes."""
-    from bot.approvals.flow import reconcile
-
-    while not stop.is_set():
-        try:
-            settled = await reconcile(ctx, client)
-            if settled:
-                log.info("reconciled %d approvals left submitting: %s", len(settled), settled)
-        except Exception:  # never let reconciliation take the bot down; it runs again
-            log.exception("reconciling approvals failed")
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=RECONCILE_EVERY)
-        except TimeoutError:
-            pass
 
 
 async def _serve(web: Starlette, port: int, stop: asyncio.Event) -> None:

@@ -35,11 +35,6 @@ class Settings(OrangeSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("orange_carrier_order_defaults", mode="before")
-    @classmethod
-    def _blank_path(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
     def model_post_init(self, __context: object) -> None:
         super().model_post_init(__context)
         for secret in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token):

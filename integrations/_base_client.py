@@ -3,6 +3,9 @@
 Retries follow STYLE.md: 408, 429, 502, 503, 504 and connection errors, a few times, bounded in total time;
 Retry-After is obeyed up to 60 s, otherwise 0.5 s x 2^n (cap 8 s) with jitter. Orange has no idempotency keys,
 so a POST is retried only when it provably never reached the server (the connection was never made).
+
+A call about one resource passes its `reference` (`carrier:11`): every error the call raises names it, including
+one raised by the OAuth flow under it.
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ class RetryPolicy:
         return ceiling * (0.5 + random.random() / 2)
 
 
-def parse_json(response: httpx.Response, *, backend: str, operation: str) -> Any:
+def parse_json(response: httpx.Response, *, backend: str, operation: str, reference: str | None = None) -> Any:
     """The JSON body of a successful response; unreadable JSON is an `APIResponseValidationError`."""
     if response.status_code == 204 or not response.content:
         return None
@@ -71,10 +74,13 @@ def parse_json(response: httpx.Response, *, backend: str, operation: str) -> Any
             backend=backend,
             operation=operation,
             status_code=response.status_code,
+            reference=reference,
         ) from err
 
 
-def parse_model(model: type[T] | TypeAdapter[T], data: Any, *, backend: str, operation: str) -> T:
+def parse_model(
+    model: type[T] | TypeAdapter[T], data: Any, *, backend: str, operation: str, reference: str | None = None
+) -> T:
     """Validate `data` into `model`, turning a validation failure into one readable sentence."""
     try:
         if isinstance(model, TypeAdapter):
@@ -89,6 +95,7 @@ def parse_model(model: type[T] | TypeAdapter[T], data: Any, *, backend: str, ope
             f"Orange sent an answer we could not read ({where}: {first.get('msg', 'invalid')})",
             backend=backend,
             operation=operation,
+            reference=reference,
         ) from err
 
 
@@ -127,8 +134,9 @@ class BaseAPI:
         form: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
         idempotent: bool | None = None,
+        reference: str | None = None,
     ) -> httpx.Response:
-        """Send one request with retries; return the response (2xx/3xx) or raise an `APIError`."""
+        """Send one request with retries; return the response (2xx/3xx) or raise an `APIError` about `reference`."""
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
@@ -157,22 +165,25 @@ class BaseAPI:
                     auth=request_auth if request_auth is not None else httpx.USE_CLIENT_DEFAULT,
                     timeout=self._timeout,
                 )
+            except APIError as err:  # raised by the auth flow (its token request knows nothing of this call)
+                raise err.with_reference(reference)
             except httpx.UnsupportedProtocol as err:
                 raise APIConnectionError(
                     f"The URL configured for {self.backend} is not usable ({redact(str(err))})",
                     backend=self.backend,
                     operation=operation,
                     sent=False,
+                    reference=reference,
                 ) from err
             except httpx.TimeoutException as err:
                 sent = not isinstance(err, httpx.ConnectTimeout | httpx.PoolTimeout)
-                error = APITimeoutError(backend=self.backend, operation=operation, sent=sent)
+                error = APITimeoutError(backend=self.backend, operation=operation, sent=sent, reference=reference)
                 if not (idempotent or not sent):
                     raise error from err
                 cause: BaseException = err
             except httpx.TransportError as err:
                 sent = not isinstance(err, httpx.ConnectError)
-                error = APIConnectionError(backend=self.backend, operation=operation, sent=sent)
+                error = APIConnectionError(backend=self.backend, operation=operation, sent=sent, reference=reference)
                 if not (idempotent or not sent):
                     raise error from err
                 cause = err
@@ -181,7 +192,9 @@ class BaseAPI:
                 if response.status_code < 400:
                     return response
                 await response.aread()
-                error = make_status_error(backend=self.backend, operation=operation, response=response)
+                error = make_status_error(
+                    backend=self.backend, operation=operation, response=response, reference=reference
+                )
                 if response.status_code not in RETRY_STATUSES or not idempotent:
                     raise error
                 if isinstance(error, RateLimitError):
@@ -198,13 +211,26 @@ class BaseAPI:
             attempt += 1
 
     async def get_json(
-        self, url: str, *, operation: str, params: Mapping[str, object] | None = None
+        self,
+        url: str,
+        *,
+        operation: str,
+        params: Mapping[str, object] | None = None,
+        reference: str | None = None,
     ) -> tuple[Any, httpx.Response]:
-        response = await self.request("GET", url, operation=operation, params=params)
-        return parse_json(response, backend=self.backend, operation=operation), response
+        response = await self.request("GET", url, operation=operation, params=params, reference=reference)
+        return parse_json(response, backend=self.backend, operation=operation, reference=reference), response
 
     async def post_json(
-        self, url: str, body: Any, *, operation: str, idempotent: bool | None = None
+        self,
+        url: str,
+        body: Any,
+        *,
+        operation: str,
+        idempotent: bool | None = None,
+        reference: str | None = None,
     ) -> tuple[Any, httpx.Response]:
-        response = await self.request("POST", url, operation=operation, json_body=body, idempotent=idempotent)
-        return parse_json(response, backend=self.backend, operation=operation), response
+        response = await self.request(
+            "POST", url, operation=operation, json_body=body, idempotent=idempotent, reference=reference
+        )
+        return parse_json(response, backend=self.backend, operation=operation, reference=reference), response

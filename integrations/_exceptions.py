@@ -2,7 +2,7 @@
 
     OrangeError
     ├── InvalidReferenceError        bad id / query value, refused before any request (also a ValueError)
-    └── APIError                     backend, operation, carrier code, one human sentence
+    └── APIError                     backend, operation, reference, carrier code, one human sentence
         ├── APIConnectionError       Orange could not be reached
         │   └── APITimeoutError      Orange did not answer in time
         ├── APIResponseValidationError   Orange answered something we cannot read
@@ -17,13 +17,16 @@
             ├── RateLimitError               429 (and 403 code 53), with retry_after
             └── InternalServerError          5xx, codes 1, 5, 6
 
-Messages never carry a token, secret or API key: every text goes through `redact`.
+Every error of a call about one resource names it: `reference` is its `backend:id` (`carrier:999999`,
+`wholesale:de76cfa1-…`), the form a user types, and `str(err)` starts with it. Lists and most creates have none.
+
+Messages never carry a token, secret or API key: every text, the reference included, goes through `redact`.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -117,7 +120,10 @@ class InvalidReferenceError(OrangeError, ValueError):
 
 
 class APIError(OrangeError):
-    """A call to one backend failed; `str(err)` is one sentence a person can read."""
+    """A call to one backend failed; `str(err)` is one sentence a person can read.
+
+    `reference` is the `backend:id` of the resource the call was about (None for a list or a create).
+    """
 
     kind = "error"
 
@@ -129,17 +135,33 @@ class APIError(OrangeError):
         operation: str,
         code: str | None = None,
         request: httpx.Request | None = None,
+        reference: str | None = None,
     ) -> None:
         self.message = redact(message)
         self.backend = backend
         self.operation = operation
         self.code = code
         self.request = request
+        self.reference = redact(reference) if reference else None
         super().__init__(self._render())
+
+    def with_reference(self, reference: str | None) -> Self:
+        """Name the resource this error is about, unless it already names one; returns the error itself.
+
+        For errors raised below the resource call (the token request of its OAuth flow, for one).
+        """
+        if reference and self.reference is None:
+            self.reference = redact(reference)
+            self.args = (self._render(),)
+        return self
+
+    def _where(self) -> str:
+        # The reference starts with the backend (`carrier:11`), so it replaces it.
+        return self.reference or self.backend
 
     def _render(self) -> str:
         code = f" (code {self.code})" if self.code else ""
-        return f"{self.backend}: {self.operation}: {self.message}{code}"
+        return f"{self._where()}: {self.operation}: {self.message}{code}"
 
 
 class APIConnectionError(APIError):
@@ -153,16 +175,23 @@ class APIConnectionError(APIError):
         operation: str,
         request: httpx.Request | None = None,
         sent: bool = True,
+        reference: str | None = None,
     ) -> None:
         self.sent = sent
-        super().__init__(message, backend=backend, operation=operation, request=request)
+        super().__init__(message, backend=backend, operation=operation, request=request, reference=reference)
 
 
 class APITimeoutError(APIConnectionError):
     kind = "timeout"
 
     def __init__(
-        self, *, backend: str, operation: str, request: httpx.Request | None = None, sent: bool = True
+        self,
+        *,
+        backend: str,
+        operation: str,
+        request: httpx.Request | None = None,
+        sent: bool = True,
+        reference: str | None = None,
     ) -> None:
         super().__init__(
             "Orange did not answer in time; try again later",
@@ -170,6 +199,7 @@ class APITimeoutError(APIConnectionError):
             operation=operation,
             request=request,
             sent=sent,
+            reference=reference,
         )
 
 
@@ -184,9 +214,10 @@ class APIResponseValidationError(APIError):
         operation: str,
         status_code: int | None = None,
         request: httpx.Request | None = None,
+        reference: str | None = None,
     ) -> None:
         self.status_code = status_code
-        super().__init__(message, backend=backend, operation=operation, request=request)
+        super().__init__(message, backend=backend, operation=operation, request=request, reference=reference)
 
 
 class APIStatusError(APIError):
@@ -205,6 +236,7 @@ class APIStatusError(APIError):
         code: str | None = None,
         body: object = None,
         response: httpx.Response | None = None,
+        reference: str | None = None,
     ) -> None:
         self.status_code = status_code
         self.body = body
@@ -215,11 +247,12 @@ class APIStatusError(APIError):
             operation=operation,
             code=code,
             request=response.request if response is not None and response._request is not None else None,
+            reference=reference,
         )
 
     def _render(self) -> str:
         code = f", code {self.code}" if self.code else ""
-        return f"{self.backend}: {self.operation}: {self.message} (HTTP {self.status_code}{code})"
+        return f"{self._where()}: {self.operation}: {self.message} (HTTP {self.status_code}{code})"
 
 
 class BadRequestError(APIStatusError):
@@ -334,8 +367,10 @@ def _status_class(status: int, code: str | None) -> type[APIStatusError]:
     return APIStatusError
 
 
-def make_status_error(*, backend: str, operation: str, response: httpx.Response) -> APIStatusError:
-    """Map an error response to its class, with one sentence that says what went wrong."""
+def make_status_error(
+    *, backend: str, operation: str, response: httpx.Response, reference: str | None = None
+) -> APIStatusError:
+    """Map an error response to its class, with one sentence that says what went wrong (about `reference`)."""
     body = error_body(response)
     code = carrier_code(body)
     cls = _status_class(response.status_code, code)
@@ -356,6 +391,7 @@ def make_status_error(*, backend: str, operation: str, response: httpx.Response)
         "code": code,
         "body": body,
         "response": response,
+        "reference": reference,
     }
     if cls is RateLimitError:
         return RateLimitError(message, retry_after=parse_retry_after(response.headers.get("Retry-After")), **kwargs)

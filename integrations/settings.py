@@ -2,6 +2,7 @@
 
 A backend is enabled when its client id is set, or when ``ORANGE_SANDBOX_URL`` is set: then every base and token
 URL is derived from the sandbox, which serves each API under its real path, and all three backends are enabled.
+A blank value (empty or only spaces, as `.env.example` leaves most of them) counts as not set: the default applies.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from integrations._redact import register_secret
@@ -40,6 +41,12 @@ DEFAULT_WHOLESALE_SCOPES = " ".join(
         "owf:united-way:product-catalog:v1:readonly",
     ]
 )
+
+
+def _blank(value: object) -> bool:
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    return isinstance(value, str) and not value.strip()
 
 
 @dataclass(frozen=True)
@@ -85,10 +92,17 @@ class OrangeSettings(BaseSettings):
     orange_retry_budget_seconds: float = 30.0
     orange_max_retries: int = 3
 
-    @field_validator("orange_sandbox_url", "orange_default_backend", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+    def _blank_is_unset(cls, data: object) -> object:
+        """An empty or whitespace-only value counts as not set, for every field and from every source.
+
+        `.env.example` lists each variable with an empty value (`SLACK_APP_TOKEN=`): copied as it is, it must
+        behave like an empty environment, so a blank value is dropped here and the field takes its default.
+        """
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if not _blank(value)}
+        return data
 
     def model_post_init(self, __context: object) -> None:
         for secret in (

@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, or_, update
+from sqlalchemy import ColumnElement, Table, and_, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, delete, select
 
 from storage.columns import utcnow
@@ -44,6 +45,13 @@ APPROVAL_TRANSITIONS: Mapping[ApprovalState, frozenset[ApprovalState]] = {
     ApprovalState.REJECTED: frozenset(),
     ApprovalState.FAILED: frozenset(),
 }
+
+LIVE_APPROVAL_STATES: tuple[str, ...] = (
+    ApprovalState.PENDING.value,
+    ApprovalState.SUBMITTING.value,
+    ApprovalState.SUBMITTED.value,
+)
+"""An approval in one of these is its target's live one (``uq_approval_live``)."""
 
 AUDIT_CSV_FIELDS: tuple[str, ...] = ("at", "actor", "action", "approval_id", "backend", "subject", "detail", "id")
 
@@ -300,57 +308,105 @@ def enqueue_outbox(
     return _insert_ignore(session, OutboxMessage, message.model_dump(), conflict=("watch_id", "fingerprint"))
 
 
-def claim_outbox(
-    *,
-    session: Session,
-    limit: int = 20,
-    now: datetime | None = None,
-    retry_sending_after: timedelta = timedelta(minutes=5),
-) -> list[OutboxMessage]:
-    """Move due pending messages (oldest first) to "sending" and return them.
-
-    A message left in "sending" longer than `retry_sending_after` (its sender died) is due again;
-    the sender should check Slack for it (by fingerprint) before posting it a second time.
-    """
-    now = now or utcnow()
-    due = or_(
+def _outbox_due(now: datetime) -> ColumnElement[bool]:
+    """Pending and due, or claimed by a sender whose claim ran out (it died, or its heartbeat stopped)."""
+    return or_(
         and_(col(OutboxMessage.status) == OutboxStatus.PENDING.value, col(OutboxMessage.next_attempt_at) <= now),
         and_(
             col(OutboxMessage.status) == OutboxStatus.SENDING.value,
-            col(OutboxMessage.next_attempt_at) <= now - retry_sending_after,
+            or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) <= now),
         ),
     )
-    candidates = session.exec(
-        select(col(OutboxMessage.id))
-        .where(due)
-        .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
+
+
+def due_outbox_watches(*, session: Session, now: datetime, limit: int = 100) -> list[uuid.UUID]:
+    """Watches with at least one outbox row due, the longest waiting first."""
+    oldest = func.min(col(OutboxMessage.created_at))
+    stmt = (
+        select(col(OutboxMessage.watch_id))
+        .where(_outbox_due(now))
+        .group_by(col(OutboxMessage.watch_id))
+        .order_by(oldest, col(OutboxMessage.watch_id))
         .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    claimed: list[OutboxMessage] = []
-    for message_id in candidates:
-        stmt = (
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id) == message_id, due)
-            .values(
-                status=OutboxStatus.SENDING.value,
-                attempts=col(OutboxMessage.attempts) + 1,
-                next_attempt_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if session.exec(stmt).rowcount == 1:
-            message = session.get(OutboxMessage, message_id, populate_existing=True)
-            if message is not None:
-                claimed.append(message)
-    return claimed
+    )
+    return list(session.exec(stmt).all())
 
 
-def mark_outbox_sent(*, session: Session, message_id: uuid.UUID, slack_ts: str | None) -> bool:
+def _outbox_order(row: OutboxMessage) -> tuple[datetime, int, str]:
+    seq = row.payload.get("seq", 0) if isinstance(row.payload, dict) else 0
+    return (row.created_at, seq if isinstance(seq, int) else 0, str(row.id))
+
+
+def unsent_outbox(*, session: Session, watch_id: uuid.UUID) -> list[OutboxMessage]:
+    """A watch's rows not sent (nor given up) yet, in posting order: creation, then the payload's `seq`."""
+    stmt = select(OutboxMessage).where(
+        col(OutboxMessage.watch_id) == watch_id,
+        col(OutboxMessage.status).in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),
+    )
+    return sorted(session.exec(stmt).all(), key=_outbox_order)
+
+
+def claim_outbox_row(
+    *, session: Session, message_id: uuid.UUID, token: str, now: datetime, until: datetime
+) -> OutboxMessage | None:
+    """Take one due row for sending, just before the Slack call; None when it is not due or another took it.
+
+    A row taken from a claim that ran out becomes `uncertain`: its sender may have posted it.
+    """
     stmt = (
         update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.status) != OutboxStatus.SENT.value)
-        .values(status=OutboxStatus.SENT.value, slack_ts=slack_ts, sent_at=utcnow(), last_error=None)
+        .where(col(OutboxMessage.id) == message_id, _outbox_due(now))
+        .values(
+            uncertain=or_(col(OutboxMessage.uncertain), col(OutboxMessage.status) == OutboxStatus.SENDING.value),
+            status=OutboxStatus.SENDING.value,
+            claim_token=token,
+            claimed_until=until,
+            attempts=col(OutboxMessage.attempts) + 1,
+            next_attempt_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if session.exec(stmt).rowcount != 1:
+        return None
+    return session.get(OutboxMessage, message_id, populate_existing=True)
+
+
+def renew_outbox_claim(*, session: Session, message_id: uuid.UUID, token: str, until: datetime) -> bool:
+    """The heartbeat of a Slack call in flight; False once the claim is no longer `token`'s."""
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message_id,
+            col(OutboxMessage.claim_token) == token,
+            col(OutboxMessage.status) == OutboxStatus.SENDING.value,
+        )
+        .values(claimed_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(session.exec(stmt).rowcount == 1)
+
+
+def _mine(message_id: uuid.UUID, token: str) -> ColumnElement[bool]:
+    return and_(
+        col(OutboxMessage.id) == message_id,
+        col(OutboxMessage.status) == OutboxStatus.SENDING.value,
+        col(OutboxMessage.claim_token) == token,
+    )
+
+
+def mark_outbox_sent(*, session: Session, message_id: uuid.UUID, token: str, slack_ts: str | None) -> bool:
+    """Sent; only by the holder of the claim (False: the claim ran out and another sender has the row)."""
+    stmt = (
+        update(OutboxMessage)
+        .where(_mine(message_id, token))
+        .values(
+            status=OutboxStatus.SENT.value,
+            slack_ts=slack_ts,
+            sent_at=utcnow(),
+            last_error=None,
+            claim_token=None,
+            claimed_until=None,
+        )
         .execution_options(synchronize_session=False)
     )
     done = session.exec(stmt).rowcount == 1
@@ -360,26 +416,48 @@ def mark_outbox_sent(*, session: Session, message_id: uuid.UUID, slack_ts: str |
 
 
 def mark_outbox_failed(
-    *, session: Session, message_id: uuid.UUID, error: str, retry_at: datetime | None, dead: bool = False
+    *,
+    session: Session,
+    message_id: uuid.UUID,
+    token: str,
+    error: str,
+    retry_at: datetime | None,
+    dead: bool = False,
+    uncertain: bool | None = None,
 ) -> bool:
-    """Record a failed send: back to "pending" until `retry_at`, or "dead" (given up)."""
+    """A failed send, by the holder of the claim: back to "pending" until `retry_at`, or "dead" (given up).
+
+    `uncertain=True` when Slack may have the post all the same (a timeout, a 5xx): the next attempt looks first.
+    """
     if not dead and retry_at is None:
         raise ValueError("retry_at is required unless dead=True")
-    values: dict[str, Any] = {"last_error": error}
+    values: dict[str, Any] = {"last_error": error, "claim_token": None, "claimed_until": None}
+    if uncertain is not None:
+        values["uncertain"] = uncertain
     if dead:
         values["status"] = OutboxStatus.DEAD.value
     else:
         values.update(status=OutboxStatus.PENDING.value, next_attempt_at=retry_at)
-    stmt = (
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.status) == OutboxStatus.SENDING.value)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    done = session.exec(stmt).rowcount == 1
+    stmt = update(OutboxMessage).where(_mine(message_id, token)).values(**values)
+    done = session.exec(stmt.execution_options(synchronize_session=False)).rowcount == 1
     if done:
         _refresh_loaded(session, OutboxMessage, message_id)
     return done
+
+
+def defer_outbox(*, session: Session, watch_id: uuid.UUID, until: datetime) -> int:
+    """The watch's pending rows wait until at least `until` (they come after one that failed)."""
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.watch_id) == watch_id,
+            col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+            col(OutboxMessage.next_attempt_at) < until,
+        )
+        .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.exec(stmt).rowcount)
 
 
 def list_outbox(*, session: Session, watch_id: uuid.UUID) -> list[OutboxMessage]:
@@ -439,7 +517,83 @@ def get_approval(*, session: Session, approval_id: uuid.UUID) -> Approval | None
 
 
 def get_approval_by_external_id(*, session: Session, external_id: str) -> Approval | None:
-    return session.exec(select(Approval).where(col(Approval.external_id) == external_id)).first()
+    """The newest approval sending `external_id` (a retry reuses its failed approval's)."""
+    stmt = select(Approval).where(col(Approval.external_id) == external_id)
+    return session.exec(stmt.order_by(col(Approval.created_at).desc())).first()
+
+
+def get_live_approval(*, session: Session, kind: str, backend: str, target_id: str) -> Approval | None:
+    """The approval pending, submitting or submitted for this target, if any (``uq_approval_live``: one at most)."""
+    stmt = select(Approval).where(
+        col(Approval.kind) == kind,
+        col(Approval.backend) == backend,
+        col(Approval.target_id) == target_id,
+        col(Approval.state).in_(LIVE_APPROVAL_STATES),
+    )
+    return session.exec(stmt).first()
+
+
+def open_approval(
+    *,
+    session: Session,
+    kind: str,
+    team_id: str,
+    channel_id: str,
+    requester_id: str,
+    backend: str,
+    target_id: str,
+    payload: dict[str, Any],
+    message_ts: str | None = None,
+    external_id: str | None = None,
+) -> tuple[Approval, bool]:
+    """A new pending approval (``created=True``), or the live one already there for the same target.
+
+    The partial unique index ``uq_approval_live`` decides between racing requests; the SAVEPOINT keeps
+    the caller's transaction usable when this one loses.
+    """
+    existing = get_live_approval(session=session, kind=kind, backend=backend, target_id=target_id)
+    if existing is not None:
+        return existing, False
+    try:
+        with session.begin_nested():
+            approval = create_approval(
+                session=session,
+                kind=kind,
+                team_id=team_id,
+                channel_id=channel_id,
+                requester_id=requester_id,
+                backend=backend,
+                target_id=target_id,
+                payload=payload,
+                message_ts=message_ts,
+                external_id=external_id,
+            )
+    except IntegrityError:
+        existing = get_live_approval(session=session, kind=kind, backend=backend, target_id=target_id)
+        if existing is None:
+            raise
+        return existing, False
+    return approval, True
+
+
+def latest_approval_for_message(*, session: Session, channel_id: str, message_ts: str) -> Approval | None:
+    """The newest approval shown by one Slack message (a retry shares its failed approval's card)."""
+    stmt = select(Approval).where(col(Approval.channel_id) == channel_id, col(Approval.message_ts) == message_ts)
+    return session.exec(stmt.order_by(col(Approval.created_at).desc(), col(Approval.id))).first()
+
+
+def set_message_ts(*, session: Session, approval_id: uuid.UUID, message_ts: str) -> bool:
+    """Remember where the request was posted, as showing the approval's current version (no state change)."""
+    stmt = (
+        update(Approval)
+        .where(col(Approval.id) == approval_id)
+        .values(message_ts=message_ts, shown_version=col(Approval.version))
+        .execution_options(synchronize_session=False)
+    )
+    done = session.exec(stmt).rowcount == 1
+    if done:
+        _refresh_loaded(session, Approval, approval_id)
+    return done
 
 
 def transition_approval(
@@ -454,7 +608,8 @@ def transition_approval(
     """Compare-and-set: move the approval only if it is still in `expected_state` at `expected_version`.
 
     One UPDATE decides, so of any number of racing callers exactly one gets True; the winner's
-    new version is ``expected_version + 1``. `fields` are those of ``ApprovalUpdate``.
+    new version is ``expected_version + 1``. `fields` are those of ``ApprovalUpdate``. Moving to
+    ``submitting`` takes an owner: use `claim_approval`.
     """
     expected = ApprovalState(expected_state)
     target = ApprovalState(new_state)
@@ -475,6 +630,174 @@ def transition_approval(
     if moved:
         _refresh_loaded(session, Approval, approval_id)
     return moved
+
+
+def _owned(approval_id: uuid.UUID, owner: str) -> ColumnElement[bool]:
+    return and_(
+        col(Approval.id) == approval_id,
+        col(Approval.state) == ApprovalState.SUBMITTING.value,
+        col(Approval.lease_owner) == owner,
+    )
+
+
+def _update_approval(session: Session, approval_id: uuid.UUID, where: ColumnElement[bool], **values: Any) -> bool:
+    stmt = update(Approval).where(where).values(**values).execution_options(synchronize_session=False)
+    done = session.exec(stmt).rowcount == 1
+    if done:
+        _refresh_loaded(session, Approval, approval_id)
+    return done
+
+
+def claim_approval(
+    *,
+    session: Session,
+    approval_id: uuid.UUID,
+    expected_version: int,
+    owner: str,
+    lease_until: datetime,
+    now: datetime,
+    **fields: Any,
+) -> bool:
+    """pending → submitting, owned by `owner` until `lease_until`: of racing callers one wins and calls the carrier.
+
+    `called_at` is set now: from here on Orange may have the order.
+    """
+    values = ApprovalUpdate.model_validate(fields).model_dump(exclude_unset=True)
+    where = and_(
+        col(Approval.id) == approval_id,
+        col(Approval.state) == ApprovalState.PENDING.value,
+        col(Approval.version) == expected_version,
+    )
+    return _update_approval(
+        session,
+        approval_id,
+        where,
+        state=ApprovalState.SUBMITTING.value,
+        version=col(Approval.version) + 1,
+        updated_at=now,
+        lease_owner=owner,
+        lease_until=lease_until,
+        called_at=now,
+        next_check_at=None,
+        checks=0,
+        **values,
+    )
+
+
+def renew_approval_lease(*, session: Session, approval_id: uuid.UUID, owner: str, lease_until: datetime) -> bool:
+    """The heartbeat of a carrier call in flight; False once the row is no longer `owner`'s."""
+    return _update_approval(session, approval_id, _owned(approval_id, owner), lease_until=lease_until)
+
+
+def _due_check(now: datetime) -> ColumnElement[bool]:
+    waiting = and_(
+        col(Approval.lease_owner).is_(None),
+        or_(col(Approval.next_check_at).is_(None), col(Approval.next_check_at) <= now),
+    )
+    abandoned = and_(col(Approval.lease_owner).is_not(None), col(Approval.lease_until) <= now)
+    return and_(col(Approval.state) == ApprovalState.SUBMITTING.value, or_(waiting, abandoned))
+
+
+def list_due_approval_checks(*, session: Session, now: datetime, limit: int = 50) -> list[Approval]:
+    """Submitting approvals to look up now: their check is due, or their owner's lease ran out (it died)."""
+    stmt = select(Approval).where(_due_check(now)).order_by(col(Approval.updated_at)).limit(limit)
+    return list(session.exec(stmt).all())
+
+
+def take_approval(
+    *, session: Session, approval_id: uuid.UUID, owner: str, now: datetime, lease_until: datetime
+) -> bool:
+    """Claim a due submitting approval for a look-up (compare-and-set: one taker wins)."""
+    where = and_(col(Approval.id) == approval_id, _due_check(now))
+    return _update_approval(session, approval_id, where, lease_owner=owner, lease_until=lease_until)
+
+
+def release_approval(
+    *,
+    session: Session,
+    approval_id: uuid.UUID,
+    owner: str,
+    check_at: datetime,
+    error: str,
+    now: datetime,
+    checked: bool,
+) -> bool:
+    """Orange's answer is not known yet: the row stays submitting, ownerless, to be looked up at `check_at`.
+
+    `checked` counts a look-up that found nothing (yet).
+    """
+    return _update_approval(
+        session,
+        approval_id,
+        _owned(approval_id, owner),
+        lease_owner=None,
+        lease_until=None,
+        next_check_at=check_at,
+        checks=col(Approval.checks) + (1 if checked else 0),
+        error=error,
+        version=col(Approval.version) + 1,
+        updated_at=now,
+    )
+
+
+def settle_approval(
+    *, session: Session, approval_id: uuid.UUID, owner: str, new_state: str, now: datetime, **fields: Any
+) -> bool:
+    """submitting → submitted or failed, only by the owner of the row (its lease may have been taken over)."""
+    target = ApprovalState(new_state)
+    if target not in APPROVAL_TRANSITIONS[ApprovalState.SUBMITTING]:
+        raise ValueError(f"approval cannot go from submitting to {target.value}")
+    values = ApprovalUpdate.model_validate(fields).model_dump(exclude_unset=True)
+    return _update_approval(
+        session,
+        approval_id,
+        _owned(approval_id, owner),
+        state=target.value,
+        version=col(Approval.version) + 1,
+        updated_at=now,
+        lease_owner=None,
+        lease_until=None,
+        next_check_at=None,
+        **values,
+    )
+
+
+def mark_card_shown(*, session: Session, approval_id: uuid.UUID, version: int) -> bool:
+    """The Slack card now shows `version`; never moves back (a late update of an older version changes nothing)."""
+    where = and_(
+        col(Approval.id) == approval_id,
+        or_(col(Approval.shown_version).is_(None), col(Approval.shown_version) < version),
+    )
+    return _update_approval(session, approval_id, where, shown_version=version)
+
+
+def list_stale_cards(*, session: Session, updated_before: datetime, limit: int = 50) -> list[Approval]:
+    """Approvals whose Slack card shows an older version than the row (its update failed or was lost).
+
+    Only the newest approval of each message counts: a failed approval's card belongs to its retry.
+    """
+    newer = aliased(Approval)
+    superseded = (
+        select(newer.id)
+        .where(
+            newer.channel_id == Approval.channel_id,
+            newer.message_ts == Approval.message_ts,
+            newer.created_at > Approval.created_at,
+        )
+        .exists()
+    )
+    stmt = (
+        select(Approval)
+        .where(
+            col(Approval.message_ts).is_not(None),
+            or_(col(Approval.shown_version).is_(None), col(Approval.shown_version) < col(Approval.version)),
+            col(Approval.updated_at) <= updated_before,
+            ~superseded,
+        )
+        .order_by(col(Approval.updated_at))
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())
 
 
 # --- audit and deliveries ------------------------------------------------------------------
@@ -554,6 +877,20 @@ def pause_watch(*, session: Session, watch_id: uuid.UUID, reason: str, at: datet
     if paused:
         _refresh_loaded(session, Watch, watch_id)
     return paused
+
+
+def resume_watch(*, session: Session, watch_id: uuid.UUID) -> bool:
+    """Un-pause a live watch (Slack took a post again); True only for the call that resumed it. Polled at once."""
+    stmt = (
+        update(Watch)
+        .where(col(Watch.id) == watch_id, col(Watch.ended_at).is_(None), col(Watch.paused_at).is_not(None))
+        .values(paused_at=None, paused_reason=None, next_poll_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    resumed = session.exec(stmt).rowcount == 1
+    if resumed:
+        _refresh_loaded(session, Watch, watch_id)
+    return resumed
 
 
 def claim_due_watches_bulk(

@@ -34,6 +34,8 @@ SQLModel.metadata.naming_convention = {
 }
 
 _LIVE = text("ended_at IS NULL")
+# An approval is live from its request until it is refused or fails: one per target at a time.
+_LIVE_APPROVAL = text("state IN ('pending', 'submitting', 'submitted')")
 
 
 # --- watches -------------------------------------------------------------------------------
@@ -128,6 +130,11 @@ class OutboxMessage(OutboxMessageBase, table=True):
     status: str = OutboxStatus.PENDING.value
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # A sender's claim: taken just before the Slack call, renewed while it runs, checked by every mark_*.
+    claim_token: str | None = None
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Slack may have the post already (a claim that ran out, a timeout, a 5xx): look in the thread first.
+    uncertain: bool = False
     last_error: str | None = Field(default=None, sa_type=Text)
     slack_ts: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -168,19 +175,45 @@ class ApprovalUpdate(SQLModel):
 
 
 class Approval(ApprovalBase, table=True):
-    """A costly action waiting for a decision; ``version`` makes each transition compare-and-set."""
+    """A costly action waiting for a decision; ``version`` makes each transition compare-and-set.
+
+    While ``submitting``, the row has an owner: ``lease_owner`` (one claim's token) holds it until
+    ``lease_until`` and renews it while its carrier call runs. A row left ``submitting`` with no owner
+    (Orange's answer was lost) is looked up at ``next_check_at``; one whose lease ran out (its owner
+    died) is due at once. Whoever looks it up claims it first, by compare-and-set.
+    """
+
+    __table_args__ = (
+        Index(
+            "uq_approval_live",
+            "kind",
+            "backend",
+            "target_id",
+            unique=True,
+            sqlite_where=_LIVE_APPROVAL,
+            postgresql_where=_LIVE_APPROVAL,
+        ),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     message_ts: str | None = None
     state: str = Field(default=ApprovalState.PENDING.value, index=True)
     decided_by: str | None = None
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # Sent to the carrier with the order, so a crash between the call and the commit can be
-    # reconciled by looking the order up.
-    external_id: str = Field(unique=True)
+    # Sent to the carrier with the order, so an order whose answer was lost can be found again; a
+    # retry reuses its failed approval's, so it finds an order the first attempt placed after all.
+    external_id: str = Field(index=True)
     result: dict[str, Any] | None = Field(default=None, sa_type=JSONDocument)
     error: str | None = Field(default=None, sa_type=Text)
     version: int = 0
+    lease_owner: str | None = None
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    called_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the carrier call was (about to be) made: how long "not found" may still mean "not indexed yet"."""
+    next_check_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    checks: int = 0
+    shown_version: int | None = None
+    """The version the Slack card last showed; behind ``version`` means the card must be redrawn."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

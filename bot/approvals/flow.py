@@ -1,13 +1,29 @@
-"""Approval requests, decisions, the one carrier call, and reconciliation after a crash (CONTRACT §5).
+"""Approval requests, decisions, the one carrier call, and what happens when its answer is lost.
 
-The approval row is the lock: a compare-and-set pending → submitting picks the one click that calls Orange.
-The carrier order carries the approval's `external_id`, so an approval left `submitting` (a crash between the
-call and recording its result) is settled by looking the order up, never by sending it again.
+The approval row is the lock: a compare-and-set pending → submitting, with an owner and a lease, picks the one
+click that calls Orange, and the call goes out right after that claim (nothing slow in between). The owner
+renews its lease while the call runs, so it is never taken over while alive. The carrier order carries the
+approval's `external_id`:
+
+* Orange answered: submitted (with the new order watched, in the same transaction) or failed (with Retry).
+* Orange's answer is ambiguous (a timeout, a dropped connection, 408/429/5xx, an unreadable body): Orange may
+  have the order, so the row stays submitting, ownerless, and is looked up later (`reconcile`), never sent again.
+  "Not found" right after a call may only mean "not indexed yet": the look-up waits and looks again, and only
+  after `SETTLE` with nothing found does the approval fail with Retry.
+* The owner died (its lease ran out): `reconcile` claims the row by compare-and-set, then looks it up.
+* Retry is a new approval with the failed one's `external_id`: it looks the order up before any POST, so an
+  order the first attempt placed after all is adopted, not doubled.
+
+The Slack card is always drawn from the current row (`refresh_card`), and drawn again when the row moved while
+it was being drawn, so a late update never leaves an older state on screen; `reconcile` also redraws cards whose
+update failed.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,8 +31,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, cast
 
+import aiohttp
 import yaml
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
@@ -32,16 +50,20 @@ from bot.blocks.quotes import quote_item_text
 from bot.commands import parse_reference
 from bot.context import BotContext
 from bot.jobs.diff import diff
+from bot.leases import heartbeat
 from bot.queries import Reply, fetch_order_view, render_error
 from bot.watching import CHANNEL_ERRORS, Where, audit_watch_created, cannot_post_text, permalink
-from integrations._exceptions import APIError, APIStatusError
+from integrations._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+)
 from integrations.states import OrderState
 from integrations.views import OrderView, PriceView, QuoteView, order_view_from_carrier, quote_view_from_carrier
 from storage import crud
+from storage.columns import utcnow
 from storage.enums import ApprovalKind, ApprovalState, AuditAction, Backend
 from storage.models import Approval
-
-from . import store
 
 __all__ = [
     "Click",
@@ -56,12 +78,29 @@ log = logging.getLogger("bot.approvals")
 Action = Literal["approve", "reject", "retry"]
 
 CANCELLING = frozenset({OrderState.assessing_cancellation, OrderState.pending_cancellation, OrderState.cancelled})
-STALE_SUBMITTING = timedelta(minutes=2)
+LEASE = timedelta(seconds=60)
+"""How long a claim on a submitting approval lasts without a heartbeat (its owner renews it every third)."""
+FIRST_CHECK = timedelta(seconds=10)
+"""After an ambiguous answer, the first look-up waits this long: Orange indexes a new order late."""
+MAX_CHECK_GAP = timedelta(minutes=5)
+SETTLE = timedelta(minutes=15)
+"""How long after the call "not found" still means "not indexed yet"; then the approval fails, with Retry."""
+STALE_CARD = timedelta(seconds=30)
+"""A card behind its row for this long is redrawn by `reconcile` (its update failed or was lost)."""
 
 
 def now() -> datetime:
-    """The time used for decisions and quote validity (tests move it)."""
-    return store.now()
+    """The time quote validity is judged at (tests move it)."""
+    return utcnow()
+
+
+def _claim_owner() -> str:
+    """One claim's token: which process, and which claim in it."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _check_gap(checks: int) -> timedelta:
+    return min(FIRST_CHECK * (1 << min(checks, 10)), MAX_CHECK_GAP)
 
 
 # --- the card kept in the approval's payload ---------------------------------------------------------
@@ -111,7 +150,7 @@ async def _post_request(
     command = ctx.settings.slack_command
 
     def open_(session: Session) -> tuple[Approval, bool]:
-        return store.open_approval(
+        return crud.open_approval(
             session=session,
             kind=kind.value,
             team_id=where.team_id,
@@ -157,7 +196,7 @@ async def _post_request(
     ts = str(response["ts"])
 
     def posted(session: Session) -> None:
-        store.set_message_ts(session=session, approval_id=approval.id, message_ts=ts)
+        crud.set_message_ts(session=session, approval_id=approval.id, message_ts=ts)
         crud.record_audit(
             session=session,
             actor=where.user_id,
@@ -290,12 +329,19 @@ def _decided_word(approval: Approval) -> str:
     return "rejected" if approval.state == ApprovalState.REJECTED.value else "approved"
 
 
+def _answer_lost(approval: Approval) -> bool:
+    """Submitting with no owner: Orange's answer was lost and the order is being looked for."""
+    return approval.state == ApprovalState.SUBMITTING.value and approval.lease_owner is None
+
+
 def decided_text(approval: Approval) -> str:
     """What a click on a request already decided is told: who decided it, when, and where it stands."""
     who = mention(approval.decided_by) if approval.decided_by else "someone"
     at = when(approval.decided_at) if approval.decided_at else "earlier"
     text = f"This request was already {_decided_word(approval)} by {who} ({at})"
-    if approval.state == ApprovalState.SUBMITTING.value:
+    if _answer_lost(approval):
+        text += "; Orange's answer was lost, and I am checking whether Orange has it."
+    elif approval.state == ApprovalState.SUBMITTING.value:
         text += "; it is being sent to Orange."
     elif approval.state == ApprovalState.SUBMITTED.value:
         text += "; " + (_result_text(approval) or "Orange has it") + "."
@@ -321,60 +367,21 @@ async def _load(ctx: BotContext, approval_id: uuid.UUID) -> Approval | None:
     return await ctx.db(lambda s: crud.get_approval(session=s, approval_id=approval_id))
 
 
-async def _move(ctx: BotContext, approval: Approval, new_state: ApprovalState, **fields: Any) -> Approval | None:
-    """Compare-and-set from what `approval` was read as; the moved row, or None when someone else moved it first."""
-
-    def work(session: Session) -> Approval | None:
-        moved = crud.transition_approval(
-            session=session,
-            approval_id=approval.id,
-            expected_state=approval.state,
-            expected_version=approval.version,
-            new_state=new_state.value,
-            **fields,
-        )
-        return crud.get_approval(session=session, approval_id=approval.id) if moved else None
-
-    return await ctx.db(work)
-
-
-async def _audit(ctx: BotContext, approval: Approval, actor: str, action: AuditAction, **detail: Any) -> None:
+def _audit(session: Session, approval: Approval, actor: str, action: AuditAction, **detail: Any) -> None:
     subject = (approval.payload or {}).get("reference") or f"{approval.backend}:{approval.target_id}"
-    await ctx.db(
-        lambda s: crud.record_audit(
-            session=s,
-            actor=actor,
-            action=action,
-            approval_id=approval.id,
-            backend=approval.backend,
-            subject=str(subject),
-            detail={"kind": approval.kind, "external_id": approval.external_id, **detail},
-        )
+    crud.record_audit(
+        session=session,
+        actor=actor,
+        action=action,
+        approval_id=approval.id,
+        backend=approval.backend,
+        subject=str(subject),
+        detail={"kind": approval.kind, "external_id": approval.external_id, **detail},
     )
 
 
-async def update_message(
-    ctx: BotContext, client: AsyncWebClient, approval: Approval, *, outcome: Outcome, result_text: str | None
-) -> None:
-    if not approval.message_ts:
-        return
-    card = card_of(approval)
-    blocks = approval_decided_blocks(
-        card,
-        decided_by=approval.decided_by or "orange-bot",
-        decided_at=approval.decided_at or now(),
-        outcome=outcome,
-        result_text=result_text,
-    )
-    try:
-        await client.chat_update(
-            channel=approval.channel_id,
-            ts=approval.message_ts,
-            text=fallback_text(blocks),
-            blocks=[b.to_dict() for b in blocks],
-        )
-    except SlackApiError as err:
-        log.warning("could not update approval %s: %s", approval.id, err.response.get("error"))
+def _operation(approval: Approval) -> str:
+    return "cancelProductOrder" if approval.kind == ApprovalKind.CANCEL_ORDER.value else "productOrder"
 
 
 async def handle_click(ctx: BotContext, client: AsyncWebClient, click: Click) -> str | None:
@@ -396,22 +403,10 @@ async def handle_click(ctx: BotContext, client: AsyncWebClient, click: Click) ->
     refused = refusal(ctx, approval, click.user_id)
     if refused is not None:
         return refused
-    decided = {"decided_by": click.user_id, "decided_at": now()}
     if click.action == "reject":
-        moved = await _move(ctx, approval, ApprovalState.REJECTED, **decided)
-        if moved is None:
-            return await _lost(ctx, approval_id)
-        await _audit(ctx, moved, click.user_id, AuditAction.APPROVAL_REJECTED)
-        await update_message(ctx, client, moved, outcome="rejected", result_text=None)
-        return None
+        return await _reject(ctx, client, approval, click.user_id)
     if click.action == "approve":
-        moved = await _move(ctx, approval, ApprovalState.SUBMITTING, **decided)
-        if moved is None:
-            return await _lost(ctx, approval_id)
-        await _audit(ctx, moved, click.user_id, AuditAction.APPROVAL_APPROVED)
-        await update_message(ctx, client, moved, outcome="approved", result_text="Sending to Orange…")
-        await submit(ctx, client, moved, actor=click.user_id)
-        return None
+        return await _approve(ctx, client, approval, click.user_id)
     return await _retry(ctx, client, approval, click.user_id)
 
 
@@ -420,15 +415,76 @@ async def _lost(ctx: BotContext, approval_id: uuid.UUID) -> str:
     return decided_text(current) if current is not None else "That approval request no longer exists."
 
 
+async def _reject(ctx: BotContext, client: AsyncWebClient, approval: Approval, user_id: str) -> str | None:
+    def work(session: Session) -> Approval | None:
+        moved = crud.transition_approval(
+            session=session,
+            approval_id=approval.id,
+            expected_state=approval.state,
+            expected_version=approval.version,
+            new_state=ApprovalState.REJECTED.value,
+            decided_by=user_id,
+            decided_at=utcnow(),
+        )
+        if not moved:
+            return None
+        _audit(session, approval, user_id, AuditAction.APPROVAL_REJECTED)
+        return crud.get_approval(session=session, approval_id=approval.id)
+
+    moved = await ctx.db(work)
+    if moved is None:
+        return await _lost(ctx, approval.id)
+    await refresh_card(ctx, client, moved)
+    return None
+
+
+def _claim(
+    session: Session, approval: Approval, *, owner: str, user_id: str, retry_of: Approval | None = None
+) -> Approval | None:
+    """pending → submitting for `owner`, audited as approved and called, in one transaction; None: lost the race."""
+    at = utcnow()
+    if not crud.claim_approval(
+        session=session,
+        approval_id=approval.id,
+        expected_version=approval.version,
+        owner=owner,
+        lease_until=at + LEASE,
+        now=at,
+        decided_by=user_id,
+        decided_at=at,
+    ):
+        return None
+    claimed = crud.get_approval(session=session, approval_id=approval.id)
+    assert claimed is not None
+    extra = {"retry_of": str(retry_of.id)} if retry_of is not None else {}
+    _audit(session, claimed, user_id, AuditAction.APPROVAL_APPROVED, **extra)
+    _audit(session, claimed, user_id, AuditAction.CARRIER_CALL, operation=_operation(claimed), **extra)
+    return claimed
+
+
+async def _approve(ctx: BotContext, client: AsyncWebClient, approval: Approval, user_id: str) -> str | None:
+    owner = _claim_owner()
+    claimed = await ctx.db(lambda s: _claim(s, approval, owner=owner, user_id=user_id))
+    if claimed is None:
+        return await _lost(ctx, approval.id)
+    async with _held(ctx, claimed, owner):
+        outcome = await _call(ctx, claimed)  # right after the claim: nothing slow in between
+    await _conclude(ctx, client, claimed, owner, outcome, actor=user_id)
+    return None
+
+
 async def _retry(ctx: BotContext, client: AsyncWebClient, failed: Approval, user_id: str) -> str | None:
     """A failed approval stays failed (crud allows no way back); the retry is a new approval row, linked to it.
 
-    `open_approval` lets one retry in however many clicks race, and refuses while another request is live.
+    It sends the failed one's `external_id` and looks the order up before any POST: an order the first attempt
+    placed after all (indexed later than `SETTLE`) is adopted, not placed twice. `uq_approval_live` lets one
+    retry in however many clicks race, and none while another request for the target is live.
     """
     payload = {**(failed.payload or {}), "retry_of": str(failed.id)}
+    owner = _claim_owner()
 
-    def open_(session: Session) -> tuple[Approval, bool]:
-        return store.open_approval(
+    def open_and_claim(session: Session) -> tuple[Approval, Approval | None]:
+        fresh, created = crud.open_approval(
             session=session,
             kind=failed.kind,
             team_id=failed.team_id,
@@ -438,22 +494,33 @@ async def _retry(ctx: BotContext, client: AsyncWebClient, failed: Approval, user
             target_id=failed.target_id,
             payload=payload,
             message_ts=failed.message_ts,
+            external_id=failed.external_id,
+        )
+        if not created:
+            return fresh, None
+        return fresh, _claim(session, fresh, owner=owner, user_id=user_id, retry_of=failed)
+
+    live, claimed = await ctx.db(open_and_claim)
+    if claimed is None:
+        if (live.payload or {}).get("retry_of") == str(failed.id):
+            return "This request is already being retried."
+        return decided_text(live)
+    async with _held(ctx, claimed, owner):
+        outcome = await _call(ctx, claimed, look_first=True)
+    await _conclude(ctx, client, claimed, owner, outcome, actor=user_id)
+    return None
+
+
+def _held(ctx: BotContext, approval: Approval, owner: str) -> Any:
+    """The heartbeat that keeps `owner`'s lease on `approval` while its carrier call runs."""
+
+    async def renew() -> bool:
+        until = utcnow() + LEASE
+        return await ctx.db(
+            lambda s: crud.renew_approval_lease(session=s, approval_id=approval.id, owner=owner, lease_until=until)
         )
 
-    try:
-        fresh, created = await ctx.db(open_)
-    except RuntimeError:
-        created = False
-        fresh = None
-    if not created or fresh is None:
-        return "This request is already being retried." if fresh is None else decided_text(fresh)
-    moved = await _move(ctx, fresh, ApprovalState.SUBMITTING, decided_by=user_id, decided_at=now())
-    if moved is None:
-        return await _lost(ctx, fresh.id)
-    await _audit(ctx, moved, user_id, AuditAction.APPROVAL_APPROVED, retry_of=str(failed.id))
-    await update_message(ctx, client, moved, outcome="approved", result_text="Retrying: sending to Orange…")
-    await submit(ctx, client, moved, actor=user_id)
-    return None
+    return heartbeat(renew, every=LEASE.total_seconds() / 3, name=f"approval {approval.id}")
 
 
 # --- the carrier call ---------------------------------------------------------------------------
@@ -490,39 +557,69 @@ class Result:
     order: OrderView | None = None
 
 
-async def _call_carrier(ctx: BotContext, approval: Approval) -> Result:
+@dataclass(frozen=True)
+class Placed:
+    """Orange has it."""
+
+    result: Result
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Orange has nothing, for certain: failed, with Retry."""
+
+    error: str
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Orange may have it: look it up later, never send it again."""
+
+    error: str
+    checked: bool = False
+    """A look-up ran and found nothing (yet)."""
+
+
+CallOutcome = Placed | Refused | Unknown
+
+
+def ambiguous(err: APIError) -> bool:
+    """Whether Orange may have acted on a POST that raised `err` (then only a look-up can tell)."""
+    if isinstance(err, APIConnectionError):  # timeouts too
+        return err.sent
+    if isinstance(err, APIStatusError):
+        return err.status_code in (408, 429) or err.status_code >= 500
+    return True  # an answer we could not read (APIResponseValidationError): it may well say "created"
+
+
+async def _send(ctx: BotContext, approval: Approval) -> Result:
     payload = approval.payload or {}
     if approval.kind == ApprovalKind.CANCEL_ORDER.value:
         cancel = await ctx.orange.wholesale.cancellations.create(
             order_id=approval.target_id, reason=payload.get("reason") or None
         )
         reference = payload.get("reference") or f"wholesale:{approval.target_id}"
-        return Result(
-            {"cancel_id": cancel.id, "cancel_state": cancel.state},
-            f"Orange is cancelling {reference} (cancellation {cancel.id}, {cancel.state or 'acknowledged'}).",
-        )
+        text = f"Orange is cancelling {reference} (cancellation {cancel.id}, {cancel.state or 'acknowledged'})."
+        return Result({"cancel_id": cancel.id, "cancel_state": cancel.state, "text": text}, text)
     order = await ctx.orange.carrier.orders.create(quote_order_body(ctx, approval))
-    view = order_view_from_carrier(order)
-    return _order_result(view)
+    return _order_result(order_view_from_carrier(order))
 
 
 def _order_result(view: OrderView) -> Result:
+    text = f"Order {view.reference} placed ({state_text(view.state, view.state_raw)}); watched in this thread."
     return Result(
-        {"order": view.reference, "order_id": view.id, "order_state": view.state_raw},
-        f"Order {view.reference} placed ({state_text(view.state, view.state_raw)}); watched in this thread.",
-        view,
+        {"order": view.reference, "order_id": view.id, "order_state": view.state_raw, "text": text}, text, view
     )
 
 
 async def _look_up(ctx: BotContext, approval: Approval) -> Result | None:
-    """What Orange has for an approval whose call's answer was lost: the result, or None when nothing was placed."""
+    """What Orange has for this approval: the result, or None when Orange shows nothing (yet)."""
     if approval.kind == ApprovalKind.CANCEL_ORDER.value:
         view = await fetch_order_view(ctx, Backend.WHOLESALE.value, approval.target_id)
         if view.state in CANCELLING:
-            return Result(
-                {"order_state": view.state_raw, "reconciled": True},
-                f"Orange is cancelling {view.reference} ({state_text(view.state, view.state_raw)}).",
-            )
+            text = f"Orange is cancelling {view.reference} ({state_text(view.state, view.state_raw)})."
+            return Result({"order_state": view.state_raw, "reconciled": True, "text": text}, text)
         return None
     orders = ctx.orange.carrier.orders.list({"externalId": approval.external_id}, max_items=10)
     async for entry in orders:
@@ -532,50 +629,107 @@ async def _look_up(ctx: BotContext, approval: Approval) -> Result | None:
     return None
 
 
-async def submit(ctx: BotContext, client: AsyncWebClient, approval: Approval, *, actor: str) -> None:
-    """The one carrier call for an approval just moved to `submitting`, then its result, recorded and shown."""
-    operation = "cancelProductOrder" if approval.kind == ApprovalKind.CANCEL_ORDER.value else "productOrder"
-    await _audit(ctx, approval, actor, AuditAction.CARRIER_CALL, operation=operation)
-    try:
-        result = await _call_carrier(ctx, approval)
-    except APIStatusError as err:  # Orange answered no: nothing was placed
-        await _fail(ctx, client, approval, actor, str(err), code=err.code)
-        return
-    except APIError as err:  # no answer, or one we could not read: Orange may have it, look before saying
-        log.warning("approval %s: %s; looking it up", approval.id, err)
+async def _call(ctx: BotContext, approval: Approval, *, look_first: bool = False) -> CallOutcome:
+    """The one carrier call of a claimed approval (after a look-up, for a retry), as an outcome."""
+    if look_first:
         try:
             found = await _look_up(ctx, approval)
-        except APIError:
-            return  # still unknown: stays submitting, `reconcile` settles it later
-        if found is None:
-            await _fail(ctx, client, approval, actor, f"{err} (not placed; retry)", code=err.code)
-            return
-        result = found
-    await _succeed(ctx, client, approval, actor, result)
+        except APIError as err:
+            return Unknown(f"{err} (while checking for an earlier attempt)")
+        if found is not None:
+            return Placed(found)
+    try:
+        return Placed(await _send(ctx, approval))
+    except APIError as err:
+        if ambiguous(err):
+            log.warning("approval %s: %s; Orange may have it, looking it up later", approval.id, err)
+            return Unknown(str(err))
+        return Refused(f"Orange refused: {err}", code=err.code)
 
 
-async def _succeed(ctx: BotContext, client: AsyncWebClient, approval: Approval, actor: str, result: Result) -> None:
-    moved = await _move(ctx, approval, ApprovalState.SUBMITTED, result=result.detail)
-    await _audit(ctx, approval, actor, AuditAction.CARRIER_RESULT, ok=True, **result.detail)
-    if moved is None:
-        log.error("approval %s moved while its carrier call ran", approval.id)
-        return
-    if result.order is not None:
-        await watch_new_order(ctx, moved, result.order, actor=actor)
-    await update_message(ctx, client, moved, outcome="submitted", result_text=result.text)
-
-
-async def _fail(
-    ctx: BotContext, client: AsyncWebClient, approval: Approval, actor: str, error: str, *, code: str | None
-) -> None:
-    moved = await _move(ctx, approval, ApprovalState.FAILED, error=error)
-    await _audit(ctx, approval, actor, AuditAction.CARRIER_RESULT, ok=False, error=error, code=code)
-    if moved is None:
-        log.error("approval %s moved while its carrier call ran", approval.id)
-        return
-    await update_message(
-        ctx, client, moved, outcome="failed", result_text=f"Orange refused: {error}. An approver can retry."
+def _watch_order(session: Session, approval: Approval, view: OrderView, *, actor: str) -> None:
+    """Watch the new order in the approval message's thread, from the order as Orange returned it."""
+    watch, created = crud.create_watch(
+        session=session,
+        team_id=approval.team_id,
+        channel_id=approval.channel_id,
+        backend=view.backend,
+        order_id=view.id,
+        created_by=approval.requester_id,
+        thread_ts=approval.message_ts,
     )
+    if not created:
+        return
+    crud.save_snapshot(session=session, watch_id=watch.id, view=diff(None, view)[1].to_json())
+    audit_watch_created(session, watch, view, actor=actor, approval_id=approval.id)
+
+
+async def _conclude(
+    ctx: BotContext, client: AsyncWebClient, approval: Approval, owner: str, outcome: CallOutcome, *, actor: str
+) -> str:
+    """Record what the call (or look-up) showed, as the row's owner, then redraw the card; the row's state."""
+    at = utcnow()
+
+    def work(session: Session) -> bool:
+        if isinstance(outcome, Placed):
+            result = outcome.result
+            done = crud.settle_approval(
+                session=session,
+                approval_id=approval.id,
+                owner=owner,
+                new_state=ApprovalState.SUBMITTED.value,
+                now=at,
+                result=result.detail,
+                error=None,
+            )
+            if done:
+                _audit(session, approval, actor, AuditAction.CARRIER_RESULT, ok=True, **result.detail)
+                if result.order is not None:
+                    _watch_order(session, approval, result.order, actor=actor)
+            return done
+        if isinstance(outcome, Refused):
+            done = crud.settle_approval(
+                session=session,
+                approval_id=approval.id,
+                owner=owner,
+                new_state=ApprovalState.FAILED.value,
+                now=at,
+                error=outcome.error,
+            )
+            if done:
+                _audit(
+                    session,
+                    approval,
+                    actor,
+                    AuditAction.CARRIER_RESULT,
+                    ok=False,
+                    error=outcome.error,
+                    code=outcome.code,
+                )
+            return done
+        done = crud.release_approval(
+            session=session,
+            approval_id=approval.id,
+            owner=owner,
+            check_at=at + _check_gap(approval.checks),
+            error=outcome.error,
+            now=at,
+            checked=outcome.checked,
+        )
+        if done and not outcome.checked:
+            _audit(session, approval, actor, AuditAction.CARRIER_RESULT, ok=None, unknown=outcome.error)
+        return done
+
+    if not await ctx.db(work):
+        log.error("approval %s: its claim was taken over while the carrier call ran; the taker settles it", approval.id)
+    current = await _load(ctx, approval.id)
+    if current is not None:
+        await refresh_card(ctx, client, current)
+        return current.state
+    return approval.state
+
+
+# --- the card, drawn from the row ---------------------------------------------------------------
 
 
 def _result_text(approval: Approval) -> str | None:
@@ -587,51 +741,119 @@ def _result_text(approval: Approval) -> str | None:
     return None
 
 
-async def watch_new_order(ctx: BotContext, approval: Approval, view: OrderView, *, actor: str) -> None:
-    """Watch the new order in the approval message's thread, from the order as Orange returned it."""
-    baseline = diff(None, view)[1].to_json()
-
-    def work(session: Session) -> None:
-        watch, created = crud.create_watch(
-            session=session,
-            team_id=approval.team_id,
-            channel_id=approval.channel_id,
-            backend=view.backend,
-            order_id=view.id,
-            created_by=approval.requester_id,
-            thread_ts=approval.message_ts,
+def card_blocks(approval: Approval) -> list[Block]:
+    """The approval's Slack card for its current state."""
+    card = card_of(approval)
+    if approval.state == ApprovalState.PENDING.value:
+        return approval_request_blocks(card)
+    outcome: Outcome
+    text: str | None
+    if approval.state == ApprovalState.REJECTED.value:
+        outcome, text = "rejected", None
+    elif approval.state == ApprovalState.SUBMITTED.value:
+        outcome, text = "submitted", str((approval.result or {}).get("text") or _result_text(approval) or "")
+    elif approval.state == ApprovalState.FAILED.value:
+        outcome, text = "failed", f"{approval.error or 'The call failed'}. An approver can retry."
+    elif _answer_lost(approval):
+        outcome = "approved"
+        text = (
+            f"Orange's answer was lost ({approval.error}). Orange may have it: "
+            "I am checking before saying more, and will not send it twice."
         )
-        if not created:
-            return
-        crud.save_snapshot(session=session, watch_id=watch.id, view=baseline)
-        audit_watch_created(session, watch, view, actor=actor, approval_id=approval.id)
+    else:
+        retrying = bool((approval.payload or {}).get("retry_of"))
+        outcome, text = "approved", "Retrying: sending to Orange…" if retrying else "Sending to Orange…"
+    return approval_decided_blocks(
+        card,
+        decided_by=approval.decided_by or "orange-bot",
+        decided_at=approval.decided_at or approval.updated_at,
+        outcome=outcome,
+        result_text=text,
+    )
 
-    await ctx.db(work)
 
+async def refresh_card(ctx: BotContext, client: AsyncWebClient, approval: Approval) -> None:
+    """Draw the card of `approval`'s message from the newest row it shows, again if that row moved meanwhile.
 
-# --- after a crash ------------------------------------------------------------------------------
-
-
-async def reconcile(
-    ctx: BotContext, client: AsyncWebClient, *, min_age: timedelta = STALE_SUBMITTING
-) -> dict[str, str]:
-    """Settle approvals left `submitting` by asking Orange, never by sending again; {approval id: new state}.
-
-    Only rows older than `min_age` are looked at, so a call still in flight is left to finish.
+    A slow update that lands after a later one is overwritten by the later caller's re-check, so the card ends
+    on the current state; an update Slack refused is left to `reconcile` (the row's `shown_version` lags).
     """
-    cutoff = now() - min_age
-    pending = await ctx.db(lambda s: store.list_submitting(session=s, updated_before=cutoff))
-    settled: dict[str, str] = {}
-    for approval in pending:
+    channel, ts = approval.channel_id, approval.message_ts
+    if not ts:
+        return
+
+    def latest(session: Session) -> Approval | None:
+        return crud.latest_approval_for_message(session=session, channel_id=channel, message_ts=ts)
+
+    for _ in range(3):
+        current = await ctx.db(latest)
+        if current is None:
+            return
+        blocks = card_blocks(current)
         try:
-            found = await _look_up(ctx, approval)
-        except APIError as err:
-            log.warning("reconcile %s: Orange did not answer (%s); trying later", approval.id, err)
-            continue
-        if found is None:
-            await _fail(ctx, client, approval, "orange-bot", "not placed; retry", code=None)
-            settled[str(approval.id)] = ApprovalState.FAILED.value
-        else:
-            await _succeed(ctx, client, approval, "orange-bot", found)
-            settled[str(approval.id)] = ApprovalState.SUBMITTED.value
+            await client.chat_update(
+                channel=channel, ts=ts, text=fallback_text(blocks), blocks=[b.to_dict() for b in blocks]
+            )
+        except (SlackApiError, TimeoutError, aiohttp.ClientError) as err:
+            error = err.response.get("error") if isinstance(err, SlackApiError) else type(err).__name__
+            log.warning("could not update the card of approval %s: %s (redrawn later)", current.id, error)
+            return
+        await ctx.db(lambda s, a=current: crud.mark_card_shown(session=s, approval_id=a.id, version=a.version))  # type: ignore[misc]
+        again = await ctx.db(latest)
+        if again is None or (again.id == current.id and again.version == current.version):
+            return
+
+
+# --- after a crash, a lost answer, a lost card update --------------------------------------------
+
+
+async def reconcile(ctx: BotContext, client: AsyncWebClient, *, at: datetime | None = None) -> dict[str, str]:
+    """Settle approvals whose check is due, by asking Orange, never by sending again; {approval id: new state}.
+
+    Due: an ambiguous answer's look-up time has come, or the owner's lease ran out (it died mid-call). Each is
+    claimed by compare-and-set first, so replicas look each up once. Found → submitted (and watched); nothing
+    found within `SETTLE` of the call → looked for again later; after it → failed, with Retry. Then cards left
+    behind their rows are redrawn.
+    """
+    at = at or utcnow()
+    due = await ctx.db(lambda s: crud.list_due_approval_checks(session=s, now=at))
+    settled: dict[str, str] = {}
+    for approval in due:
+        owner = _claim_owner()
+
+        def take(session: Session, a: Approval = approval) -> Approval | None:
+            if not crud.take_approval(session=session, approval_id=a.id, owner=owner, now=at, lease_until=at + LEASE):
+                return None
+            return crud.get_approval(session=session, approval_id=a.id)
+
+        taken = await ctx.db(take)
+        if taken is None:
+            continue  # another replica has it
+        async with _held(ctx, taken, owner):
+            outcome = await _check(ctx, taken, at)
+        state = await _conclude(ctx, client, taken, owner, outcome, actor="orange-bot")
+        if state != ApprovalState.SUBMITTING.value:
+            settled[str(taken.id)] = state
+    stale = await ctx.db(lambda s: crud.list_stale_cards(session=s, updated_before=at - STALE_CARD))
+    for approval in stale:
+        await refresh_card(ctx, client, approval)
     return settled
+
+
+async def _check(ctx: BotContext, approval: Approval, at: datetime) -> CallOutcome:
+    try:
+        found = await _look_up(ctx, approval)
+    except APIError as err:
+        log.warning("approval %s: Orange did not answer the look-up (%s); trying later", approval.id, err)
+        return Unknown(approval.error or str(err))
+    if found is not None:
+        return Placed(found)
+    called = approval.called_at or approval.updated_at
+    if at - called < SETTLE:
+        return Unknown(approval.error or "the call's answer was lost", checked=True)
+    minutes = int((at - called).total_seconds() // 60)
+    if approval.kind == ApprovalKind.CANCEL_ORDER.value:
+        return Refused(f"Orange does not show the order as cancelling {minutes} minutes after the call: not sent")
+    return Refused(
+        f"Orange has no order with external id {approval.external_id} {minutes} minutes after the call: not placed"
+    )

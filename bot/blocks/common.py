@@ -1,7 +1,7 @@
 """Blocks every command uses: help, one-line errors, carrier errors in words, "Share in channel", paging.
 
 blocks = [*order_blocks(view), share_button("order carrier:11")]
-blocks = carrier_error_blocks(err)          # "Orange has no such order (code 60)"
+blocks = carrier_error_blocks(err)          # "`carrier:999999`: Orange has no such order (code 60)"
 paging_actions(PageInfo(offset=20, limit=20, total=57, command_text="orders carrier"))
 """
 
@@ -90,8 +90,9 @@ def _thing(operation: str) -> str:
 def carrier_error_text(err: APIError) -> str:
     """One sentence in words (not found, not allowed, try again later), with the carrier's code; never a secret.
 
-    Free carrier text is kept only where it is the point (an invalid request, a refused order, a conflict), and
-    it went through `integrations._redact` already.
+    It starts with the reference the call was about, as a code span (`` `carrier:999999`: ``), so a reader of the
+    channel knows which lookup failed. Free carrier text is kept only where it is the point (an invalid request, a
+    refused order, a conflict). Both went through `integrations._redact` already, and go through it again here.
     """
     kind = err.kind
     status = err.status_code if isinstance(err, APIStatusError) else None
@@ -123,6 +124,11 @@ def carrier_error_text(err: APIError) -> str:
         text += f" (code {err.code})"
     elif status is not None:
         text += f" (HTTP {status})"
+    reference = redact(err.reference or "").strip()
+    if reference:
+        # A backtick inside would end the span early; the caller escapes the rest for mrkdwn.
+        span = truncate(reference.replace("`", "'"), 200)
+        text = f"`{span}`: {text}"
     return text
 
 

@@ -1,26 +1,28 @@
 """The outbox sender: post what the poll job owes, once each, in order per watch.
 
-A round (`send_outbox`) claims due rows (`pending`, or `sending` for longer than `retry_sending_after`: their
-sender died), keeps per watch only the rows that come first among its unsent ones (created_at, then the
-payload's `seq`), and sends each watch's rows in order, watches concurrently:
+A round (`send_outbox`) lists the watches that have a row due and works through each watch's rows in order,
+watches concurrently. A row is claimed just before its Slack call (a claim token and a deadline, renewed by a
+heartbeat while the call runs) and marked sent or failed only by the holder of that claim:
 
 * an event or notice: `chat.postMessage` in the thread (`reply_broadcast` for a final state) with
   `metadata={"event_type": "orange_bot_outbox", "event_payload": {"id": <row id>}}`;
 * `root_update`: `chat.update` of the root with `watch_root_blocks(view)` (idempotent by nature).
 
-Failures: a 429 waits for Slack's `Retry-After` (slack_sdk raises once its own retry handler gives up); a
-5xx, a timeout or a connection error backs off exponentially; `channel_not_found`, `not_in_channel`,
-`is_archived` (and `restricted_action`) pause the watch and DM its creator once; any other Slack error is
-not retryable and the row goes `dead`. The rows after a failed one wait for it.
+Failures: a 429 waits for Slack's `Retry-After`; a 5xx, a timeout or a connection error backs off exponentially
+and marks the row *uncertain* (Slack may have posted it); `channel_not_found`, `not_in_channel`, `is_archived`,
+`restricted_action` and the token and scope errors (`missing_scope`, `not_authed`, `invalid_auth`,
+`token_revoked`…) pause the watch, say why in the log (naming the missing scope) and DM its creator once; any
+other Slack error is not retryable and the row goes `dead`. The rows after a failed one wait for it. A paused
+watch's first row is tried again every `PAUSED_RETRY`: when Slack takes it, the watch resumes and the rest
+follows, in order.
 
-Exactly once across crashes: the row is `sending` (committed) before the Slack call and `sent` after it.
-A crash between Slack's success and the `sent` commit leaves a `sending` row; when it is claimed again
-(`attempts > 1`), the sender first reads the thread (`conversations.replies`, `include_all_metadata`) for a
-message carrying the row's id in its metadata, and only posts when none is there. Residual windows:
-a sender that is *alive* but slower than `retry_sending_after` can be overtaken (keep that delay well above
-Slack's timeout); Slack's thread listing must already show the message when the row is reclaimed (it does
-in the simulator, it is near-immediate on Slack); the pause DM is decided by a compare-and-set before it is
-sent, so a crash right there loses that DM rather than doubling it.
+Exactly once: a row is `sending` (committed, with the claim) before the Slack call and `sent` after it. A row
+that is uncertain — taken over from a claim that ran out (its sender died between Slack's answer and the
+commit), or after an ambiguous failure — is first looked up in the thread (`conversations.replies`,
+`include_all_metadata`) and only posted when no message carries its id. A live sender is never overtaken: its
+heartbeat keeps the claim while Slack is slow. Residual window: Slack's thread listing must already show a
+message when its row is taken over (near-immediate on Slack); the pause DM is decided by a compare-and-set
+before it is sent, so a crash right there loses that DM rather than doubling it.
 """
 
 from __future__ import annotations
@@ -28,36 +30,42 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.blocks.format import fallback_text
 from bot.blocks.watches import watch_root_blocks
 from bot.context import BotContext
+from bot.leases import heartbeat
 from bot.watching import CHANNEL_ERRORS
 from integrations.views import OrderView
 from storage import crud
 from storage.columns import utcnow
-from storage.enums import OutboxStatus
-from storage.models import OutboxMessage, Watch
+from storage.models import Watch
 
-__all__ = ["METADATA_EVENT", "OutboxStats", "drain_outbox", "send_outbox"]
+__all__ = ["AUTH_ERRORS", "METADATA_EVENT", "PAUSE_ERRORS", "OutboxStats", "drain_outbox", "send_outbox"]
 
 log = logging.getLogger("bot.jobs.outbox")
 
 METADATA_EVENT = "orange_bot_outbox"
-CLAIM_LIMIT = 100
+WATCH_LIMIT = 100
+"""Watches served per round."""
 CONCURRENCY = 8
 MAX_BACKOFF = 300.0
-RETRY_SENDING_AFTER = timedelta(minutes=5)
+RETRY_SENDING_AFTER = timedelta(minutes=1)
+"""How long a claim lasts without a heartbeat: a dead sender's row is taken over after this."""
 PAUSED_RETRY = timedelta(minutes=10)
+AUTH_ERRORS = frozenset(
+    {"missing_scope", "not_authed", "invalid_auth", "token_revoked", "token_expired", "account_inactive"}
+)
+"""Slack errors about the bot's token or its scopes: no post can go out until an operator fixes the app."""
+PAUSE_ERRORS = CHANNEL_ERRORS | AUTH_ERRORS
 
 
 @dataclass
@@ -67,81 +75,59 @@ class OutboxStats:
     retried: int = 0
     dead: int = 0
     paused: int = 0
-    deferred: int = 0
+    resumed: int = 0
     errors: list[str] = field(default_factory=list)
+
+    def add(self, other: OutboxStats) -> None:
+        self.sent += other.sent
+        self.recovered += other.recovered
+        self.retried += other.retried
+        self.dead += other.dead
+        self.paused += other.paused
+        self.resumed += other.resumed
+        self.errors += other.errors
 
 
 @dataclass
 class _Row:
     id: uuid.UUID
+    token: str
     kind: str
     payload: dict[str, Any]
     broadcast: bool
     attempts: int
+    uncertain: bool
     channel: str
     thread_ts: str | None
     created_by: str
     watch_id: uuid.UUID
+    paused: bool
 
 
-def _order_key(row: OutboxMessage) -> tuple[datetime, int, str]:
-    seq = row.payload.get("seq", 0) if isinstance(row.payload, dict) else 0
-    return (row.created_at, int(seq) if isinstance(seq, int) else 0, str(row.id))
-
-
-def _claim(
-    session: Session, *, limit: int, now: datetime, retry_sending_after: timedelta, stats: OutboxStats
-) -> list[list[_Row]]:
-    """Claim due rows; per watch, the claimed rows that come first among its unsent ones, in order."""
-    claimed = crud.claim_outbox(session=session, limit=limit, now=now, retry_sending_after=retry_sending_after)
-    if not claimed:
-        return []
-    mine = {m.id for m in claimed}
-    groups: list[list[_Row]] = []
-    for watch_id in dict.fromkeys(m.watch_id for m in claimed):
-        watch = session.get(Watch, watch_id)
-        unsent = sorted(
-            session.exec(
-                select(OutboxMessage).where(
-                    col(OutboxMessage.watch_id) == watch_id,
-                    col(OutboxMessage.status).in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),
-                )
-            ).all(),
-            key=_order_key,
-        )
-        ready: list[_Row] = []
-        blocked: OutboxMessage | None = None
-        for message in unsent:
-            if message.id not in mine:
-                blocked = blocked or message
-                continue
-            if blocked is not None or watch is None or watch.paused_at is not None:
-                # An earlier row is still owed (or the watch cannot post): this one waits for it.
-                wait = PAUSED_RETRY if watch is not None and watch.paused_at is not None else timedelta(seconds=1)
-                retry = now + wait
-                if blocked is not None and blocked.next_attempt_at > retry:
-                    retry = blocked.next_attempt_at
-                crud.mark_outbox_failed(
-                    session=session, message_id=message.id, error="waiting for an earlier message", retry_at=retry
-                )
-                stats.deferred += 1
-                continue
-            ready.append(
-                _Row(
-                    id=message.id,
-                    kind=message.kind,
-                    payload=dict(message.payload),
-                    broadcast=message.broadcast,
-                    attempts=message.attempts,
-                    channel=watch.channel_id,
-                    thread_ts=watch.thread_ts,
-                    created_by=watch.created_by,
-                    watch_id=watch.id,
-                )
-            )
-        if ready:
-            groups.append(ready)
-    return groups
+def _take_next(session: Session, watch_id: uuid.UUID, token: str, claim: timedelta) -> _Row | None:
+    """Claim the watch's first unsent row if it is due; None when there is none, or it waits (or is taken)."""
+    now = utcnow()
+    unsent = crud.unsent_outbox(session=session, watch_id=watch_id)
+    watch = session.get(Watch, watch_id)
+    if not unsent or watch is None:
+        return None
+    claimed = crud.claim_outbox_row(session=session, message_id=unsent[0].id, token=token, now=now, until=now + claim)
+    if claimed is None:
+        return None
+    return _Row(
+        id=claimed.id,
+        token=token,
+        kind=claimed.kind,
+        payload=dict(claimed.payload),
+        broadcast=claimed.broadcast,
+        attempts=claimed.attempts,
+        uncertain=claimed.uncertain,
+        channel=watch.channel_id,
+        thread_ts=watch.thread_ts,
+        created_by=watch.created_by,
+        watch_id=watch.id,
+        paused=watch.paused_at is not None,
+    )
 
 
 async def _already_posted(client: AsyncWebClient, row: _Row) -> str | None:
@@ -175,7 +161,7 @@ async def _deliver(client: AsyncWebClient, row: _Row) -> tuple[str | None, bool]
             channel=row.channel, ts=row.thread_ts, text=fallback_text(blocks), blocks=[b.to_dict() for b in blocks]
         )
         return row.thread_ts, False
-    if row.attempts > 1:
+    if row.uncertain:
         found = await _already_posted(client, row)
         if found is not None:
             return found, True
@@ -202,22 +188,34 @@ def _retry_after(err: SlackApiError) -> float:
     return 1.0
 
 
-async def _pause(ctx: BotContext, client: AsyncWebClient, row: _Row, error: str) -> bool:
-    paused = await ctx.db(lambda s: crud.pause_watch(session=s, watch_id=row.watch_id, reason=f"cannot post: {error}"))
-    if paused:
-        try:
-            dm = await client.conversations_open(users=row.created_by)
-            channel = str((dm.get("channel") or {}).get("id"))
-            await client.chat_postMessage(
-                channel=channel,
-                text=(
-                    f"I can't post updates for your watch of `{_reference(row)}` in <#{row.channel}> any more "
-                    f"(`{error}`): the watch is paused. Invite me back (or unarchive the channel) and watch it again."
-                ),
-            )
-        except SlackApiError as err:
-            log.warning("could not DM %s about watch %s: %s", row.created_by, row.watch_id, err.response.get("error"))
-    return paused
+def _pause_reason(error: str, needed: str | None) -> str:
+    return f"cannot post: {error}" + (f" (needs {needed})" if needed else "")
+
+
+async def _pause(ctx: BotContext, client: AsyncWebClient, row: _Row, error: str, needed: str | None) -> bool:
+    reason = _pause_reason(error, needed)
+    paused = await ctx.db(lambda s: crud.pause_watch(session=s, watch_id=row.watch_id, reason=reason))
+    if not paused:
+        return False
+    scope = f"; the app needs the {needed} scope (add it in manifest.yml and reinstall)" if needed else ""
+    log.error("watch %s of %s paused: Slack answered %s%s", row.watch_id, _reference(row), error, scope)
+    if error in CHANNEL_ERRORS:
+        fix = "Invite me back (or unarchive the channel): I will carry on where I stopped."
+    else:
+        fix = "An admin has to fix the Slack app's token or scopes: I will carry on where I stopped."
+    try:
+        dm = await client.conversations_open(users=row.created_by)
+        channel = str((dm.get("channel") or {}).get("id"))
+        await client.chat_postMessage(
+            channel=channel,
+            text=(
+                f"I can't post updates for your watch of `{_reference(row)}` in <#{row.channel}> any more "
+                f"(`{error}`{f', needs `{needed}`' if needed else ''}): the watch is paused. {fix}"
+            ),
+        )
+    except SlackApiError as err:
+        log.warning("could not DM %s about watch %s: %s", row.created_by, row.watch_id, err.response.get("error"))
+    return True
 
 
 def _reference(row: _Row) -> str:
@@ -230,79 +228,133 @@ def _reference(row: _Row) -> str:
     return str(row.watch_id)
 
 
-async def _send_group(ctx: BotContext, client: AsyncWebClient, rows: list[_Row], stats: OutboxStats) -> None:
-    for index, row in enumerate(rows):
-        now = utcnow()
-        retry: datetime | None = None
-        dead = False
-        error = ""
-        try:
-            ts, recovered = await _deliver(client, row)
-        except SlackApiError as err:
-            status = getattr(err.response, "status_code", 200)
-            error = str(err.response.get("error") or f"http {status}")
-            if status == 429 or error == "ratelimited":
-                retry = now + timedelta(seconds=_retry_after(err))
-            elif status >= 500:
-                retry = now + timedelta(seconds=min(2.0**row.attempts, MAX_BACKOFF))
-            elif error in CHANNEL_ERRORS:
-                if await _pause(ctx, client, row, error):
-                    stats.paused += 1
-                retry = now + PAUSED_RETRY
-            elif row.kind == "root_update" and error in ("message_not_found", "cant_update_message"):
-                ts, recovered = None, False  # the root is gone: nothing to edit
-            else:
-                dead = True
-        except (TimeoutError, aiohttp.ClientError, OSError) as err:
-            error = f"{type(err).__name__}: {err}"
-            retry = now + timedelta(seconds=min(2.0**row.attempts, MAX_BACKOFF))
-        if retry is None and not dead:
-            await ctx.db(lambda s, r=row, t=ts: crud.mark_outbox_sent(session=s, message_id=r.id, slack_ts=t))  # type: ignore[misc]
-            stats.sent += 1
-            stats.recovered += int(recovered)
-            continue
-        stats.errors.append(error)
-        if dead:
-            log.error("outbox row %s (%s) given up: %s", row.id, row.kind, error)
-            stats.dead += 1
-        else:
-            log.info("outbox row %s (%s) retried at %s: %s", row.id, row.kind, retry, error)
-            stats.retried += 1
-        later = rows[index + 1 :] if not dead else []
+@dataclass
+class _Failure:
+    error: str
+    retry_in: timedelta | None
+    """None: given up (dead)."""
+    uncertain: bool | None = None
+    done: bool = False
+    """Nothing left to do after all (the root to edit is gone)."""
 
-        def fail(session: Session, r: _Row = row, rest: Iterable[_Row] = later, when: datetime | None = retry) -> None:
-            crud.mark_outbox_failed(session=session, message_id=r.id, error=error, retry_at=when, dead=dead)
-            for other in rest:  # they wait for this one
-                crud.mark_outbox_failed(
-                    session=session, message_id=other.id, error="waiting for an earlier message", retry_at=when
-                )
 
-        await ctx.db(fail)
-        if not dead:
+def _backoff(row: _Row) -> timedelta:
+    return timedelta(seconds=min(2.0**row.attempts, MAX_BACKOFF))
+
+
+async def _classify(ctx: BotContext, client: AsyncWebClient, row: _Row, err: Exception, stats: OutboxStats) -> _Failure:
+    if not isinstance(err, SlackApiError):  # a timeout or a dropped connection: Slack may have the post
+        return _Failure(f"{type(err).__name__}: {err}", _backoff(row), uncertain=row.kind != "root_update")
+    status = getattr(err.response, "status_code", 200)
+    error = str(err.response.get("error") or f"http {status}")
+    if status == 429 or error == "ratelimited":
+        return _Failure(error, timedelta(seconds=_retry_after(err)))
+    if status >= 500:
+        return _Failure(error, _backoff(row), uncertain=row.kind != "root_update")
+    if error in PAUSE_ERRORS:
+        needed = err.response.get("needed")
+        if await _pause(ctx, client, row, error, str(needed) if needed else None):
+            stats.paused += 1
+        return _Failure(error, PAUSED_RETRY)
+    if row.kind == "root_update" and error in ("message_not_found", "cant_update_message"):
+        return _Failure(error, None, done=True)  # the root is gone: nothing to edit
+    return _Failure(error, None)
+
+
+async def _send_watch(
+    ctx: BotContext, client: AsyncWebClient, watch_id: uuid.UUID, stats: OutboxStats, *, claim: timedelta
+) -> None:
+    """Post the watch's due rows in order, each under its own claim, until one fails or none is due."""
+    token = uuid.uuid4().hex
+    while True:
+        row = await ctx.db(lambda s: _take_next(s, watch_id, token, claim))
+        if row is None:
             return
+
+        async def renew(r: _Row = row) -> bool:
+            until = utcnow() + claim
+            return await ctx.db(
+                lambda s: crud.renew_outbox_claim(session=s, message_id=r.id, token=r.token, until=until)
+            )
+
+        failure: _Failure | None = None
+        ts: str | None = None
+        recovered = False
+        async with heartbeat(renew, every=claim.total_seconds() / 3, name=f"outbox row {row.id}"):
+            try:
+                ts, recovered = await _deliver(client, row)
+            except (SlackApiError, TimeoutError, aiohttp.ClientError, OSError) as err:
+                failure = await _classify(ctx, client, row, err, stats)
+        if failure is None or failure.done:
+            await _sent(ctx, row, ts, stats, recovered=recovered)
+            continue
+        await _failed(ctx, row, failure, stats)
+        if failure.retry_in is not None:
+            return  # the rows after it wait for it
+
+
+async def _sent(ctx: BotContext, row: _Row, ts: str | None, stats: OutboxStats, *, recovered: bool) -> None:
+    def work(session: Session) -> tuple[bool, bool]:
+        mine = crud.mark_outbox_sent(session=session, message_id=row.id, token=row.token, slack_ts=ts)
+        resumed = mine and row.paused and crud.resume_watch(session=session, watch_id=row.watch_id)
+        return mine, resumed
+
+    mine, resumed = await ctx.db(work)
+    if not mine:
+        log.error("outbox row %s was posted but its claim had been taken over", row.id)
+        return
+    stats.sent += 1
+    stats.recovered += int(recovered)
+    if resumed:
+        stats.resumed += 1
+        log.info("watch %s of %s resumed: Slack takes its posts again", row.watch_id, _reference(row))
+
+
+async def _failed(ctx: BotContext, row: _Row, failure: _Failure, stats: OutboxStats) -> None:
+    stats.errors.append(failure.error)
+    retry_at = utcnow() + failure.retry_in if failure.retry_in is not None else None
+    if retry_at is None:
+        log.error("outbox row %s (%s) given up: %s", row.id, row.kind, failure.error)
+        stats.dead += 1
+    else:
+        log.info("outbox row %s (%s) retried at %s: %s", row.id, row.kind, retry_at, failure.error)
+        stats.retried += 1
+
+    def work(session: Session) -> None:
+        crud.mark_outbox_failed(
+            session=session,
+            message_id=row.id,
+            token=row.token,
+            error=failure.error,
+            retry_at=retry_at,
+            dead=retry_at is None,
+            uncertain=failure.uncertain,
+        )
+        if retry_at is not None:
+            crud.defer_outbox(session=session, watch_id=row.watch_id, until=retry_at)
+
+    await ctx.db(work)
 
 
 async def send_outbox(
     ctx: BotContext,
     client: AsyncWebClient,
     *,
-    limit: int = CLAIM_LIMIT,
+    limit: int = WATCH_LIMIT,
     concurrency: int = CONCURRENCY,
     retry_sending_after: timedelta = RETRY_SENDING_AFTER,
 ) -> OutboxStats:
-    """One round: claim due rows and send them (per watch in order, watches concurrently)."""
+    """One round: every watch with a row due posts its due rows in order (watches concurrently)."""
     stats = OutboxStats()
     now = utcnow()
-    groups = await ctx.db(
-        lambda s: _claim(s, limit=limit, now=now, retry_sending_after=retry_sending_after, stats=stats)
-    )
+    watches = await ctx.db(lambda s: crud.due_outbox_watches(session=s, now=now, limit=limit))
     semaphore = asyncio.Semaphore(concurrency)
 
-    async def run(rows: list[_Row]) -> None:
+    async def run(watch_id: uuid.UUID) -> None:
         async with semaphore:
-            await _send_group(ctx, client, rows, stats)
+            await _send_watch(ctx, client, watch_id, stats, claim=retry_sending_after)
 
-    await asyncio.gather(*(run(g) for g in groups))
+    await asyncio.gather(*(run(w) for w in watches))
     return stats
 
 
@@ -317,13 +369,7 @@ async def drain_outbox(
     total = OutboxStats()
     for _ in range(max_rounds):
         stats = await send_outbox(ctx, client, retry_sending_after=retry_sending_after)
-        total.sent += stats.sent
-        total.recovered += stats.recovered
-        total.retried += stats.retried
-        total.dead += stats.dead
-        total.paused += stats.paused
-        total.deferred += stats.deferred
-        total.errors += stats.errors
-        if stats.sent == 0 and stats.deferred == 0:
+        total.add(stats)
+        if stats.sent == 0:
             break
     return total

@@ -1,4 +1,8 @@
-"""What every resource shares: one `BaseAPI`, its base URL, and typed GET/POST/list helpers."""
+"""What every resource shares: one `BaseAPI`, its base URL, and typed GET/POST/list helpers.
+
+A method about one resource passes `reference=self._ref(id)` (`carrier:11`), so whatever error it raises names
+that resource; lists, and creates about no existing resource, pass none.
+"""
 
 from __future__ import annotations
 
@@ -30,15 +34,27 @@ class Resource:
     def _url(self, path: str) -> str:
         return self._base + path
 
-    async def _get(self, path: str, model: type[T], *, operation: str, params: Mapping[str, object] | None = None) -> T:
-        data, _ = await self._api.get_json(self._url(path), operation=operation, params=params)
-        return parse_model(model, data, backend=self.backend, operation=operation)
+    def _ref(self, resource_id: str | int) -> str:
+        """The user-facing reference of one of this backend's resources: `carrier:11`."""
+        return f"{self.backend}:{resource_id}"
 
-    async def _post(self, path: str, body: Any, model: type[T], *, operation: str) -> T:
+    async def _get(
+        self,
+        path: str,
+        model: type[T],
+        *,
+        operation: str,
+        params: Mapping[str, object] | None = None,
+        reference: str | None = None,
+    ) -> T:
+        data, _ = await self._api.get_json(self._url(path), operation=operation, params=params, reference=reference)
+        return parse_model(model, data, backend=self.backend, operation=operation, reference=reference)
+
+    async def _post(self, path: str, body: Any, model: type[T], *, operation: str, reference: str | None = None) -> T:
         if hasattr(body, "model_dump"):
             body = body.model_dump(mode="json", by_alias=True, exclude_none=True)
-        data, _ = await self._api.post_json(self._url(path), body, operation=operation)
-        return parse_model(model, data, backend=self.backend, operation=operation)
+        data, _ = await self._api.post_json(self._url(path), body, operation=operation, reference=reference)
+        return parse_model(model, data, backend=self.backend, operation=operation, reference=reference)
 
     def _list(
         self,

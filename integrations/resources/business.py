@@ -32,5 +32,8 @@ class Requests(Resource):
 
     async def get(self, request_id: str) -> BusinessRequest:
         return await self._get(
-            path("/requests/{}", request_id, what="request id"), BusinessRequest, operation="get request"
+            path("/requests/{}", request_id, what="request id"),
+            BusinessRequest,
+            operation="get request",
+            reference=self._ref(request_id),
         )

@@ -45,6 +45,7 @@ class Addresses(Resource):
             path(f"{_ADDRESS}/geographicAddress/{{}}", address_id, what="address id"),
             GeographicAddress,
             operation="get address",
+            reference=self._ref(address_id),
         )
 
 
@@ -70,7 +71,10 @@ class Sites(Resource):
 
     async def get(self, site_id: str | int) -> GeographicSite:
         return await self._get(
-            path(f"{_SITE}/geographicSite/{{}}", site_id, what="site id"), GeographicSite, operation="get site"
+            path(f"{_SITE}/geographicSite/{{}}", site_id, what="site id"),
+            GeographicSite,
+            operation="get site",
+            reference=self._ref(site_id),
         )
 
 
@@ -85,6 +89,7 @@ class Qualifications(Resource):
             path(f"{_POQ}/productOfferingQualification/{{}}", poq_id, what="qualification id"),
             ProductOfferingQualification,
             operation="get qualification",
+            reference=self._ref(poq_id),
         )
 
     def list(
@@ -123,7 +128,12 @@ class Quotes(Resource):
         )
 
     async def get(self, quote_id: str | int) -> Quote:
-        return await self._get(path(f"{_QUOTE}/quote/{{}}", quote_id, what="quote id"), Quote, operation="get quote")
+        return await self._get(
+            path(f"{_QUOTE}/quote/{{}}", quote_id, what="quote id"),
+            Quote,
+            operation="get quote",
+            reference=self._ref(quote_id),
+        )
 
 
 class Orders(Resource):
@@ -151,7 +161,10 @@ class Orders(Resource):
 
     async def get(self, order_id: str | int) -> CarrierProductOrder:
         return await self._get(
-            path(f"{_ORDER}/productOrder/{{}}", order_id, what="order id"), CarrierProductOrder, operation="get order"
+            path(f"{_ORDER}/productOrder/{{}}", order_id, what="order id"),
+            CarrierProductOrder,
+            operation="get order",
+            reference=self._ref(order_id),
         )
 
 
@@ -176,5 +189,8 @@ class Products(Resource):
 
     async def get(self, product_id: str | int) -> CarrierProduct:
         return await self._get(
-            path(f"{_INVENTORY}/product/{{}}", product_id, what="product id"), CarrierProduct, operation="get product"
+            path(f"{_INVENTORY}/product/{{}}", product_id, what="product id"),
+            CarrierProduct,
+            operation="get product",
+            reference=self._ref(product_id),
         )

@@ -55,6 +55,7 @@ class Orders(Resource):
             WholesaleProductOrder,
             operation="get order",
             params={"fields": fields} if fields else None,
+            reference=self._ref(order_id),
         )
 
     async def get_item(self, order_id: str, item_id: str) -> WholesaleProductOrderItem:
@@ -62,6 +63,7 @@ class Orders(Resource):
             path("/productOrder/{}/productOrderItem/{}", order_id, item_id, what="order or item id"),
             WholesaleProductOrderItem,
             operation="get order item",
+            reference=self._ref(order_id),  # an item is known to users by its order
         )
 
     async def create(self, body: WholesaleProductOrderCreate | dict[str, object]) -> WholesaleProductOrder:
@@ -77,7 +79,10 @@ class Cancellations(Resource):
         order_id: str | None = None,
         reason: str | None = None,
     ) -> CancelProductOrder:
-        """Ask Orange to cancel an order: pass a full body, or just `order_id` and an optional `reason`."""
+        """Ask Orange to cancel an order: pass a full body, or just `order_id` and an optional `reason`.
+
+        About one order, so an error names it (`wholesale:<order id>`).
+        """
         if body is None:
             if order_id is None:
                 raise ValueError("give a body or an order_id")
@@ -87,14 +92,32 @@ class Cancellations(Resource):
                 "productOrder": {"id": order_id, "@type": "ProductOrder"},
                 "@type": "cancelProductOrder",
             }
-        return await self._post("/cancelProductOrder", body, CancelProductOrder, operation="cancel order")
+        target = order_id or _cancelled_order_id(body)
+        return await self._post(
+            "/cancelProductOrder",
+            body,
+            CancelProductOrder,
+            operation="cancel order",
+            reference=self._ref(target) if target else None,
+        )
 
     async def get(self, cancel_id: str) -> CancelProductOrder:
         return await self._get(
             path("/cancelProductOrder/{}", cancel_id, what="cancellation id"),
             CancelProductOrder,
             operation="get cancellation",
+            reference=self._ref(cancel_id),
         )
+
+
+def _cancelled_order_id(body: CancelProductOrderCreate | dict[str, object]) -> str | None:
+    """The id of the order a cancellation body is about, when it names one."""
+    if isinstance(body, CancelProductOrderCreate):
+        return body.product_order.id
+    order = body.get("productOrder")
+    if isinstance(order, dict) and isinstance(order.get("id"), str | int):
+        return str(order["id"]) or None
+    return None
 
 
 class Hubs(Resource):
@@ -105,7 +128,12 @@ class Hubs(Resource):
         return await self._post("/hub", body, Hub, operation="register listener")
 
     async def unregister(self, hub_id: str) -> None:
-        await self._api.request("DELETE", self._url(path("/hub/{}", hub_id, what="hub id")), operation="unregister")
+        await self._api.request(
+            "DELETE",
+            self._url(path("/hub/{}", hub_id, what="hub id")),
+            operation="unregister",
+            reference=self._ref(hub_id),
+        )
 
 
 class Inventory(Resource):
@@ -136,6 +164,7 @@ class Inventory(Resource):
             WholesaleProduct,
             operation="get product",
             params={"depth": depth} if depth is not None else None,
+            reference=self._ref(product_id),
         )
 
 
@@ -149,12 +178,18 @@ class Catalog(Resource):
 
     async def offering(self, offering_id: str) -> ProductOffering:
         return await self._get(
-            path("/productOffering/{}", offering_id, what="offering id"), ProductOffering, operation="get offering"
+            path("/productOffering/{}", offering_id, what="offering id"),
+            ProductOffering,
+            operation="get offering",
+            reference=self._ref(offering_id),
         )
 
     async def price(self, price_id: str) -> ProductOfferingPrice:
         return await self._get(
-            path("/productOfferingPrice/{}", price_id, what="price id"), ProductOfferingPrice, operation="get price"
+            path("/productOfferingPrice/{}", price_id, what="price id"),
+            ProductOfferingPrice,
+            operation="get price",
+            reference=self._ref(price_id),
         )
 
     async def specification(self, specification_id: str) -> ProductSpecification:
@@ -162,6 +197,7 @@ class Catalog(Resource):
             path("/productSpecification/{}", specification_id, what="specification id"),
             ProductSpecification,
             operation="get specification",
+            reference=self._ref(specification_id),
         )
 
     async def characteristic(self, characteristic_id: str) -> ProductSpecCharacteristic:
@@ -169,6 +205,7 @@ class Catalog(Resource):
             path("/productSpecCharacteristic/{}", characteristic_id, what="characteristic id"),
             ProductSpecCharacteristic,
             operation="get characteristic",
+            reference=self._ref(characteristic_id),
         )
 
     def categories(
@@ -178,5 +215,8 @@ class Catalog(Resource):
 
     async def category(self, category_id: str) -> Category:
         return await self._get(
-            path("/category/{}", category_id, what="category id"), Category, operation="get category"
+            path("/category/{}", category_id, what="category id"),
+            Category,
+            operation="get category",
+            reference=self._ref(category_id),
         )

@@ -170,6 +170,9 @@ def _fault(state: SandboxState, body: dict[str, Any]) -> Fault:
         raise AdminError(400, "'count' must be a positive integer, or -1 for ever")
     if status is None and not latency:
         raise AdminError(400, "a fault needs a 'status' or a 'latency'")
+    after = body.get("after", False)
+    if not isinstance(after, bool):
+        raise AdminError(400, "'after' must be true or false")
     state.fault_seq += 1
     return Fault(
         id=f"fault-{state.fault_seq}",
@@ -180,6 +183,7 @@ def _fault(state: SandboxState, body: dict[str, Any]) -> Fault:
         headers={str(k): str(v) for k, v in headers.items()},
         latency=float(latency),
         remaining=count,
+        after=after,
     )
 
 
@@ -236,6 +240,15 @@ async def advance(request: Request, state: SandboxState) -> Response:
     state.offset += float(seconds)
     state.tick()
     return ok({"offset": state.offset, "now": state.tmf_date()})
+
+
+async def indexing(request: Request, state: SandboxState) -> Response:
+    body = await _body(request)
+    delay = body.get("delay")
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
+        raise AdminError(400, "'delay' must be a non-negative number of seconds")
+    state.config.index_delay = float(delay)
+    return ok({"index_delay": state.config.index_delay})
 
 
 async def health(request: Request, state: SandboxState) -> Response:
@@ -375,6 +388,7 @@ ROUTES: list[tuple[re.Pattern[str], dict[str, AdminHandler]]] = [
     (re.compile(r"/_sandbox/requests/reset"), {"POST": reset_requests}),
     (re.compile(r"/_sandbox/bulk"), {"POST": bulk}),
     (re.compile(r"/_sandbox/advance"), {"POST": advance}),
+    (re.compile(r"/_sandbox/indexing"), {"POST": indexing}),
 ]
 
 

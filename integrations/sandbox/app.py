@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -84,12 +85,22 @@ async def dispatch(request: Request) -> Response:
     if state.config.latency > 0:
         await sleep(state.config.latency)
     fault = _take_fault(state, method, path)
-    if fault is not None:
+    if fault is not None and not fault.after:
         if fault.latency > 0:
             await sleep(fault.latency)
         if fault.status is not None:
             return _fault_response(fault)
+    response = await _serve(request, state, resolved, method, path)
+    if fault is not None and fault.after:
+        # The work is done (an order created…); the answer is slow, or lost in a gateway error.
+        if fault.latency > 0:
+            await sleep(fault.latency)
+        if fault.status is not None:
+            return _fault_response(fault)
+    return response
 
+
+async def _serve(request: Request, state: SandboxState, resolved: Any, method: str, path: str) -> Response:
     try:
         if resolved is None:
             raise gateway_error(404, 60, f"No API is served at {path}")
@@ -132,13 +143,15 @@ def create_app(
     api_key: str | None = None,
     clients: Mapping[str, str] | None = None,
     start: datetime | None = None,
+    index_delay: float = 0.0,
 ) -> Starlette:
     """The sandbox app.
 
     ``clock`` (seconds, default ``time.monotonic``) drives token expiry and order lifecycles;
     ``start`` is the calendar time at that first clock reading (default: now). ``latency`` is
     added to every API call. ``api_key`` is the only business API key accepted (default: any),
-    ``clients`` the only client id/secret pairs accepted (default: any).
+    ``clients`` the only client id/secret pairs accepted (default: any). ``index_delay`` is how long
+    (sandbox clock) a created order or cancellation stays out of lists, though a GET by id finds it.
     """
     config = Config(
         step_seconds=step_seconds,
@@ -148,6 +161,7 @@ def create_app(
         latency=latency,
         api_key=api_key,
         clients=dict(clients) if clients is not None else None,
+        index_delay=index_delay,
     )
     app = Starlette(routes=[Route("/{path:path}", dispatch, methods=METHODS)])
     app.state.sandbox = SandboxState(clock=clock, start=start, config=config)

@@ -386,7 +386,7 @@ async def create_order(ctx: Ctx) -> Response:
             order[key] = copy.deepcopy(body[key])
     order["expectedCompletionDate"] = state.carrier_date(plus=timedelta(days=5))
     order["requestCurrency"] = body.get("requestedCurrency", "EUR")
-    state.carrier_orders.put(order)
+    state.carrier_orders.put(order, listed_from=state.listed_from())
     start_order_lifecycle(state, order)
     return json_response(order, status=201)
 

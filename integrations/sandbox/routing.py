@@ -187,6 +187,9 @@ def collection(
             if not allowed(path) and path not in ("id", "href"):
                 raise ctx.api.error(400, 28, f"'{path}' cannot be used to sort")
     keys = _candidates(store, query)
+    if store.listed_from:
+        now = ctx.state.now()
+        keys = [key for key in keys if store.listed(key, now)]
     filters = query.filters
     if filters:
         keys = [key for key in keys if matches(store.filter_view(key), filters, extract)]

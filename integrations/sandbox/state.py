@@ -46,12 +46,16 @@ class Store:
         self.position: dict[str, int] = {}
         self.summary_keys = summary_keys
         self._next_position = 0
+        self.listed_from: dict[str, float] = {}
+        """Keys lists leave out until this sandbox clock reading (late indexing); a GET by id finds them."""
 
-    def put(self, record: Record, *, summary: Record | None = None) -> Record:
+    def put(self, record: Record, *, summary: Record | None = None, listed_from: float | None = None) -> Record:
         key = str(record["id"])
         if key not in self.position:
             self.position[key] = self._next_position
             self._next_position += 1
+        if listed_from is not None:
+            self.listed_from[key] = listed_from
         self.records[key] = record
         if summary is not None:
             self.summaries[key] = summary
@@ -62,8 +66,19 @@ class Store:
     def get(self, key: Any) -> Record | None:
         return self.records.get(str(key))
 
+    def listed(self, key: str, now: float) -> bool:
+        """Whether lists show `key` yet."""
+        since = self.listed_from.get(key)
+        if since is None:
+            return True
+        if since <= now:
+            del self.listed_from[key]
+            return True
+        return False
+
     def remove(self, key: Any) -> Record | None:
         self.summaries.pop(str(key), None)
+        self.listed_from.pop(str(key), None)
         self.position.pop(str(key), None)
         return self.records.pop(str(key), None)
 
@@ -119,6 +134,8 @@ class Fault:
     latency: float
     remaining: int
     hits: int = 0
+    after: bool = False
+    """Do the work first, then answer with this fault (Orange's gateway failing after the order was created)."""
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -131,6 +148,7 @@ class Fault:
             "latency": self.latency,
             "count": self.remaining,
             "hits": self.hits,
+            "after": self.after,
         }
 
 
@@ -144,6 +162,8 @@ class Config:
     api_key: str | None = None
     clients: Mapping[str, str] | None = None
     synthetic_business_requests: int = 30
+    index_delay: float = 0.0
+    """Seconds (sandbox clock) before a created order or cancellation shows in lists: Orange indexes late."""
 
 
 @dataclass
@@ -210,6 +230,11 @@ class SandboxState:
 
     def tick(self) -> None:
         self.lifecycle.tick(self.now())
+
+    def listed_from(self) -> float | None:
+        """When a resource created now appears in lists (None: at once)."""
+        delay = self.config.index_delay
+        return self.now() + delay if delay > 0 else None
 
     # ------------------------------------------------------------------ data
 

@@ -229,7 +229,7 @@ def new_order(state: SandboxState, body: Record, *, prefix: str = ORDERING_PREFI
         item.setdefault("errorMessage", [])
         item.setdefault("jeopardyAlert", [])
         item.setdefault("@type", "ProductOrderItem")
-    state.wholesale_orders.put(order)
+    state.wholesale_orders.put(order, listed_from=state.listed_from())
     state.wholesale_external_ids.update(customer_identifiers(order))
     if lifecycle:
         start_order_lifecycle(state, order)
@@ -384,7 +384,7 @@ async def create_cancellation(ctx: Ctx) -> Response:
         "@type": ref.get("@type", "ProductOrder"),
     }
     cancel["@type"] = body.get("@type", "CancelProductOrder")
-    state.cancellations.put(cancel)
+    state.cancellations.put(cancel, listed_from=state.listed_from())
     start_cancellation(state, order, cancel)
     return json_response(cancel, status=201, headers={"Location": f"/cancelProductOrder/{cancel_id}"})
 

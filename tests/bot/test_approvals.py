@@ -20,6 +20,7 @@ from bot.blocks.quotes import ACTION_QUOTE_ORDER, quote_blocks
 from bot.watching import Where
 from integrations.views import quote_view_from_carrier
 from storage import crud
+from storage.columns import utcnow
 from storage.enums import ApprovalKind, ApprovalState, AuditAction
 from storage.models import Approval, AuditEvent, OrderSnapshot, Watch
 
@@ -285,24 +286,30 @@ async def test_reconcile_after_a_crash(harness: Harness) -> None:
         }
     )
     await h.admin.post("/_sandbox/requests/reset")
-    settled = await approvals.reconcile(h.ctx, h.bolt.client, min_age=timedelta(0))
-    assert settled == {str(placed.id): "submitted", str(lost.id): "failed"}
+    settled = await approvals.reconcile(h.ctx, h.bolt.client)
+    assert settled == {str(placed.id): "submitted"}  # the lost one is not found yet: looked for again later
     assert await carrier_posts(h, "productOrder") == 0  # looked up, never sent again
     rows = {a.id: a for a in approvals_in_db(h)}
     result = rows[placed.id].result
     assert result is not None and result["order_id"] == str(order.id)
-    assert rows[lost.id].error == "not placed; retry"
+    assert rows[lost.id].state == "submitting" and rows[lost.id].checks == 1 and rows[lost.id].lease_owner is None
     with Session(h.ctx.engine) as session:
         watch = session.exec(select(Watch).where(col(Watch.order_id) == str(order.id))).one()
         assert session.get(OrderSnapshot, watch.id) is not None
-    assert await approvals.reconcile(h.ctx, h.bolt.client, min_age=timedelta(0)) == {}
+    assert await approvals.reconcile(h.ctx, h.bolt.client) == {}  # its next look-up is not due yet
+    # Nothing found for longer than Orange takes to index an order: not placed, and Retry is offered.
+    later = utcnow() + flow.SETTLE + timedelta(seconds=1)
+    assert await approvals.reconcile(h.ctx, h.bolt.client, at=later) == {str(lost.id): "failed"}
+    failed = {a.id: a for a in approvals_in_db(h)}[lost.id]
+    assert failed.error is not None and "not placed" in failed.error and failed.external_id in failed.error
+    assert await carrier_posts(h, "productOrder") == 0
 
 
 async def test_reconcile_a_cancellation(harness: Harness) -> None:
     h = harness
     sent = _submitting(h, ApprovalKind.CANCEL_ORDER, "wholesale", ORDER)
     await h.ctx.orange.wholesale.cancellations.create(order_id=ORDER, reason="test")
-    assert await approvals.reconcile(h.ctx, h.bolt.client, min_age=timedelta(0)) == {str(sent.id): "submitted"}
+    assert await approvals.reconcile(h.ctx, h.bolt.client) == {str(sent.id): "submitted"}
 
 
 # --- 4. quote → order, watched in the approval's thread ---------------------------------------

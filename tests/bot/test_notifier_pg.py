@@ -105,3 +105,53 @@ async def test_two_replicas_poll_each_order_once_per_cycle_and_post_each_change_
     assert posted == changes
     rows = await h.ctx.db(lambda s: s.exec(select(OutboxMessage).where(col(OutboxMessage.kind) != "root_update")).all())
     assert len(rows) == changes and {r.status for r in rows} == {"sent"}
+
+
+async def test_two_senders_with_slack_slower_than_a_claim_post_each_row_once(harness: Harness) -> None:
+    """A live sender renews its claim while Slack is slow; the other sender never takes its rows."""
+    from datetime import timedelta
+
+    h = harness
+    slack = AsyncWebClient(token=TOKEN, base_url=h.fake.api_url)
+    created = await h.admin.post("/_sandbox/bulk", json={"backend": "wholesale", "count": 6, "state": "held"})
+    ids: list[str] = created.json()["ids"]
+    roots: dict[str, str] = {}
+    for order_id in ids:
+        view = order_view_from_wholesale((await h.admin.get(f"/_sandbox/orders/wholesale/{order_id}")).json())
+        roots[order_id] = str((await slack.chat_postMessage(channel="C_GENERAL", text=view.reference))["ts"])
+
+        def insert(s: Session, order_id: str = order_id, snapshot: dict[str, object] = diff(None, view)[1].to_json()):
+            w, _ = crud.create_watch(
+                session=s,
+                team_id="T1",
+                channel_id="C_GENERAL",
+                backend="wholesale",
+                order_id=order_id,
+                created_by="U_ALICE",
+                thread_ts=roots[order_id],
+            )
+            s.flush()
+            crud.save_snapshot(session=s, watch_id=w.id, view=snapshot)
+
+        await h.ctx.db(insert)
+    for step in range(2):
+        for order_id in ids:
+            await h.admin.post(f"/_sandbox/orders/wholesale/{order_id}/milestones", json={"message": f"M{step}"})
+    await run_cycle(h.ctx, owner="poller")
+    h.fake.inject("chat.postMessage", None, delay=0.6, count=None)  # each post outlasts a 0.3 s claim
+    claim = timedelta(seconds=0.3)
+    try:
+        await asyncio.gather(
+            drain_outbox(h.ctx, slack, retry_sending_after=claim),
+            drain_outbox(h.ctx, slack, retry_sending_after=claim),
+        )
+    finally:
+        h.fake.clear_faults()
+    for order_id, ts in roots.items():
+        texts = [str(m["text"]) for m in h.fake.thread("C_GENERAL", ts)]
+        assert sum("M0" in t for t in texts) == 1 and sum("M1" in t for t in texts) == 1, texts
+        assert len(texts) == len(set(texts)) == 2, texts
+    # Nothing was looked up: no claim was ever taken over from a live sender.
+    assert h.fake.calls_to("conversations.replies") == []
+    rows = await h.ctx.db(lambda s: s.exec(select(OutboxMessage).where(col(OutboxMessage.kind) != "root_update")).all())
+    assert {r.status for r in rows} == {"sent"} and all(r.attempts == 1 for r in rows)

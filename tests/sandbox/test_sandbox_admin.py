@@ -265,3 +265,53 @@ async def test_unseeded_sandbox_starts_empty() -> None:
             assert response.json() == [] and response.headers["X-Total-Count"] == "0"
         created = await client.post("/_sandbox/bulk", json={"backend": "carrier", "count": 1})
         assert created.json()["ids"] == [1]
+
+
+CARRIER_ORDERS = f"{CARRIER}/productOrderManagement/v1/productOrder"
+EVPL_ORDER = {
+    "externalId": "ob-late",
+    "productOrderItem": [
+        {
+            "id": "1",
+            "action": "add",
+            "product": {
+                "productSpecification": {"id": "TransitELine"},
+                "productConfiguration": {"@type": "EVPL", "bandwidth": 10, "classOfService": "GUARANTEED"},
+            },
+        }
+    ],
+}
+
+
+async def test_a_fault_after_the_work_creates_the_order_and_answers_the_fault(
+    client: httpx.AsyncClient, auth: dict[str, str], sandbox: SandboxState
+) -> None:
+    before = len(sandbox.carrier_orders)
+    fault = {"path": "productOrder$", "method": "POST", "status": 502, "body": {"code": 5}, "after": True}
+    assert (await client.post("/_sandbox/faults", json=fault)).status_code == 201
+    response = await client.post(CARRIER_ORDERS, json=EVPL_ORDER, headers=auth)
+    assert response.status_code == 502 and response.json() == {"code": 5}
+    assert len(sandbox.carrier_orders) == before + 1  # Orange has it, though its gateway said 502
+    listed = (await client.get(CARRIER_ORDERS, params={"externalId": "ob-late"}, headers=auth)).json()
+    assert len(listed) == 1
+    bad = await client.post("/_sandbox/faults", json={**fault, "after": "yes"})
+    assert bad.status_code == 400 and "after" in bad.json()["error"]
+
+
+async def test_late_indexing_hides_new_orders_from_lists_until_the_delay_passed(
+    client: httpx.AsyncClient, auth: dict[str, str], clock: FakeClock
+) -> None:
+    assert (await client.post("/_sandbox/indexing", json={"delay": 30})).json() == {"index_delay": 30.0}
+    created = (await client.post(CARRIER_ORDERS, json=EVPL_ORDER, headers=auth)).json()
+    by_external = {"externalId": "ob-late"}
+    assert (await client.get(CARRIER_ORDERS, params=by_external, headers=auth)).json() == []
+    assert (await client.get(f"{CARRIER_ORDERS}/{created['id']}", headers=auth)).status_code == 200  # a GET finds it
+    wholesale = (await client.post(f"{ORDERING}/productOrder", json=wholesale_order(), headers=auth)).json()
+    assert (await client.get(f"{ORDERING}/productOrder", params={"id": wholesale["id"]}, headers=auth)).json() == []
+    clock.advance(31)
+    assert [o["id"] for o in (await client.get(CARRIER_ORDERS, params=by_external, headers=auth)).json()] == [
+        created["id"]
+    ]
+    listed = (await client.get(f"{ORDERING}/productOrder", params={"id": wholesale["id"]}, headers=auth)).json()
+    assert [o["id"] for o in listed] == [wholesale["id"]]
+    assert (await client.post("/_sandbox/indexing", json={"delay": -1})).status_code == 400

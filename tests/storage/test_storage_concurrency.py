@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -108,10 +108,19 @@ def test_claim_outbox_race(engine: Engine, concurrently: Concurrently) -> None:
     with session_scope(engine) as session:
         for n in range(30):
             crud.enqueue_outbox(session=session, watch_id=watch_id, fingerprint=f"f{n}", kind="milestone", payload={})
+        ids = [m.id for m in crud.unsent_outbox(session=session, watch_id=watch_id)]
 
     def attempt(i: int) -> list[uuid.UUID]:
-        with session_scope(engine) as session:
-            return [m.id for m in crud.claim_outbox(session=session, limit=5)]
+        claimed: list[uuid.UUID] = []
+        for message_id in ids:
+            with session_scope(engine) as session:
+                now = datetime.now(UTC)
+                taken = crud.claim_outbox_row(
+                    session=session, message_id=message_id, token=f"s{i}", now=now, until=now + timedelta(minutes=1)
+                )
+                if taken is not None:
+                    claimed.append(taken.id)
+        return claimed
 
     claims = [message_id for batch in concurrently(10, attempt) for message_id in batch]
     assert len(claims) == len(set(claims)) == 30

@@ -205,29 +205,71 @@ def test_outbox_lifecycle(engine: Engine) -> None:
         for n in range(3):
             crud.enqueue_outbox(session=session, watch_id=watch.id, fingerprint=f"f{n}", kind="milestone", payload={})
     now = datetime.now(UTC)
+    claim = timedelta(minutes=1)
     with session_scope(engine) as session:
-        first, second, third = crud.claim_outbox(session=session, now=now)
-        assert crud.claim_outbox(session=session, now=now) == []
-        assert crud.mark_outbox_sent(session=session, message_id=first.id, slack_ts="1.1")
-        assert not crud.mark_outbox_sent(session=session, message_id=first.id, slack_ts="1.1")
+        assert crud.due_outbox_watches(session=session, now=now) == [watch.id]
+        first, second, third = crud.unsent_outbox(session=session, watch_id=watch.id)
+        assert [m.fingerprint for m in (first, second, third)] == ["f0", "f1", "f2"]
+        taken = crud.claim_outbox_row(session=session, message_id=first.id, token="a", now=now, until=now + claim)
+        assert taken is not None and (taken.status, taken.claim_token, taken.attempts) == ("sending", "a", 1)
+        assert not taken.uncertain
+        # claimed: another sender cannot take it, nor mark it
+        assert crud.claim_outbox_row(session=session, message_id=first.id, token="b", now=now, until=now) is None
+        assert not crud.mark_outbox_sent(session=session, message_id=first.id, token="b", slack_ts="1.1")
+        assert crud.renew_outbox_claim(session=session, message_id=first.id, token="a", until=now + 2 * claim)
+        assert not crud.renew_outbox_claim(session=session, message_id=first.id, token="b", until=now + 2 * claim)
+        assert crud.mark_outbox_sent(session=session, message_id=first.id, token="a", slack_ts="1.1")
+        assert not crud.mark_outbox_sent(session=session, message_id=first.id, token="a", slack_ts="1.1")
         assert first.status == "sent" and first.slack_ts == "1.1" and first.sent_at is not None
+        assert first.claim_token is None
+
+        assert crud.claim_outbox_row(session=session, message_id=second.id, token="a", now=now, until=now + claim)
         assert crud.mark_outbox_failed(
-            session=session, message_id=second.id, error="ratelimited", retry_at=now + timedelta(seconds=30)
+            session=session,
+            message_id=second.id,
+            token="a",
+            error="timeout",
+            retry_at=now + timedelta(seconds=30),
+            uncertain=True,
         )
+        assert crud.defer_outbox(session=session, watch_id=watch.id, until=now + timedelta(seconds=30)) == 1  # third
+        assert crud.claim_outbox_row(session=session, message_id=third.id, token="a", now=now, until=now) is None
+        third_due = now + timedelta(seconds=30)
+        assert crud.claim_outbox_row(session=session, message_id=third.id, token="a", now=third_due, until=third_due)
         assert crud.mark_outbox_failed(
-            session=session, message_id=third.id, error="channel_not_found", retry_at=None, dead=True
+            session=session, message_id=third.id, token="a", error="invalid_blocks", retry_at=None, dead=True
         )
         assert third.status == "dead"
         with pytest.raises(ValueError):
-            crud.mark_outbox_failed(session=session, message_id=third.id, error="x", retry_at=None)
+            crud.mark_outbox_failed(session=session, message_id=third.id, token="a", error="x", retry_at=None)
     with session_scope(engine) as session:
-        assert crud.claim_outbox(session=session, now=now + timedelta(seconds=10)) == []
-        (retried,) = crud.claim_outbox(session=session, now=now + timedelta(seconds=30))
-        assert (retried.id, retried.attempts, retried.last_error) == (second.id, 2, "ratelimited")
-        # A sender that died mid-send: the message comes back after retry_sending_after.
-        assert crud.claim_outbox(session=session, now=now + timedelta(minutes=1)) == []
-        (orphan,) = crud.claim_outbox(session=session, now=now + timedelta(minutes=6))
-        assert (orphan.id, orphan.attempts) == (second.id, 3)
+        assert crud.due_outbox_watches(session=session, now=now + timedelta(seconds=10)) == []
+        later = now + timedelta(seconds=30)
+        retried = crud.claim_outbox_row(
+            session=session, message_id=second.id, token="c", now=later, until=later + claim
+        )
+        assert retried is not None
+        assert (retried.attempts, retried.last_error, retried.uncertain) == (2, "timeout", True)
+        # A sender that died mid-send: the row comes back once its claim runs out, and is uncertain.
+        assert crud.due_outbox_watches(session=session, now=later + timedelta(seconds=59)) == []
+        gone = later + claim
+        assert crud.due_outbox_watches(session=session, now=gone) == [watch.id]
+        orphan = crud.claim_outbox_row(session=session, message_id=second.id, token="d", now=gone, until=gone + claim)
+        assert orphan is not None and (orphan.attempts, orphan.uncertain, orphan.claim_token) == (3, True, "d")
+        assert not crud.mark_outbox_sent(session=session, message_id=second.id, token="c", slack_ts="2.2")
+        assert crud.mark_outbox_sent(session=session, message_id=second.id, token="d", slack_ts="2.2")
+
+
+def test_a_claim_taken_over_from_a_dead_sender_is_uncertain(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        watch, _ = _watch(session)
+        crud.enqueue_outbox(session=session, watch_id=watch.id, fingerprint="f", kind="milestone", payload={})
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        (row,) = crud.unsent_outbox(session=session, watch_id=watch.id)
+        assert crud.claim_outbox_row(session=session, message_id=row.id, token="a", now=now, until=now)
+        taken = crud.claim_outbox_row(session=session, message_id=row.id, token="b", now=now, until=now)
+        assert taken is not None and taken.uncertain and taken.claim_token == "b"
 
 
 # --- approvals, audit, deliveries ----------------------------------------------------------

@@ -29,7 +29,7 @@ def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     assert migrate.current(db_url) is None
 
     migrate.upgrade(db_url)
-    assert migrate.current(db_url) == migrate.head() == "0001"
+    assert migrate.current(db_url) == migrate.head() == "0002"
     assert _inspect_tables(db_url) == TABLES | {"alembic_version"}
 
     migrate.downgrade(db_url, "base")
@@ -57,7 +57,11 @@ def test_schema_details(engine: Engine) -> None:
     assert outbox_uniques["uq_outbox_message_watch_id_fingerprint"] == ["watch_id", "fingerprint"]
     outbox_indexes = {index["name"]: index["column_names"] for index in inspector.get_indexes("outbox_message")}
     assert outbox_indexes["ix_outbox_message_status_next_attempt_at"] == ["status", "next_attempt_at"]
-    assert {u["name"] for u in inspector.get_unique_constraints("approval")} == {"uq_approval_external_id"}
+    assert {u["name"] for u in inspector.get_unique_constraints("approval")} == set()
+    approval_indexes = {index["name"]: index for index in inspector.get_indexes("approval")}
+    assert approval_indexes["uq_approval_live"]["unique"]
+    assert approval_indexes["uq_approval_live"]["column_names"] == ["kind", "backend", "target_id"]
+    assert not approval_indexes["ix_approval_external_id"]["unique"]
 
     fks = {fk["name"]: fk for fk in inspector.get_foreign_keys("order_snapshot")}
     assert fks["fk_order_snapshot_watch_id_watch"]["options"].get("ondelete") == "CASCADE"
