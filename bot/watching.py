@@ -54,7 +54,7 @@ def cannot_post_text(error: str, *, command: str) -> str:
     if error == "is_archived":
         return "This channel is archived: I can't post in it."
     return (
-        "I can't post in this channel: it is private and I'm not a member. "
+        "I can't post in this channel: I'm not a member of it. "
         f"Invite me with `/invite @orange-bot`, then run `{command} watch …` again."
     )
 

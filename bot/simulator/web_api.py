@@ -42,6 +42,7 @@ from bot.simulator.limits import (
     validate_blocks,
     validate_view,
 )
+from bot.simulator.scopes import METHOD_SCOPES, Conversation, manifest_scopes, required_scope
 from bot.simulator.server import serve_asgi
 
 JSONDict = dict[str, Any]
@@ -54,26 +55,8 @@ APP_ID = "A_SIM"
 BOT_ID = "B_BOT"
 BOT_USER_ID = "U_BOT"
 PERMALINK_HOST = "https://simulator.slack"
-DEFAULT_SCOPES = (
-    "chat:write",
-    "commands",
-    "im:write",
-    "users:read",
-    "channels:read",
-    "groups:read",
-    "im:read",
-    "channels:history",
-    "groups:history",
-)
-# Which scope each method needs; a missing one gives Slack's `missing_scope`.
-_METHOD_SCOPES = {
-    "chat.postMessage": "chat:write",
-    "chat.update": "chat:write",
-    "chat.delete": "chat:write",
-    "chat.postEphemeral": "chat:write",
-    "conversations.open": "im:write",
-    "users.info": "users:read",
-}
+DEFAULT_SCOPES: tuple[str, ...] = manifest_scopes()
+"""What the app is granted unless a test says otherwise: exactly manifest.yml's bot scopes."""
 _VIEW_STACK_LIMIT = 3
 
 
@@ -368,6 +351,9 @@ class FakeSlack:
             "views.push": self._views_push,
             "views.publish": self._views_publish,
         }
+        unknown = sorted(set(self._methods) - set(METHOD_SCOPES))
+        if unknown:  # every method the fake answers must say which scope Slack wants for it
+            raise RuntimeError(f"no scope is known for {', '.join(unknown)}: add it to bot/simulator/scopes.py")
 
     # ------------------------------------------------------------------ running
 
@@ -625,7 +611,7 @@ class FakeSlack:
             handler = self._methods.get(method)
             if handler is None:
                 raise SlackApiFailure("unknown_method", status=404, req_method=method)
-            scope = _METHOD_SCOPES.get(method)
+            scope = required_scope(method, conversation=self._conversation_kind(call.params))
             if scope is not None and scope not in self.scopes:
                 raise SlackApiFailure("missing_scope", needed=scope, provided=",".join(sorted(self.scopes)))
             body = await handler(call.params)
@@ -636,6 +622,18 @@ class FakeSlack:
         return JSONResponse(body, status_code=call.status, headers=headers)
 
     # ------------------------------------------------------------------ channels and users
+
+    def _conversation_kind(self, params: JSONDict) -> Conversation:
+        """The kind of the conversation a call is about, for methods whose scope depends on it."""
+        if params.get("users") is not None:  # conversations.open
+            return "mpim" if "," in str(params["users"]) else "im"
+        channel_id = params.get("channel")
+        channel = self.channels.get(str(channel_id)) if channel_id else None
+        if channel is None:
+            return "public"
+        if channel.is_im:
+            return "im"
+        return "private" if channel.is_private else "public"
 
     def _channel(self, channel_id: object) -> Channel:
         if not isinstance(channel_id, str) or not channel_id:
@@ -845,6 +843,8 @@ class FakeSlack:
 
     async def _conversations_replies(self, params: JSONDict) -> JSONDict:
         channel = self._channel(params.get("channel"))
+        if not channel.is_member and not channel.is_im:  # a bot token reads only where the bot is a member
+            raise SlackApiFailure("not_in_channel")
         root = self._messages.get((channel.id, str(params.get("ts", ""))))
         if root is None:
             raise SlackApiFailure("thread_not_found")

@@ -305,6 +305,48 @@ async def test_the_scheduler_runs_both_jobs_and_reports_it(harness: Harness) -> 
     assert not h.ctx.scheduler_running()
 
 
+async def test_a_missing_scope_pauses_the_watch_names_the_scope_and_resumes_in_order(
+    harness: Harness, monkeypatch: Any, caplog: Any
+) -> None:
+    """A row sent again reads the thread first; without the history scope it is paused, never dead."""
+    from datetime import timedelta
+
+    from bot.jobs import outbox
+
+    h = harness
+    w = await watch(h, f"wholesale:{W}")
+    await admin(h, f"/_sandbox/orders/wholesale/{W}/state", {"state": "held"})
+    await admin(h, f"/_sandbox/orders/wholesale/{W}/errors", {"message": "Site closed", "reason": "ORT"})
+    await due(h)
+    await run_cycle(h.ctx, owner=OWNER)
+    h.fake.inject("chat.postMessage", None, status=503, count=1)  # ambiguous: the next attempt reads the thread
+    await drain_outbox(h.ctx, slack(h))
+    h.fake.scopes.discard("channels:history")
+    monkeypatch.setattr(outbox, "MAX_BACKOFF", 0.0)
+
+    await h.ctx.db(lambda s: s.exec(update(OutboxMessage).values(next_attempt_at=OutboxMessage.created_at)))  # type: ignore[call-overload]
+    with caplog.at_level("ERROR", logger="bot.jobs.outbox"):
+        await drain_outbox(h.ctx, slack(h))
+    paused = await reload(h, w)
+    assert paused.paused_at is not None
+    assert paused.paused_reason == "cannot post: missing_scope (needs channels:history)"
+    assert any("channels:history" in r.getMessage() for r in caplog.records), caplog.records
+    assert {r.status for r in _rows(h, w)} == {OutboxStatus.PENDING.value}  # nothing dead, nothing lost
+    assert texts(h, w) == []
+
+    # The operator grants the scope; the paused watch's first row is tried again and the rest follows, once.
+    h.fake.scopes.add("channels:history")
+    monkeypatch.setattr(outbox, "PAUSED_RETRY", timedelta(0))
+    await h.ctx.db(lambda s: s.exec(update(OutboxMessage).values(next_attempt_at=OutboxMessage.created_at)))  # type: ignore[call-overload]
+    stats = await drain_outbox(h.ctx, slack(h))
+    assert stats.resumed == 1
+    resumed = await reload(h, w)
+    assert resumed.paused_at is None and resumed.paused_reason is None
+    shown = texts(h, w)
+    assert len(shown) == 2 and "Held" in shown[0] and "Error opened" in shown[1], shown
+    assert {r.status for r in _rows(h, w)} == {OutboxStatus.SENT.value}
+
+
 async def test_a_revoked_token_pauses_watches_instead_of_killing_their_posts(harness: Harness) -> None:
     h = harness
     w = await watch(h, "carrier:11")

@@ -402,6 +402,7 @@ async def test_threads_updates_ephemerals_and_lookups(fake: FakeSlack, web: Asyn
     )
     eph = await web.chat_postEphemeral(channel="C_GENERAL", user="U_BOB", text="only you")
     assert fake.ephemeral_messages("U_BOB")[0]["ts"] == eph["message_ts"]
+    fake.scopes.add("groups:read")  # the bot never asks; the simulator still answers it like Slack
     info = await web.conversations_info(channel="C_PRIVATE")
     assert (info["channel"]["is_private"], info["channel"]["is_member"], info["channel"]["is_archived"]) == (
         True,
