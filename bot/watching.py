@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.blocks.format import fallback_text, state_text
 from bot.blocks.watches import WatchRow, watch_exists_blocks, watch_root_blocks, watches_list_blocks
@@ -25,7 +25,7 @@ from integrations._exceptions import APIError
 from integrations.views import OrderView
 from storage import crud
 from storage.enums import AuditAction
-from storage.models import OrderSnapshot, Watch
+from storage.models import Watch
 
 __all__ = [
     "CHANNEL_ERRORS",
@@ -149,19 +149,11 @@ async def end_watch_and_update_root(
     ctx: BotContext, client: AsyncWebClient, watch: Watch, *, reason: str, by: str | None
 ) -> bool:
     """End `watch` once; the root message then says it is no longer watched. True for the call that ended it."""
-    ended = await ctx.db(lambda s: crud.end_watch(session=s, watch_id=watch.id, reason=reason))
+    ended = await ctx.db(
+        lambda s: crud.end_watch(session=s, watch_id=watch.id, reason=reason, actor=by or "orange-bot")
+    )
     if not ended:
         return False
-    await ctx.db(
-        lambda s: crud.record_audit(
-            session=s,
-            actor=by or "orange-bot",
-            action=AuditAction.WATCH_ENDED,
-            backend=watch.backend,
-            subject=f"{watch.backend}:{watch.order_id}",
-            detail={"channel": watch.channel_id, "reason": reason, "watch_id": str(watch.id)},
-        )
-    )
     if watch.thread_ts:
         who = f" by <@{by}>" if by else ""
         text = f"No longer watching `{watch.backend}:{watch.order_id}` (unwatched{who})."
@@ -195,9 +187,8 @@ async def stop_watch(ctx: BotContext, client: AsyncWebClient, where: Where, refe
 
 async def watch_rows(ctx: BotContext, client: AsyncWebClient, watches: list[Watch]) -> list[WatchRow]:
     def load(session: Session) -> dict[uuid.UUID, str]:
-        ids = [w.id for w in watches]
-        found = session.exec(select(OrderSnapshot).where(col(OrderSnapshot.watch_id).in_(ids))).all() if ids else []
-        return {s.watch_id: state_text(Snapshot.from_json(s.view).view.state) for s in found}
+        found = crud.load_snapshots(session=session, watch_ids=[w.id for w in watches])
+        return {watch_id: state_text(Snapshot.from_json(view).view.state) for watch_id, view in found.items()}
 
     states = await ctx.db(load)  # one query for the whole list
     rows: list[WatchRow] = []

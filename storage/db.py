@@ -88,6 +88,11 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+def ping(session: Session) -> None:
+    """One round trip to the database (a health check); raises when it cannot be reached."""
+    session.connection().exec_driver_sql("SELECT 1").one()
+
+
 def normalize_url(url: str | URL) -> URL:
     """Parse `url`; bare ``postgresql://`` and ``postgres://`` mean psycopg 3 (the driver we ship)."""
     u = make_url(url)
@@ -135,5 +140,6 @@ __all__ = [
     "is_sqlite",
     "make_engine",
     "normalize_url",
+    "ping",
     "session_scope",
 ]

@@ -47,7 +47,6 @@ from bot.watching import CHANNEL_ERRORS
 from integrations.views import OrderView
 from storage import crud
 from storage.columns import utcnow
-from storage.models import Watch
 
 __all__ = ["AUTH_ERRORS", "METADATA_EVENT", "PAUSE_ERRORS", "OutboxStats", "drain_outbox", "send_outbox"]
 
@@ -108,7 +107,7 @@ def _take_next(session: Session, watch_id: uuid.UUID, token: str, claim: timedel
     """Claim the watch's first unsent row if it is due; None when there is none, or it waits (or is taken)."""
     now = utcnow()
     unsent = crud.unsent_outbox(session=session, watch_id=watch_id)
-    watch = session.get(Watch, watch_id)
+    watch = crud.get_watch(session=session, watch_id=watch_id)
     if not unsent or watch is None:
         return None
     claimed = crud.claim_outbox_row(session=session, message_id=unsent[0].id, token=token, now=now, until=now + claim)

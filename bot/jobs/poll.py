@@ -43,7 +43,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.context import BotContext
 from bot.jobs.diff import FIELDS_COMPARED, Event, EventKind, Snapshot, diff, render_event_text
@@ -58,7 +58,7 @@ from integrations.views import (
 )
 from storage import crud
 from storage.columns import utcnow
-from storage.models import Approval, OrderSnapshot, Watch
+from storage.models import Watch
 
 __all__ = [
     "CLAIM_BATCH",
@@ -440,16 +440,8 @@ async def poll_batch(
     now = utcnow()
 
     def claim(session: Session) -> list[_Claimed]:
-        watches = crud.claim_due_watches_bulk(session=session, owner=owner, lease=lease, limit=limit, now=now)
-        ids = [w.id for w in watches]
-        snapshots = (
-            {
-                s.watch_id: dict(s.view)
-                for s in session.exec(select(OrderSnapshot).where(col(OrderSnapshot.watch_id).in_(ids))).all()
-            }
-            if ids
-            else {}
-        )
+        watches = crud.claim_due_watches(session=session, owner=owner, lease=lease, limit=limit, now=now)
+        snapshots = crud.load_snapshots(session=session, watch_ids=[w.id for w in watches])
         for w in watches:
             session.expunge(w)
         return [_Claimed(w, snapshots.get(w.id)) for w in watches]
@@ -466,10 +458,10 @@ async def poll_batch(
         kept = crud.release_watches_ok(
             session=session, watch_ids=ok, owner=owner, next_poll_at=done + interval, now=done
         )
-        if kept:  # into the identity map: save_snapshot then finds them without a query each
-            session.exec(select(OrderSnapshot).where(col(OrderSnapshot.watch_id).in_(list(kept)))).all()
-        roots = [c.watch.thread_ts for c in batch if c.watch.thread_ts]
-        cards = set(session.exec(select(col(Approval.message_ts)).where(col(Approval.message_ts).in_(roots))).all())
+        crud.load_snapshots(session=session, watch_ids=list(kept))  # save_snapshot then needs no query each
+        cards = crud.approval_cards_among(
+            session=session, message_ts=[c.watch.thread_ts for c in batch if c.watch.thread_ts]
+        )
         for c in batch:
             _record(
                 session,

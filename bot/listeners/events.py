@@ -9,14 +9,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import Session, col, select
 
 from bot.blocks.home import ApprovalRow, home_view
 from bot.context import BotContext
 from bot.watching import permalink, watch_rows
 from storage import crud
-from storage.enums import ApprovalState
-from storage.models import Approval
 
 __all__ = ["publish_home", "register"]
 
@@ -57,14 +54,8 @@ async def pending_approval_rows(
     """Pending approvals this user asked for or may decide (APPROVER_USER_IDS; empty: anyone but the requester)."""
     approvers = ctx.settings.approver_user_ids
 
-    def load(session: Session) -> list[Approval]:
-        stmt = select(Approval).where(
-            col(Approval.team_id) == team_id, col(Approval.state) == ApprovalState.PENDING.value
-        )
-        return list(session.exec(stmt.order_by(col(Approval.created_at))).all())
-
     rows: list[ApprovalRow] = []
-    for approval in await ctx.db(load):
+    for approval in await ctx.db(lambda s: crud.list_pending_approvals(session=s, team_id=team_id)):
         may_decide = (not approvers or user_id in approvers) and (
             approval.requester_id != user_id or ctx.settings.allow_self_approval
         )

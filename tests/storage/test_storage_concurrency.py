@@ -157,7 +157,7 @@ def test_savepoint_path_when_the_read_misses_the_winner(engine: Engine, monkeypa
         reads.append(found)
         return found
 
-    monkeypatch.setattr(crud, "get_live_watch", stale_first_read)
+    monkeypatch.setattr(crud.watches, "get_live_watch", stale_first_read)
     with session_scope(engine) as session:
         watch, created = crud.create_watch(
             session=session, team_id="T1", channel_id="C1", backend="carrier", order_id="11", created_by="U9"

@@ -1,0 +1,23 @@
+"""Slack deliveries and clicks already handled, so a redelivery finds its key and stops."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, delete
+
+from storage.columns import utcnow
+from storage.models import ProcessedDelivery
+
+from ._common import insert_ignore
+
+
+def mark_delivery_processed(*, session: Session, key: str) -> bool:
+    """True only the first time `key` is seen (committed with the work it guards)."""
+    return insert_ignore(session, ProcessedDelivery, {"key": key, "created_at": utcnow()}, conflict=("key",))
+
+
+def prune_processed_deliveries(*, session: Session, older_than: datetime) -> int:
+    """Forget delivery keys older than any redelivery (Slack retries for minutes, not days)."""
+    stmt = delete(ProcessedDelivery).where(col(ProcessedDelivery.created_at) < older_than)
+    return session.exec(stmt).rowcount

@@ -1,0 +1,193 @@
+"""The outbox: Slack posts owed to a watch's thread, each claimed by one sender just before it is sent."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, update
+from sqlmodel import Session, col, select
+
+from storage.columns import utcnow
+from storage.enums import OutboxStatus
+from storage.models import OutboxMessage, OutboxMessageCreate
+
+from ._common import insert_ignore, refresh_loaded
+
+
+def enqueue_outbox(
+    *,
+    session: Session,
+    watch_id: uuid.UUID,
+    fingerprint: str,
+    kind: str,
+    payload: dict[str, Any],
+    broadcast: bool = False,
+) -> bool:
+    """Owe a Slack post to the watch's thread; False when that fingerprint is already owed or sent."""
+    message = OutboxMessageCreate(
+        watch_id=watch_id, fingerprint=fingerprint, kind=kind, payload=payload, broadcast=broadcast
+    )
+    return insert_ignore(session, OutboxMessage, message.model_dump(), conflict=("watch_id", "fingerprint"))
+
+
+def _outbox_due(now: datetime) -> ColumnElement[bool]:
+    """Pending and due, or claimed by a sender whose claim ran out (it died, or its heartbeat stopped)."""
+    return or_(
+        and_(col(OutboxMessage.status) == OutboxStatus.PENDING.value, col(OutboxMessage.next_attempt_at) <= now),
+        and_(
+            col(OutboxMessage.status) == OutboxStatus.SENDING.value,
+            or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) <= now),
+        ),
+    )
+
+
+def due_outbox_watches(*, session: Session, now: datetime, limit: int = 100) -> list[uuid.UUID]:
+    """Watches with at least one outbox row due, the longest waiting first."""
+    oldest = func.min(col(OutboxMessage.created_at))
+    stmt = (
+        select(col(OutboxMessage.watch_id))
+        .where(_outbox_due(now))
+        .group_by(col(OutboxMessage.watch_id))
+        .order_by(oldest, col(OutboxMessage.watch_id))
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())
+
+
+def _outbox_order(row: OutboxMessage) -> tuple[datetime, int, str]:
+    seq = row.payload.get("seq", 0) if isinstance(row.payload, dict) else 0
+    return (row.created_at, seq if isinstance(seq, int) else 0, str(row.id))
+
+
+def unsent_outbox(*, session: Session, watch_id: uuid.UUID) -> list[OutboxMessage]:
+    """A watch's rows not sent (nor given up) yet, in posting order: creation, then the payload's `seq`."""
+    stmt = select(OutboxMessage).where(
+        col(OutboxMessage.watch_id) == watch_id,
+        col(OutboxMessage.status).in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),
+    )
+    return sorted(session.exec(stmt).all(), key=_outbox_order)
+
+
+def claim_outbox_row(
+    *, session: Session, message_id: uuid.UUID, token: str, now: datetime, until: datetime
+) -> OutboxMessage | None:
+    """Take one due row for sending, just before the Slack call; None when it is not due or another took it.
+
+    A row taken from a claim that ran out becomes `uncertain`: its sender may have posted it.
+    """
+    stmt = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id, _outbox_due(now))
+        .values(
+            uncertain=or_(col(OutboxMessage.uncertain), col(OutboxMessage.status) == OutboxStatus.SENDING.value),
+            status=OutboxStatus.SENDING.value,
+            claim_token=token,
+            claimed_until=until,
+            attempts=col(OutboxMessage.attempts) + 1,
+            next_attempt_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if session.exec(stmt).rowcount != 1:
+        return None
+    return session.get(OutboxMessage, message_id, populate_existing=True)
+
+
+def renew_outbox_claim(*, session: Session, message_id: uuid.UUID, token: str, until: datetime) -> bool:
+    """The heartbeat of a Slack call in flight; False once the claim is no longer `token`'s."""
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message_id,
+            col(OutboxMessage.claim_token) == token,
+            col(OutboxMessage.status) == OutboxStatus.SENDING.value,
+        )
+        .values(claimed_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(session.exec(stmt).rowcount == 1)
+
+
+def _mine(message_id: uuid.UUID, token: str) -> ColumnElement[bool]:
+    return and_(
+        col(OutboxMessage.id) == message_id,
+        col(OutboxMessage.status) == OutboxStatus.SENDING.value,
+        col(OutboxMessage.claim_token) == token,
+    )
+
+
+def mark_outbox_sent(*, session: Session, message_id: uuid.UUID, token: str, slack_ts: str | None) -> bool:
+    """Sent; only by the holder of the claim (False: the claim ran out and another sender has the row)."""
+    stmt = (
+        update(OutboxMessage)
+        .where(_mine(message_id, token))
+        .values(
+            status=OutboxStatus.SENT.value,
+            slack_ts=slack_ts,
+            sent_at=utcnow(),
+            last_error=None,
+            claim_token=None,
+            claimed_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    done = session.exec(stmt).rowcount == 1
+    if done:
+        refresh_loaded(session, OutboxMessage, message_id)
+    return done
+
+
+def mark_outbox_failed(
+    *,
+    session: Session,
+    message_id: uuid.UUID,
+    token: str,
+    error: str,
+    retry_at: datetime | None,
+    dead: bool = False,
+    uncertain: bool | None = None,
+) -> bool:
+    """A failed send, by the holder of the claim: back to "pending" until `retry_at`, or "dead" (given up).
+
+    `uncertain=True` when Slack may have the post all the same (a timeout, a 5xx): the next attempt looks first.
+    """
+    if not dead and retry_at is None:
+        raise ValueError("retry_at is required unless dead=True")
+    values: dict[str, Any] = {"last_error": error, "claim_token": None, "claimed_until": None}
+    if uncertain is not None:
+        values["uncertain"] = uncertain
+    if dead:
+        values["status"] = OutboxStatus.DEAD.value
+    else:
+        values.update(status=OutboxStatus.PENDING.value, next_attempt_at=retry_at)
+    stmt = update(OutboxMessage).where(_mine(message_id, token)).values(**values)
+    done = session.exec(stmt.execution_options(synchronize_session=False)).rowcount == 1
+    if done:
+        refresh_loaded(session, OutboxMessage, message_id)
+    return done
+
+
+def defer_outbox(*, session: Session, watch_id: uuid.UUID, until: datetime) -> int:
+    """The watch's pending rows wait until at least `until` (they come after one that failed)."""
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.watch_id) == watch_id,
+            col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+            col(OutboxMessage.next_attempt_at) < until,
+        )
+        .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.exec(stmt).rowcount)
+
+
+def list_outbox(*, session: Session, watch_id: uuid.UUID) -> list[OutboxMessage]:
+    stmt = (
+        select(OutboxMessage)
+        .where(col(OutboxMessage.watch_id) == watch_id)
+        .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
+    )
+    return list(session.exec(stmt).all())
