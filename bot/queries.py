@@ -1,29 +1,27 @@
-"""The read-only verbs of `/orange`: a parsed command in, a `Reply` (text + Block Kit) out.
+"""The read-only verbs of `/orange`: each command type's handler, a `Reply` (text + Block Kit) out.
 
-Listeners, the "Share in channel" button and the Next / Previous buttons all come through `answer`, so what a
-person sees is the same wherever they asked.
+The slash command, the "Share in channel" button and the Next / Previous buttons all reach these through
+`bot.slack.dispatch`, so what a person sees is the same wherever they asked.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from slack_sdk.models.blocks import Block
 
 from bot.blocks.catalog import offer_blocks
-from bot.blocks.common import PageInfo, carrier_error_blocks, error_blocks, help_blocks
-from bot.blocks.format import fallback_text
+from bot.blocks.common import PageInfo, help_blocks
 from bot.blocks.orders import order_blocks, orders_list_blocks
 from bot.blocks.products import product_blocks, products_list_blocks
 from bot.blocks.quotes import quote_blocks, quotes_list_blocks
 from bot.blocks.sites import address_blocks, site_blocks, sites_list_blocks
 from bot.commands import (
     Address,
-    Command,
     CommandError,
     Help,
     Offer,
@@ -38,7 +36,8 @@ from bot.commands import (
     usage,
 )
 from bot.context import BotContext
-from integrations._exceptions import APIError, InvalidReferenceError
+from bot.slack import Invocation, Reply, handles, reply
+from integrations._exceptions import APIError
 from integrations.client import BackendNotEnabledError
 from integrations.types.wholesale import ProductOfferingPrice
 from integrations.views import (
@@ -56,7 +55,7 @@ from integrations.views import (
     site_view_from_carrier,
 )
 
-__all__ = ["PAGE_SIZE", "Reply", "answer", "fetch_order_view", "render_error"]
+__all__ = ["PAGE_SIZE", "SITE_SEARCH_LIMIT", "fetch_order_view"]
 
 log = logging.getLogger("bot.queries")
 
@@ -64,25 +63,6 @@ PAGE_SIZE = 20
 SITE_SEARCH_LIMIT = 500
 # What an order list line shows; everything else stays on Orange's side (their advice: ask only what you need).
 WHOLESALE_LIST_FIELDS = ["state", "orderDate", "description", "externalIdentifier", "productOrderSpecification"]
-
-
-@dataclass
-class Reply:
-    text: str
-    blocks: list[dict[str, Any]] = field(default_factory=list)
-    shareable: bool = True
-
-
-def reply(blocks: Sequence[Block], *, shareable: bool = True, text: str | None = None) -> Reply:
-    return Reply(text=text or fallback_text(blocks), blocks=[b.to_dict() for b in blocks], shareable=shareable)
-
-
-def render_error(err: Exception, *, verb: str | None, command: str, enabled: Sequence[str]) -> Reply:
-    """Bad input or a carrier failure, in one line (plus the verb's usage for bad input)."""
-    if isinstance(err, APIError):
-        return reply(carrier_error_blocks(err), shareable=False)
-    message = getattr(err, "message", None) or str(err)
-    return reply(error_blocks(message, usage(verb, command=command, enabled=enabled)), shareable=False)
 
 
 async def fetch_order_view(ctx: BotContext, backend: str, order_id: str) -> OrderView:
@@ -101,7 +81,7 @@ def _params(params: dict[str, object]) -> Any:
     return params or None
 
 
-def _page(page: PageInfo, total: int | None, count: int) -> PageInfo:
+def _paged(page: PageInfo, total: int | None, count: int) -> PageInfo:
     """The page as the carrier answered it: its total, or (without one) whether it filled the page."""
     return replace(page, total=total, more=total is None and count >= page.limit)
 
@@ -141,7 +121,7 @@ async def _sites(ctx: BotContext, cmd: Sites, page: PageInfo) -> list[Block]:
         first = await ctx.orange.carrier.sites.list(_params(params), limit=page.limit, offset=page.offset)
         views = [site_view_from_carrier(site) for site in first]
         total = first.total
-    return sites_list_blocks(views, _page(page, total, len(views)), query_text=cmd.text or _describe(params))
+    return sites_list_blocks(views, _paged(page, total, len(views)), query_text=cmd.text or _describe(params))
 
 
 async def _site_views(ctx: BotContext, params: dict[str, object], *, max_items: int) -> AsyncIterator[SiteView]:
@@ -153,83 +133,98 @@ def _describe(params: dict[str, object]) -> str:
     return ", ".join(f"{k.split('.')[-1]}={v}" for k, v in params.items())
 
 
-async def answer(
-    ctx: BotContext,
-    cmd: Command,
-    *,
-    command_text: str,
-    tz: tzinfo | None = None,
-    offset: int = 0,
-    now: datetime | None = None,
-) -> Reply:
-    """Answer one read-only command; carrier errors and bad input become a one-line error reply."""
-    now = now or datetime.now(UTC)
-    command = ctx.settings.slack_command
-    page = PageInfo(offset=max(0, offset), limit=PAGE_SIZE, total=None, command_text=command_text)
-    try:
-        return await _answer(ctx, cmd, page=page, tz=tz, now=now)
-    except (APIError, CommandError, InvalidReferenceError, BackendNotEnabledError) as err:
-        if isinstance(err, APIError):
-            log.info("%s failed: %s", cmd.verb, err)
-        return render_error(err, verb=cmd.verb, command=command, enabled=ctx.enabled)
+def _page(inv: Invocation) -> PageInfo:
+    return PageInfo(offset=max(0, inv.offset), limit=PAGE_SIZE, total=None, command_text=inv.text)
 
 
-async def _answer(ctx: BotContext, cmd: Command, *, page: PageInfo, tz: tzinfo | None, now: datetime) -> Reply:
-    orange = ctx.orange
-    if isinstance(cmd, Help):
-        text = usage(cmd.topic, command=ctx.settings.slack_command, enabled=ctx.enabled)
-        return reply(help_blocks(text, ctx.enabled), shareable=False)
-    if isinstance(cmd, Sites):
-        return reply(await _sites(ctx, cmd, page))
-    if isinstance(cmd, Site):
-        return reply(site_blocks(site_view_from_carrier(await orange.carrier.sites.get(cmd.site_id))))
-    if isinstance(cmd, Address):
-        submitted = {
-            k: v
-            for k, v in {
-                "streetName": cmd.street,
-                "streetNr": cmd.number,
-                "city": cmd.city,
-                "postcode": cmd.postcode,
-                "country": cmd.country,
-            }.items()
-            if v
+@handles(Help)
+async def _help(inv: Invocation, cmd: Help) -> Reply:
+    text = usage(cmd.topic, command=inv.ctx.settings.slack_command, enabled=inv.ctx.enabled)
+    return reply(help_blocks(text, inv.ctx.enabled), shareable=False)
+
+
+@handles(Sites)
+async def _sites_reply(inv: Invocation, cmd: Sites) -> Reply:
+    return reply(await _sites(inv.ctx, cmd, _page(inv)))
+
+
+@handles(Site)
+async def _site(inv: Invocation, cmd: Site) -> Reply:
+    return reply(site_blocks(site_view_from_carrier(await inv.ctx.orange.carrier.sites.get(cmd.site_id))))
+
+
+@handles(Address)
+async def _address(inv: Invocation, cmd: Address) -> Reply:
+    submitted = {
+        k: v
+        for k, v in {
+            "streetName": cmd.street,
+            "streetNr": cmd.number,
+            "city": cmd.city,
+            "postcode": cmd.postcode,
+            "country": cmd.country,
+        }.items()
+        if v
+    }
+    result = await inv.ctx.orange.carrier.addresses.validate(
+        {
+            "provideAlternative": True,
+            "submittedGeographicAddress": {"@type": "FieldedAddress", "associatedGeographicAddress": submitted},
+            "@type": "GeographicAddressValidation",
         }
-        result = await orange.carrier.addresses.validate(
-            {
-                "provideAlternative": True,
-                "submittedGeographicAddress": {"@type": "FieldedAddress", "associatedGeographicAddress": submitted},
-                "@type": "GeographicAddressValidation",
-            }
-        )
-        return reply(address_blocks(address_validation_view(result)))
-    if isinstance(cmd, Quotes):
-        first = await orange.carrier.quotes.list(limit=page.limit, offset=page.offset)
-        views = [quote_view_from_carrier(q) for q in first]
-        return reply(quotes_list_blocks(views, page=_page(page, first.total, len(views)), tz=tz, now=now))
-    if isinstance(cmd, QuoteGet):
-        quote = quote_view_from_carrier(await orange.carrier.quotes.get(cmd.reference.id))
-        return reply(quote_blocks(quote, tz=tz, now=now))
-    if isinstance(cmd, Orders):
-        return reply(await _orders(ctx, cmd, page, tz))
-    if isinstance(cmd, OrderGet):
-        view = await fetch_order_view(ctx, cmd.reference.backend, cmd.reference.id)
-        return reply(order_blocks(view, tz=tz))
-    if isinstance(cmd, Products):
-        return reply(await _products(ctx, cmd, page, tz))
-    if isinstance(cmd, ProductGet):
-        return reply(product_blocks(await _product(ctx, cmd.reference.backend, cmd.reference.id), tz=tz))
-    if isinstance(cmd, Offer):
-        offering = await orange.wholesale.catalog.offering(cmd.offering_id)
-        prices: list[ProductOfferingPrice] = []
-        for ref in offering.product_offering_price or []:
-            if ref.id:
-                try:
-                    prices.append(await orange.wholesale.catalog.price(ref.id))
-                except APIError as err:
-                    log.info("offer %s: price %s unavailable: %s", cmd.offering_id, ref.id, err)
-        return reply(offer_blocks(offering_view(offering, prices=prices)))
-    raise CommandError(f"`{cmd.verb}` is not a lookup.", cmd.verb)
+    )
+    return reply(address_blocks(address_validation_view(result)))
+
+
+@handles(Quotes)
+async def _quotes(inv: Invocation, cmd: Quotes) -> Reply:
+    page = _page(inv)
+    first = await inv.ctx.orange.carrier.quotes.list(limit=page.limit, offset=page.offset)
+    views = [quote_view_from_carrier(q) for q in first]
+    now = datetime.now(UTC)
+    return reply(quotes_list_blocks(views, page=_paged(page, first.total, len(views)), tz=await inv.tz(), now=now))
+
+
+@handles(QuoteGet)
+async def _quote(inv: Invocation, cmd: QuoteGet) -> Reply:
+    quote = quote_view_from_carrier(await inv.ctx.orange.carrier.quotes.get(cmd.reference.id))
+    return reply(quote_blocks(quote, tz=await inv.tz(), now=datetime.now(UTC)))
+
+
+@handles(Orders)
+async def _orders_reply(inv: Invocation, cmd: Orders) -> Reply:
+    return reply(await _orders(inv.ctx, cmd, _page(inv), await inv.tz()))
+
+
+@handles(OrderGet)
+async def _order(inv: Invocation, cmd: OrderGet) -> Reply:
+    view = await fetch_order_view(inv.ctx, cmd.reference.backend, cmd.reference.id)
+    return reply(order_blocks(view, tz=await inv.tz()))
+
+
+@handles(Products)
+async def _products_reply(inv: Invocation, cmd: Products) -> Reply:
+    return reply(await _products(inv.ctx, cmd, _page(inv), await inv.tz()))
+
+
+@handles(ProductGet)
+async def _product_reply(inv: Invocation, cmd: ProductGet) -> Reply:
+    view = await _product(inv.ctx, cmd.reference.backend, cmd.reference.id)
+    return reply(product_blocks(view, tz=await inv.tz()))
+
+
+@handles(Offer)
+async def _offer(inv: Invocation, cmd: Offer) -> Reply:
+    catalog = inv.ctx.orange.wholesale.catalog
+    offering = await catalog.offering(cmd.offering_id)
+    prices: list[ProductOfferingPrice] = []
+    for ref in offering.product_offering_price or []:
+        if ref.id:
+            try:
+                prices.append(await catalog.price(ref.id))
+            except APIError as err:
+                log.info("offer %s: price %s unavailable: %s", cmd.offering_id, ref.id, err)
+    return reply(offer_blocks(offering_view(offering, prices=prices)))
 
 
 async def _orders(ctx: BotContext, cmd: Orders, page: PageInfo, tz: tzinfo | None) -> list[Block]:
@@ -255,7 +250,7 @@ async def _orders(ctx: BotContext, cmd: Orders, page: PageInfo, tz: tzinfo | Non
         )
         views, total = [order_view_from_business(o) for o in business], business.total
     title = f"{backend} orders" + (f" in state {cmd.state}" if cmd.state else "")
-    return orders_list_blocks(views, title=title, page=_page(page, total, len(views)), tz=tz)
+    return orders_list_blocks(views, title=title, page=_paged(page, total, len(views)), tz=tz)
 
 
 async def _product(ctx: BotContext, backend: str, product_id: str) -> ProductView:
@@ -279,4 +274,4 @@ async def _products(ctx: BotContext, cmd: Products, page: PageInfo, tz: tzinfo |
     else:
         raise CommandError("Orange Business has no product inventory; use carrier or wholesale.", "products")
     title = f"{backend} products" + (" (" + ", ".join(f"{k}={v}" for k, v in cmd.filters) + ")" if cmd.filters else "")
-    return products_list_blocks(views, title=title, page=_page(page, total, len(views)), tz=tz)
+    return products_list_blocks(views, title=title, page=_paged(page, total, len(views)), tz=tz)

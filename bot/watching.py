@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -17,10 +16,21 @@ from sqlmodel import Session
 
 from bot.blocks.format import fallback_text, state_text
 from bot.blocks.watches import WatchRow, watch_exists_blocks, watch_root_blocks, watches_list_blocks
-from bot.commands import Reference
+from bot.commands import Reference, Unwatch, Watches, WatchOrder
 from bot.context import BotContext
 from bot.jobs.diff import Snapshot, diff
-from bot.queries import Reply, fetch_order_view, render_error, reply
+from bot.queries import fetch_order_view
+from bot.slack import (
+    CHANNEL_ERRORS,
+    Invocation,
+    Reply,
+    Where,
+    cannot_post_text,
+    handles,
+    permalink,
+    render_error,
+    reply,
+)
 from integrations._exceptions import APIError
 from integrations.views import OrderView
 from storage import crud
@@ -28,7 +38,6 @@ from storage.enums import AuditAction
 from storage.models import Watch
 
 __all__ = [
-    "CHANNEL_ERRORS",
     "audit_watch_created",
     "end_watch_and_update_root",
     "list_watches",
@@ -38,36 +47,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("bot.watching")
-
-# Slack errors that mean "the bot cannot post here" (private channel it is not in, gone, archived).
-CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
-
-
-@dataclass(frozen=True)
-class Where:
-    team_id: str
-    channel_id: str
-    user_id: str
-
-
-def cannot_post_text(error: str, *, command: str) -> str:
-    if error == "is_archived":
-        return "This channel is archived: I can't post in it."
-    return (
-        "I can't post in this channel: I'm not a member of it. "
-        f"Invite me with `/invite @orange-bot`, then run `{command} watch …` again."
-    )
-
-
-async def permalink(client: AsyncWebClient, channel: str, ts: str | None) -> str | None:
-    if not ts:
-        return None
-    try:
-        response = await client.chat_getPermalink(channel=channel, message_ts=ts)
-    except SlackApiError:
-        return None
-    link = response.get("permalink")
-    return str(link) if link else None
 
 
 async def post_root(client: AsyncWebClient, channel: str, view: OrderView, *, errors_only: bool) -> str:
@@ -212,3 +191,18 @@ async def list_watches(ctx: BotContext, client: AsyncWebClient, where: Where) ->
     )
     rows = await watch_rows(ctx, client, watches)
     return reply(watches_list_blocks(rows, command=ctx.settings.slack_command), shareable=False)
+
+
+@handles(WatchOrder)
+async def _watch(inv: Invocation, cmd: WatchOrder) -> Reply:
+    return await start_watch(inv.ctx, inv.client, inv.where, cmd.reference, errors_only=cmd.errors_only)
+
+
+@handles(Unwatch)
+async def _unwatch(inv: Invocation, cmd: Unwatch) -> Reply:
+    return await stop_watch(inv.ctx, inv.client, inv.where, cmd.reference)
+
+
+@handles(Watches)
+async def _watches(inv: Invocation, cmd: Watches) -> Reply:
+    return await list_watches(inv.ctx, inv.client, inv.where)

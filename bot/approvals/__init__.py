@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import Cancel
+from bot.commands import Cancel, QuoteNew
 from bot.context import BotContext
-from bot.queries import Reply
-from bot.watching import Where
+from bot.slack import Invocation, Reply, Where, handles
 
 from .flow import Click, handle_click, reconcile, request_cancel_order, request_quote_order
 from .quote_modal import open_quote_modal
@@ -20,6 +19,16 @@ __all__ = [
     "request_cancel",
     "request_quote_order",
 ]
+
+
+@handles(QuoteNew)
+async def _quote_new(inv: Invocation, cmd: QuoteNew) -> Reply:
+    return await open_quote_modal(inv.ctx, inv.client, inv.where, inv.trigger_id)
+
+
+@handles(Cancel)
+async def _cancel(inv: Invocation, cmd: Cancel) -> Reply:
+    return await request_cancel(inv.ctx, inv.client, inv.where, cmd)
 
 
 async def request_cancel(ctx: BotContext, client: AsyncWebClient, where: Where, cmd: Cancel) -> Reply:

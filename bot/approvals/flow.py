@@ -51,8 +51,9 @@ from bot.commands import parse_reference
 from bot.context import BotContext
 from bot.jobs.diff import diff
 from bot.leases import heartbeat
-from bot.queries import Reply, fetch_order_view, render_error
-from bot.watching import CHANNEL_ERRORS, Where, audit_watch_created, cannot_post_text, permalink
+from bot.queries import fetch_order_view
+from bot.slack import CHANNEL_ERRORS, Reply, Where, cannot_post_text, permalink, render_error
+from bot.watching import audit_watch_created
 from integrations._exceptions import (
     APIConnectionError,
     APIError,

@@ -18,8 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.format import fallback_text
 from bot.blocks.quotes import poq_blocks, quote_blocks
 from bot.context import BotContext
-from bot.queries import Reply
-from bot.watching import Where
+from bot.slack import Reply, Where
 from integrations._exceptions import APIError
 from integrations.views import SiteView, poq_view, quote_view_from_carrier, site_view_from_carrier
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.parser import (
+    VERB_TABLE,
     VERBS,
     Address,
     Cancel,
@@ -20,8 +21,9 @@ from bot.commands.parser import (
     Site,
     Sites,
     Unwatch,
-    Watch,
+    Verb,
     Watches,
+    WatchOrder,
     parse,
     to_text,
 )
@@ -31,6 +33,7 @@ from bot.commands.usage import USAGE, usage
 __all__ = [
     "USAGE",
     "VERBS",
+    "VERB_TABLE",
     "Address",
     "Cancel",
     "Command",
@@ -48,7 +51,8 @@ __all__ = [
     "Site",
     "Sites",
     "Unwatch",
-    "Watch",
+    "Verb",
+    "WatchOrder",
     "Watches",
     "parse",
     "parse_reference",

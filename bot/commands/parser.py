@@ -1,4 +1,9 @@
-"""Parse the text of ``/orange <verb> [arguments]`` into one typed command (CONTRACT §3).
+"""Parse the text of ``/orange <verb> [arguments]`` into one typed command; one table holds every verb.
+
+A verb is one entry of `VERB_TABLE`: its name, its parse function, its usage line and the one backend that serves
+it (if any), registered by the `@_verb(…)` decorator on the parse function. Each command type renders its own
+arguments back to text (`args()`), and a feature registers the command's handler (`bot.slack.handles`). Adding a
+verb is: its command dataclass, its decorated parse function, its handler.
 
     >>> parse("order carrier:11", default_backend="carrier", enabled=["carrier"])
     OrderGet(reference=Reference(backend='carrier', id='11'))
@@ -28,7 +33,7 @@ import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, TypeAlias
+from typing import ClassVar, NamedTuple, TypeAlias, TypeVar
 
 from bot.commands.references import BACKENDS, BadReferenceError, Reference, check_backend, parse_reference
 from bot.commands.tokens import Pair, TokenizeError, Tokens, needs_quotes, quote_word, tokenize
@@ -36,6 +41,7 @@ from bot.commands.tokens import Pair, TokenizeError, Tokens, needs_quotes, quote
 __all__ = [
     "VERBS",
     "VERB_BACKEND",
+    "VERB_TABLE",
     "Address",
     "Cancel",
     "Command",
@@ -52,39 +58,13 @@ __all__ = [
     "Site",
     "Sites",
     "Unwatch",
-    "Watch",
+    "Usage",
+    "Verb",
+    "WatchOrder",
     "Watches",
     "parse",
     "to_text",
 ]
-
-VERBS: tuple[str, ...] = (
-    "help",
-    "sites",
-    "site",
-    "address",
-    "quotes",
-    "quote",
-    "orders",
-    "order",
-    "products",
-    "product",
-    "offer",
-    "watch",
-    "unwatch",
-    "watches",
-    "cancel",
-)
-
-# Verbs that only one backend serves.
-VERB_BACKEND: dict[str, str] = {
-    "sites": "carrier",
-    "site": "carrier",
-    "address": "carrier",
-    "quotes": "carrier",
-    "quote": "carrier",
-    "offer": "wholesale",
-}
 
 MAX_VALUE_LENGTH = 1000
 _STATE = re.compile(r"^[A-Za-z0-9_.,\-]+$")
@@ -108,13 +88,33 @@ def _show(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-# --- commands ---------------------------------------------------------------------------------------------------
+# --- commands, and how each reads back as text ------------------------------------------------------------------
+
+
+def _free(text: str) -> str:
+    """Free text (a reason, a search): bare words when they read back as they are, else one quoted word."""
+    words = text.split(" ")
+    if any(needs_quotes(word) for word in words):
+        return quote_word(text)
+    return " ".join(quote_word(word) for word in words)
+
+
+def _pairs(*pairs: tuple[str, str | None]) -> list[str]:
+    return [f"{key}={quote_word(value)}" for key, value in pairs if value is not None]
+
+
+def _own_id(backend: str, id_: str) -> str:
+    """An id of a one-backend verb: bare unless it would read as a backend prefix or as `quote new`."""
+    return quote_word(f"{backend}:{id_}" if ":" in id_ or id_.lower() == "new" else id_)
 
 
 @dataclass(frozen=True, slots=True)
 class Help:
     verb: ClassVar[str] = "help"
     topic: str | None = None
+
+    def args(self) -> list[str]:
+        return [self.topic] if self.topic else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,11 +125,18 @@ class Sites:
     name: str | None = None
     text: str | None = None
 
+    def args(self) -> list[str]:
+        words = [_free(self.text)] if self.text is not None else []
+        return words + _pairs(("city", self.city), ("country", self.country), ("name", self.name))
+
 
 @dataclass(frozen=True, slots=True)
 class Site:
     verb: ClassVar[str] = "site"
     site_id: str
+
+    def args(self) -> list[str]:
+        return [_own_id("carrier", self.site_id)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +148,22 @@ class Address:
     postcode: str | None = None
     country: str | None = None
 
+    def args(self) -> list[str]:
+        return _pairs(
+            ("street", self.street),
+            ("nr", self.number),
+            ("city", self.city),
+            ("postcode", self.postcode),
+            ("country", self.country),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Quotes:
     verb: ClassVar[str] = "quotes"
+
+    def args(self) -> list[str]:
+        return []
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +171,16 @@ class QuoteGet:
     verb: ClassVar[str] = "quote"
     reference: Reference
 
+    def args(self) -> list[str]:
+        return [_own_id("carrier", self.reference.id)]
+
 
 @dataclass(frozen=True, slots=True)
 class QuoteNew:
     verb: ClassVar[str] = "quote"
+
+    def args(self) -> list[str]:
+        return ["new"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,11 +189,17 @@ class Orders:
     backend: str | None = None
     state: str | None = None
 
+    def args(self) -> list[str]:
+        return ([self.backend] if self.backend else []) + _pairs(("state", self.state))
+
 
 @dataclass(frozen=True, slots=True)
 class OrderGet:
     verb: ClassVar[str] = "order"
     reference: Reference
+
+    def args(self) -> list[str]:
+        return [quote_word(str(self.reference))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,11 +208,17 @@ class Products:
     backend: str | None = None
     filters: tuple[tuple[str, str], ...] = field(default=())
 
+    def args(self) -> list[str]:
+        return ([self.backend] if self.backend else []) + _pairs(*self.filters)
+
 
 @dataclass(frozen=True, slots=True)
 class ProductGet:
     verb: ClassVar[str] = "product"
     reference: Reference
+
+    def args(self) -> list[str]:
+        return [quote_word(str(self.reference))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,12 +226,18 @@ class Offer:
     verb: ClassVar[str] = "offer"
     offering_id: str
 
+    def args(self) -> list[str]:
+        return [_own_id("wholesale", self.offering_id)]
+
 
 @dataclass(frozen=True, slots=True)
-class Watch:
+class WatchOrder:
     verb: ClassVar[str] = "watch"
     reference: Reference
     errors_only: bool = False
+
+    def args(self) -> list[str]:
+        return [quote_word(str(self.reference))] + (["errors"] if self.errors_only else [])
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,10 +245,16 @@ class Unwatch:
     verb: ClassVar[str] = "unwatch"
     reference: Reference
 
+    def args(self) -> list[str]:
+        return [quote_word(str(self.reference))]
+
 
 @dataclass(frozen=True, slots=True)
 class Watches:
     verb: ClassVar[str] = "watches"
+
+    def args(self) -> list[str]:
+        return []
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +262,9 @@ class Cancel:
     verb: ClassVar[str] = "cancel"
     reference: Reference
     reason: str | None = None
+
+    def args(self) -> list[str]:
+        return [quote_word(str(self.reference))] + ([_free(self.reason)] if self.reason is not None else [])
 
 
 Command: TypeAlias = (
@@ -228,7 +280,7 @@ Command: TypeAlias = (
     | Products
     | ProductGet
     | Offer
-    | Watch
+    | WatchOrder
     | Unwatch
     | Watches
     | Cancel
@@ -317,6 +369,37 @@ class _Args:
         return self.words[0]
 
 
+class Usage(NamedTuple):
+    synopsis: str
+    """``orders [backend] [state=…]``; two forms are joined by two spaces, ``or`` and two spaces."""
+    does: str
+    example: str
+
+
+@dataclass(frozen=True)
+class Verb:
+    name: str
+    parse: Callable[[_Args], Command]
+    usage: Usage
+    backend: str | None = None
+    """The one backend that serves the verb, if any: it is refused when that backend is not configured."""
+
+
+VERB_TABLE: dict[str, Verb] = {}
+"""Every verb, in the order help lists them."""
+
+_P = TypeVar("_P", bound=Callable[[_Args], Command])
+
+
+def _verb(name: str, synopsis: str, does: str, example: str, *, backend: str | None = None) -> Callable[[_P], _P]:
+    def register(parse: _P) -> _P:
+        VERB_TABLE[name] = Verb(name, parse, Usage(synopsis, does, example), backend)
+        return parse
+
+    return register
+
+
+@_verb("help", "help [command]", "this help, or one command's", "help orders")
 def _help(args: _Args) -> Help:
     args.no_pairs()
     args.at_most(1)
@@ -328,6 +411,13 @@ def _help(args: _Args) -> Help:
     return Help(topic=topic)
 
 
+@_verb(
+    "sites",
+    "sites [city=…] [country=…] [name=…]  or  sites <text>",
+    "carrier geographic sites",
+    "sites city=Abidjan",
+    backend="carrier",
+)
 def _sites(args: _Args) -> Sites:
     found = args.keyed({"city": "city", "country": "country", "name": "name"})
     text = " ".join(word for word in args.words if word) or None
@@ -336,6 +426,7 @@ def _sites(args: _Args) -> Sites:
     return Sites(city=found.get("city"), country=found.get("country"), name=found.get("name"), text=text)
 
 
+@_verb("site", "site <id>", "one carrier site", "site 1", backend="carrier")
 def _site(args: _Args) -> Site:
     args.no_pairs()
     word = args.need("a site id", "1")
@@ -355,6 +446,13 @@ _ADDRESS_KEYS = {
 }
 
 
+@_verb(
+    "address",
+    "address street=… nr=… city=… postcode=… country=…",
+    "carrier address validation: best match and alternatives",
+    "address street=des fleurs nr=12 city=Paris country=FR",
+    backend="carrier",
+)
 def _address(args: _Args) -> Address:
     if args.words:
         raise args.fail(
@@ -375,12 +473,16 @@ def _address(args: _Args) -> Address:
     )
 
 
+@_verb("quotes", "quotes", "carrier quotes", "quotes", backend="carrier")
 def _quotes(args: _Args) -> Quotes:
     args.no_pairs()
     args.at_most(0, hint=f" For one quote: `quote {_show(args.words[0])}`." if args.words else "")
     return Quotes()
 
 
+@_verb(
+    "quote", "quote <id>  or  quote new", "one carrier quote, or the form for a new one", "quote 3", backend="carrier"
+)
 def _quote(args: _Args) -> QuoteGet | QuoteNew:
     args.no_pairs()
     word = args.need("a quote id or `new`", "3")
@@ -390,6 +492,7 @@ def _quote(args: _Args) -> QuoteGet | QuoteNew:
     return QuoteGet(reference=Reference("carrier", args.own_id(word, what="quote")))
 
 
+@_verb("orders", "orders [backend] [state=…]", "orders with their state", "orders wholesale state=inProgress")
 def _orders(args: _Args) -> Orders:
     args.at_most(1)
     backend = None
@@ -404,6 +507,7 @@ def _orders(args: _Args) -> Orders:
     return Orders(backend=backend, state=state)
 
 
+@_verb("order", "order <ref>", "one order: state, items, prices, error messages, milestones", "order carrier:11")
 def _order(args: _Args) -> OrderGet:
     args.no_pairs()
     word = args.need("an order reference", "carrier:11")
@@ -411,6 +515,7 @@ def _order(args: _Args) -> OrderGet:
     return OrderGet(reference=args.reference(word))
 
 
+@_verb("products", "products [backend] [key=value…]", "inventory", "products wholesale productOffering.id=O40160084003")
 def _products(args: _Args) -> Products:
     args.at_most(1)
     backend = None
@@ -420,6 +525,7 @@ def _products(args: _Args) -> Products:
     return Products(backend=backend, filters=filters)
 
 
+@_verb("product", "product <ref>", "one product of the inventory", "product business:W05VL130721")
 def _product(args: _Args) -> ProductGet:
     args.no_pairs()
     word = args.need("a product reference", "wholesale:2c9004647f69a6da017f6a1c55ba0000")
@@ -427,6 +533,7 @@ def _product(args: _Args) -> ProductGet:
     return ProductGet(reference=args.reference(word))
 
 
+@_verb("offer", "offer <id>", "a wholesale catalog product offering", "offer O40160084003", backend="wholesale")
 def _offer(args: _Args) -> Offer:
     args.no_pairs()
     word = args.need("a product offering id", "O40160084003")
@@ -434,16 +541,23 @@ def _offer(args: _Args) -> Offer:
     return Offer(offering_id=args.own_id(word, what="product offering"))
 
 
-def _watch(args: _Args) -> Watch:
+@_verb(
+    "watch",
+    "watch <ref> [errors]",
+    "follow an order in this channel (errors: only errors and the end)",
+    "watch carrier:11",
+)
+def _watch(args: _Args) -> WatchOrder:
     args.no_pairs()
     word = args.need("an order reference", "carrier:11")
     errors_only = len(args.words) > 1 and args.words[1].lower() == "errors"
     if len(args.words) > 1 and not errors_only:
         raise args.fail(f"Unexpected '{_show(args.words[1])}'; the only option of `watch` is `errors`.")
     args.at_most(2)
-    return Watch(reference=args.reference(word), errors_only=errors_only)
+    return WatchOrder(reference=args.reference(word), errors_only=errors_only)
 
 
+@_verb("unwatch", "unwatch <ref>", "stop following an order", "unwatch carrier:11")
 def _unwatch(args: _Args) -> Unwatch:
     args.no_pairs()
     word = args.need("an order reference", "carrier:11")
@@ -451,12 +565,19 @@ def _unwatch(args: _Args) -> Unwatch:
     return Unwatch(reference=args.reference(word))
 
 
+@_verb("watches", "watches", "the orders followed in this channel", "watches")
 def _watches(args: _Args) -> Watches:
     args.no_pairs()
     args.at_most(0)
     return Watches()
 
 
+@_verb(
+    "cancel",
+    "cancel <ref> [reason]",
+    "ask for approval to cancel a wholesale order",
+    'cancel wholesale:de76cfa1-9a55-412f-a9ee-61ca2f662a63 "client changed his mind"',
+)
 def _cancel(args: _Args) -> Cancel:
     word = args.need("a wholesale order reference", "wholesale:de76cfa1-9a55-412f-a9ee-61ca2f662a63")
     reference = args.reference(word)
@@ -472,23 +593,9 @@ def _cancel(args: _Args) -> Cancel:
     return Cancel(reference=reference, reason=reason)
 
 
-_PARSERS: dict[str, Callable[[_Args], Command]] = {
-    "help": _help,
-    "sites": _sites,
-    "site": _site,
-    "address": _address,
-    "quotes": _quotes,
-    "quote": _quote,
-    "orders": _orders,
-    "order": _order,
-    "products": _products,
-    "product": _product,
-    "offer": _offer,
-    "watch": _watch,
-    "unwatch": _unwatch,
-    "watches": _watches,
-    "cancel": _cancel,
-}
+VERBS: tuple[str, ...] = tuple(VERB_TABLE)
+VERB_BACKEND: dict[str, str] = {v.name: v.backend for v in VERB_TABLE.values() if v.backend is not None}
+"""Verbs that only one backend serves."""
 
 
 def _unknown_verb(word: str) -> CommandError:
@@ -521,8 +628,8 @@ def parse(text: str, *, default_backend: str | None, enabled: Sequence[str]) -> 
             )
         return Help()
     verb = tokens.words[0].lower()
-    parser = _PARSERS.get(verb)
-    if parser is None:
+    spec = VERB_TABLE.get(verb)
+    if spec is None:
         raise _unknown_verb(tokens.words[0])
     on = tuple(b.lower() for b in enabled)
     needed = VERB_BACKEND.get(verb)
@@ -535,70 +642,9 @@ def parse(text: str, *, default_backend: str | None, enabled: Sequence[str]) -> 
         default_backend=default_backend.lower() if default_backend else None,
         enabled=on,
     )
-    return parser(args)
-
-
-# --- rendering --------------------------------------------------------------------------------------------------
-
-
-def _free(text: str) -> str:
-    """Free text (a reason, a search): bare words when they read back as they are, else one quoted word."""
-    words = text.split(" ")
-    if any(needs_quotes(word) for word in words):
-        return quote_word(text)
-    return " ".join(quote_word(word) for word in words)
-
-
-def _pairs(*pairs: tuple[str, str | None]) -> list[str]:
-    return [f"{key}={quote_word(value)}" for key, value in pairs if value is not None]
-
-
-def _own_id(backend: str, id_: str) -> str:
-    """An id of a one-backend verb: bare unless it would read as a backend prefix or as `quote new`."""
-    return quote_word(f"{backend}:{id_}" if ":" in id_ or id_.lower() == "new" else id_)
+    return spec.parse(args)
 
 
 def to_text(command: Command) -> str:
     """The text that `parse` reads back as `command` (references always with their backend)."""
-    parts: list[str] = [command.verb]
-    match command:
-        case Help(topic=topic):
-            parts += [topic] if topic else []
-        case Sites():
-            parts += [_free(command.text)] if command.text is not None else []
-            parts += _pairs(("city", command.city), ("country", command.country), ("name", command.name))
-        case Site(site_id=site_id):
-            parts.append(_own_id("carrier", site_id))
-        case Address():
-            parts += _pairs(
-                ("street", command.street),
-                ("nr", command.number),
-                ("city", command.city),
-                ("postcode", command.postcode),
-                ("country", command.country),
-            )
-        case QuoteNew():
-            parts.append("new")
-        case Orders(backend=backend, state=state):
-            parts += [backend] if backend else []
-            parts += _pairs(("state", state))
-        case Products(backend=backend, filters=filters):
-            parts += [backend] if backend else []
-            parts += _pairs(*filters)
-        case Offer(offering_id=offering_id):
-            parts.append(_own_id("wholesale", offering_id))
-        case Watch(reference=reference, errors_only=errors_only):
-            parts.append(quote_word(str(reference)))
-            parts += ["errors"] if errors_only else []
-        case Cancel(reference=reference, reason=reason):
-            parts.append(quote_word(str(reference)))
-            parts += [_free(reason)] if reason is not None else []
-        case QuoteGet(reference=reference):
-            parts.append(_own_id("carrier", reference.id))
-        case OrderGet(reference=reference) | ProductGet(reference=reference):
-            parts.append(quote_word(str(reference)))
-        case Unwatch(reference=reference):
-            parts.append(quote_word(str(reference)))
-        case Quotes() | Watches():
-            pass
-    return " ".join(parts)
+    return " ".join([command.verb, *command.args()])

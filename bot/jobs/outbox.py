@@ -43,7 +43,7 @@ from bot.blocks.format import fallback_text
 from bot.blocks.watches import watch_root_blocks
 from bot.context import BotContext
 from bot.leases import heartbeat
-from bot.watching import CHANNEL_ERRORS
+from bot.slack import CHANNEL_ERRORS
 from integrations.views import OrderView
 from storage import crud
 from storage.columns import utcnow

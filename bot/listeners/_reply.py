@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks.common import share_button
-from bot.queries import Reply
+from bot.slack import Reply, Where
 
 __all__ = ["Where", "payload", "where_from_action", "where_from_command"]
-
-from bot.watching import Where
 
 
 def payload(reply: Reply, *, command_text: str | None, share: bool = True) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from bot.blocks.common import ACTION_PAGE_NEXT, ACTION_PAGE_PREV, ACTION_SHARE
 from bot.commands import CommandError, parse, parse_reference
 from bot.context import BotContext
 from bot.listeners._reply import payload, where_from_action
-from bot.queries import answer, render_error
-from bot.watching import CHANNEL_ERRORS, cannot_post_text, end_watch_and_update_root
+from bot.slack import CHANNEL_ERRORS, Invocation, cannot_post_text, dispatch
+from bot.watching import stop_watch
 from storage import crud
 
 __all__ = ["register"]
@@ -42,15 +42,13 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         key = f"share:{where.channel_id}:{container.get('message_ts')}:{where.user_id}:{text}"
         if not await ctx.db(lambda s: crud.mark_delivery_processed(session=s, key=key[:255])):
             return  # a double click: the first one shares
+        inv = Invocation(ctx, client, where, text, shared=True)
         try:
             cmd = parse(text, default_backend=ctx.default_backend, enabled=ctx.enabled)
         except CommandError as err:
-            await respond(
-                **payload(render_error(err, verb=err.verb, command=command, enabled=ctx.enabled), command_text=None),
-                replace_original=False,
-            )
+            await respond(**payload(inv.error(err, err.verb), command_text=None), replace_original=False)
             return
-        reply = await answer(ctx, cmd, command_text=text)  # no tz: a channel's readers are everywhere (UTC)
+        reply = await dispatch(inv, cmd)
         blocks = [
             *reply.blocks,
             {
@@ -78,13 +76,13 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         except (ValueError, KeyError, TypeError):
             await respond(text="That button is out of date; run the command again.", replace_original=False)
             return
+        inv = Invocation(ctx, client, where, text, offset=offset)
         try:
             cmd = parse(text, default_backend=ctx.default_backend, enabled=ctx.enabled)
         except CommandError as err:
-            reply = render_error(err, verb=err.verb, command=command, enabled=ctx.enabled)
+            reply = inv.error(err, err.verb)
         else:
-            tz = await ctx.users.tz(client, where.user_id)
-            reply = await answer(ctx, cmd, command_text=text, tz=tz, offset=offset)
+            reply = await dispatch(inv, cmd)
         await respond(**payload(reply, command_text=text), replace_original=True)
 
     app.action(ACTION_PAGE_NEXT)(on_page)
@@ -101,19 +99,5 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         except ValueError:
             await respond(text="That button is out of date.", response_type="ephemeral", replace_original=False)
             return
-        watch = await ctx.db(
-            lambda s: crud.get_live_watch(
-                session=s,
-                team_id=where.team_id,
-                channel_id=where.channel_id,
-                backend=reference.backend,
-                order_id=reference.id,
-            )
-        )
-        if watch is None:
-            await respond(
-                text=f"`{reference}` is no longer watched here.", response_type="ephemeral", replace_original=False
-            )
-            return
-        await end_watch_and_update_root(ctx, client, watch, reason=f"unwatched by {where.user_id}", by=where.user_id)
-        await respond(text=f"Stopped watching `{reference}`.", response_type="ephemeral", replace_original=False)
+        stopped = await stop_watch(ctx, client, where, reference)
+        await respond(text=stopped.text, response_type="ephemeral", replace_original=False)

@@ -8,12 +8,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import approvals
-from bot.commands import Cancel, CommandError, QuoteNew, Unwatch, Watch, Watches, parse
+import bot.approvals
+import bot.queries
+import bot.watching  # noqa: F401  # the features register their command handlers on import
+from bot.commands import CommandError, parse
 from bot.context import BotContext
 from bot.listeners._reply import payload, where_from_command
-from bot.queries import Reply, answer, render_error
-from bot.watching import Where, list_watches, start_watch, stop_watch
+from bot.slack import Invocation, Reply, Where, dispatch
 
 __all__ = ["handle_text", "register"]
 
@@ -40,20 +41,9 @@ async def handle_text(
     ctx: BotContext, client: AsyncWebClient, where: Where, text: str, *, trigger_id: str | None = None
 ) -> Reply:
     """Everything `/orange <text>` can do, as one reply for the person who typed it."""
-    command = ctx.settings.slack_command
+    inv = Invocation(ctx, client, where, text, trigger_id=trigger_id)
     try:
         cmd = parse(text, default_backend=ctx.default_backend, enabled=ctx.enabled)
     except CommandError as err:
-        return render_error(err, verb=err.verb, command=command, enabled=ctx.enabled)
-    if isinstance(cmd, Watch):
-        return await start_watch(ctx, client, where, cmd.reference, errors_only=cmd.errors_only)
-    if isinstance(cmd, Unwatch):
-        return await stop_watch(ctx, client, where, cmd.reference)
-    if isinstance(cmd, Watches):
-        return await list_watches(ctx, client, where)
-    if isinstance(cmd, QuoteNew):
-        return await approvals.open_quote_modal(ctx, client, where, trigger_id)
-    if isinstance(cmd, Cancel):
-        return await approvals.request_cancel(ctx, client, where, cmd)
-    tz = await ctx.users.tz(client, where.user_id)
-    return await answer(ctx, cmd, command_text=text, tz=tz)
+        return inv.error(err, err.verb)
+    return await dispatch(inv, cmd)

@@ -12,7 +12,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.home import ApprovalRow, home_view
 from bot.context import BotContext
-from bot.watching import permalink, watch_rows
+from bot.slack import permalink
+from bot.watching import watch_rows
 from storage import crud
 
 __all__ = ["publish_home", "register"]

@@ -119,7 +119,7 @@ async def _world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
 async def _ask(world: dict[str, Any]) -> Any:
     """A pending approval to order a fresh quote, its card in the channel (the bot's own path)."""
     from bot.approvals import request_quote_order
-    from bot.watching import Where
+    from bot.slack import Where
 
     ctx = world["ctx"]
     quote = await ctx.orange.carrier.quotes.create(

@@ -17,7 +17,7 @@ import bot.approvals.flow as flow
 from bot import approvals
 from bot.blocks.approvals import ACTION_APPROVE, ACTION_REJECT, ACTION_RETRY
 from bot.blocks.quotes import ACTION_QUOTE_ORDER, quote_blocks
-from bot.watching import Where
+from bot.slack import Where
 from integrations.views import quote_view_from_carrier
 from storage import crud
 from storage.columns import utcnow

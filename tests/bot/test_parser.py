@@ -26,8 +26,8 @@ from bot.commands import (
     Site,
     Sites,
     Unwatch,
-    Watch,
     Watches,
+    WatchOrder,
     parse,
     parse_reference,
     to_text,
@@ -205,9 +205,9 @@ def test_reference_str() -> None:
         ("product business:W05VL130721", ProductGet(B)),
         ("offer O40160084003", Offer("O40160084003")),
         ("offer wholesale:O40160084003", Offer("O40160084003")),
-        ("watch carrier:11", Watch(C11)),
-        ("watch carrier:11 errors", Watch(C11, errors_only=True)),
-        ("Watch 11 ERRORS", Watch(C11, errors_only=True)),
+        ("watch carrier:11", WatchOrder(C11)),
+        ("watch carrier:11 errors", WatchOrder(C11, errors_only=True)),
+        ("Watch 11 ERRORS", WatchOrder(C11, errors_only=True)),
         ("unwatch carrier:11", Unwatch(C11)),
         ("watches", Watches()),
         (f"cancel wholesale:{UUID}", Cancel(W)),
@@ -341,7 +341,7 @@ def test_to_text_round_trips(command: Command) -> None:
 def test_to_text_examples() -> None:
     assert to_text(Address("des fleurs", "12", "Paris")) == 'address street="des fleurs" nr=12 city=Paris'
     assert to_text(Cancel(W, "client changed his mind")) == f"cancel wholesale:{UUID} client changed his mind"
-    assert to_text(Watch(C11, errors_only=True)) == "watch carrier:11 errors"
+    assert to_text(WatchOrder(C11, errors_only=True)) == "watch carrier:11 errors"
     assert to_text(Help()) == "help"
 
 
@@ -442,7 +442,7 @@ _COMMANDS: st.SearchStrategy[Command] = st.one_of(
     ),
     st.builds(ProductGet, reference=_ANY_REF),
     st.builds(Offer, offering_id=_ID),
-    st.builds(Watch, reference=_ANY_REF, errors_only=st.booleans()),
+    st.builds(WatchOrder, reference=_ANY_REF, errors_only=st.booleans()),
     st.builds(Unwatch, reference=_ANY_REF),
     st.just(Watches()),
     st.builds(Cancel, reference=st.builds(Reference, backend=st.just("wholesale"), id=_ID), reason=_OPT),

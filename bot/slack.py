@@ -1,0 +1,156 @@
+"""What every feature shares to answer in Slack, below them all (like bolt's context package: ack, respond, say).
+
+    where = Where(team_id, channel_id, user_id)            # who asked, in which channel
+    return reply(order_blocks(view))                       # a Reply: text + Block Kit, shareable or not
+    return render_error(err, verb="order", command="/orange", enabled=["carrier"])
+    link = await permalink(client, channel, ts)
+
+    @handles(OrderGet)                                     # a feature answers one command type
+    async def order(inv: Invocation, cmd: OrderGet) -> Reply: ...
+    reply = await dispatch(inv, parse(text, ...))          # the listener runs whichever handles it
+
+`CHANNEL_ERRORS` are Slack's answers meaning "the bot cannot post here"; `cannot_post_text` says so to a person.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import Any, TypeVar
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks.common import carrier_error_blocks, error_blocks
+from bot.blocks.format import fallback_text
+from bot.commands import Command, CommandError, usage
+from bot.context import BotContext
+from integrations._exceptions import APIError, InvalidReferenceError
+from integrations.client import BackendNotEnabledError
+
+__all__ = [
+    "CHANNEL_ERRORS",
+    "Invocation",
+    "Reply",
+    "Where",
+    "cannot_post_text",
+    "dispatch",
+    "handler_for",
+    "handles",
+    "permalink",
+    "render_error",
+    "reply",
+]
+
+log = logging.getLogger("bot.slack")
+
+# Slack errors that mean "the bot cannot post here" (a channel it is not in, gone, archived).
+CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
+
+
+@dataclass(frozen=True)
+class Where:
+    team_id: str
+    channel_id: str
+    user_id: str
+
+
+@dataclass
+class Reply:
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    shareable: bool = True
+
+
+def reply(blocks: Sequence[Block], *, shareable: bool = True, text: str | None = None) -> Reply:
+    return Reply(text=text or fallback_text(blocks), blocks=[b.to_dict() for b in blocks], shareable=shareable)
+
+
+def render_error(err: Exception, *, verb: str | None, command: str, enabled: Sequence[str]) -> Reply:
+    """Bad input or a carrier failure, in one line (plus the verb's usage for bad input)."""
+    if isinstance(err, APIError):
+        return reply(carrier_error_blocks(err), shareable=False)
+    message = getattr(err, "message", None) or str(err)
+    return reply(error_blocks(message, usage(verb, command=command, enabled=enabled)), shareable=False)
+
+
+def cannot_post_text(error: str, *, command: str) -> str:
+    if error == "is_archived":
+        return "This channel is archived: I can't post in it."
+    return (
+        "I can't post in this channel: I'm not a member of it. "
+        f"Invite me with `/invite @orange-bot`, then run `{command} watch …` again."
+    )
+
+
+async def permalink(client: AsyncWebClient, channel: str, ts: str | None) -> str | None:
+    if not ts:
+        return None
+    try:
+        response = await client.chat_getPermalink(channel=channel, message_ts=ts)
+    except SlackApiError:
+        return None
+    link = response.get("permalink")
+    return str(link) if link else None
+
+
+# --- one command, answered by whichever feature handles its type ------------------------------------------------
+
+
+@dataclass
+class Invocation:
+    """One `/orange` request (or a button replaying one): who, where, and how to answer."""
+
+    ctx: BotContext
+    client: AsyncWebClient
+    where: Where
+    text: str
+    trigger_id: str | None = None
+    offset: int = 0
+    """The page asked for by Next / Previous."""
+    shared: bool = False
+    """Posted for the whole channel: dates in UTC, as its readers are everywhere."""
+
+    async def tz(self) -> tzinfo | None:
+        if self.shared:
+            return None
+        return await self.ctx.users.tz(self.client, self.where.user_id)
+
+    def error(self, err: Exception, verb: str | None) -> Reply:
+        return render_error(err, verb=verb, command=self.ctx.settings.slack_command, enabled=self.ctx.enabled)
+
+
+_C = TypeVar("_C", bound=Command)
+Handler = Callable[[Invocation, Any], Awaitable[Reply]]
+_HANDLERS: dict[type[Any], Handler] = {}
+
+
+def handles(*kinds: type[_C]) -> Callable[[Callable[[Invocation, _C], Awaitable[Reply]]], Callable[..., Any]]:
+    """Register the decorated coroutine as the answer to these command types (one handler per type)."""
+
+    def register(handler: Callable[[Invocation, _C], Awaitable[Reply]]) -> Callable[..., Any]:
+        for kind in kinds:
+            if kind in _HANDLERS:
+                raise RuntimeError(f"{kind.__name__} is handled twice")
+            _HANDLERS[kind] = handler
+        return handler
+
+    return register
+
+
+def handler_for(command: Command) -> Handler:
+    """The feature that answers `command`; KeyError when none registered (a test checks every type has one)."""
+    return _HANDLERS[type(command)]
+
+
+async def dispatch(inv: Invocation, command: Command) -> Reply:
+    """Answer `command`; bad input and carrier failures become a one-line error reply with the verb's usage."""
+    try:
+        return await handler_for(command)(inv, command)
+    except (APIError, CommandError, InvalidReferenceError, BackendNotEnabledError) as err:
+        if isinstance(err, APIError):
+            log.info("%s failed: %s", command.verb, err)
+        return inv.error(err, command.verb)
