@@ -8,8 +8,10 @@ from bot.commands import Cancel, QuoteNew
 from bot.context import BotContext
 from bot.slack import Invocation, Reply, Where, handles
 
-from .flow import Click, handle_click, reconcile, request_cancel_order, request_quote_order
+from .decisions import Click, handle_click
 from .quote_modal import open_quote_modal
+from .reconcile import reconcile
+from .requests import request_cancel_order, request_quote_order
 
 __all__ = [
     "Click",

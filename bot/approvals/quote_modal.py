@@ -22,7 +22,7 @@ from bot.slack import Reply, Where
 from integrations._exceptions import APIError
 from integrations.views import SiteView, poq_view, quote_view_from_carrier, site_view_from_carrier
 
-from . import flow
+from . import policy
 
 __all__ = [
     "ACTION_SITE_A",
@@ -299,7 +299,7 @@ async def run_quote(ctx: BotContext, client: AsyncWebClient, form: QuoteForm, *,
     Results go to the requester in the channel the command came from (the modal only says "asking"): a card's
     buttons need a channel, and the modal's own ack races any `views.update` sent right after it.
     """
-    moment = flow.now()
+    moment = policy.now()
 
     async def say(blocks: list[dict[str, Any]], text: str) -> None:
         try:

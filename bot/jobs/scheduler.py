@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.approvals.flow import reconcile
+from bot.approvals.reconcile import reconcile
 from bot.context import BotContext
 from bot.jobs.outbox import send_outbox
 from bot.jobs.poll import run_cycle

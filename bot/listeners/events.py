@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.approvals import policy
 from bot.blocks.home import ApprovalRow, home_view
 from bot.context import BotContext
 from bot.slack import permalink
@@ -53,13 +54,9 @@ async def pending_approval_rows(
     ctx: BotContext, client: AsyncWebClient, *, team_id: str, user_id: str
 ) -> list[ApprovalRow]:
     """Pending approvals this user asked for or may decide (APPROVER_USER_IDS; empty: anyone but the requester)."""
-    approvers = ctx.settings.approver_user_ids
-
     rows: list[ApprovalRow] = []
     for approval in await ctx.db(lambda s: crud.list_pending_approvals(session=s, team_id=team_id)):
-        may_decide = (not approvers or user_id in approvers) and (
-            approval.requester_id != user_id or ctx.settings.allow_self_approval
-        )
+        may_decide = policy.refusal(ctx.settings, approval.requester_id, user_id) is None
         if approval.requester_id != user_id and not may_decide:
             continue
         what = "cancel" if approval.kind == "cancel_order" else "order quote"

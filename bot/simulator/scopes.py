@@ -3,10 +3,15 @@
     needed = required_scope("conversations.replies", conversation="private")   # "groups:history"
     granted = manifest_scopes()                                                # from manifest.yml
 
-The source is each method's page, https://docs.slack.dev/reference/methods/<method> ("Required scopes", bot
-tokens). A method whose scope depends on the conversation names one scope per kind of conversation: the
-simulator checks the one for the `channel` argument's kind, as Slack does. Methods not in `METHOD_SCOPES` are
-refused by the simulator, so a new method the bot calls needs its row here first.
+The source is each method's page, https://docs.slack.dev/reference/methods/<method> ("Scopes", bot token). A
+method whose scope depends on the conversation names one scope per kind of conversation (public channel,
+private channel, DM, group DM): the simulator checks the one for the `channel` argument's kind, as Slack does.
+The simulator refuses to start with a method it answers but `METHOD_SCOPES` lacks, so a new method the bot
+calls needs its row here first.
+
+Scope is not the whole story: a bot token reads history (conversations.history, conversations.replies) only
+in conversations the bot is a member of, and posts (chat.postMessage) in a public channel it is not in only
+with chat:write.public; the simulator models both (`not_in_channel`).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Literal
 import yaml
 
 __all__ = [
+    "DOCS",
     "MANIFEST",
     "METHOD_SCOPES",
     "Conversation",
@@ -27,6 +33,10 @@ __all__ = [
 ]
 
 Conversation = Literal["public", "private", "im", "mpim"]
+"""Public channel, private channel, 1:1 direct message, group direct message."""
+
+DOCS = "https://docs.slack.dev/reference/methods/"
+"""Each method's reference page is DOCS + method name."""
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 """The repository's Slack app manifest (what operators paste into api.slack.com/apps); an installed package
@@ -40,34 +50,48 @@ _HISTORY: _BY_CONVERSATION = {
     "mpim": "mpim:history",
 }
 _READ: _BY_CONVERSATION = {"public": "channels:read", "private": "groups:read", "im": "im:read", "mpim": "mpim:read"}
+# conversations.open opens DMs only; a channel id that is not a DM is refused (method_not_supported_for_channel_type)
+# after the token passed the 1:1 DM scope check, so public and private ask for im:write too.
+_OPEN: _BY_CONVERSATION = {"public": "im:write", "private": "im:write", "im": "im:write", "mpim": "mpim:write"}
 
 METHOD_SCOPES: Mapping[str, str | _BY_CONVERSATION | None] = {
-    # docs.slack.dev/reference/methods/api.test: no scope
+    # https://docs.slack.dev/reference/methods/api.test — no scope (it echoes its arguments)
     "api.test": None,
-    # …/auth.test: no scope
+    # https://docs.slack.dev/reference/methods/auth.test — no scope (any valid token)
     "auth.test": None,
-    # …/chat.postMessage: chat:write (a public channel the bot is not in also needs chat:write.public)
+    # https://docs.slack.dev/reference/methods/chat.postMessage — bot token: chat:write; a public channel the
+    # app is not a member of also needs chat:write.public (modelled in FakeSlack._writable_channel)
     "chat.postMessage": "chat:write",
-    # …/chat.update, …/chat.delete, …/chat.postEphemeral: chat:write
+    # https://docs.slack.dev/reference/methods/chat.update — bot token: chat:write
     "chat.update": "chat:write",
+    # https://docs.slack.dev/reference/methods/chat.delete — bot token: chat:write
     "chat.delete": "chat:write",
+    # https://docs.slack.dev/reference/methods/chat.postEphemeral — bot token: chat:write
     "chat.postEphemeral": "chat:write",
-    # …/chat.getPermalink: "Bot tokens: No scope required"
+    # https://docs.slack.dev/reference/methods/chat.getPermalink — "Bot tokens: No scope required"
     "chat.getPermalink": None,
-    # …/conversations.info: channels:read, groups:read, im:read, mpim:read, by the conversation's kind
+    # https://docs.slack.dev/reference/methods/conversations.info — bot token: channels:read, groups:read,
+    # im:read, mpim:read (the one for the conversation's kind)
     "conversations.info": _READ,
-    # …/conversations.history and …/conversations.replies: channels:history, groups:history, im:history,
-    # mpim:history; a bot token reads only conversations the bot is a member of
+    # https://docs.slack.dev/reference/methods/conversations.history — bot token: channels:history,
+    # groups:history, im:history, mpim:history; "Bot token: relevant *:history scope — any conversation the
+    # relevant bot is a member of"
     "conversations.history": _HISTORY,
+    # https://docs.slack.dev/reference/methods/conversations.replies — the same four *:history scopes (the
+    # channels:history scope page lists conversations.replies for bot tokens); member conversations only
     "conversations.replies": _HISTORY,
-    # …/conversations.open: im:write for a 1:1 DM (mpim:write for a group DM)
-    "conversations.open": {"public": "im:write", "private": "im:write", "im": "im:write", "mpim": "mpim:write"},
-    # …/users.info: users:read
+    # https://docs.slack.dev/reference/methods/conversations.open — "required scopes depend on the type of
+    # channel-like object": im:write for a 1:1 DM, mpim:write for a group DM
+    "conversations.open": _OPEN,
+    # https://docs.slack.dev/reference/methods/users.info — bot token: users:read
     "users.info": "users:read",
-    # …/views.open, views.update, views.push, views.publish: no scope (a trigger_id or the app's own views)
+    # https://docs.slack.dev/reference/methods/views.open — "No scopes required" (the trigger_id is the grant)
     "views.open": None,
+    # https://docs.slack.dev/reference/methods/views.update — no scope (the app's own views)
     "views.update": None,
+    # https://docs.slack.dev/reference/methods/views.push — no scope (a trigger_id)
     "views.push": None,
+    # https://docs.slack.dev/reference/methods/views.publish — no scope (the app's own Home tab)
     "views.publish": None,
 }
 
@@ -88,14 +112,19 @@ class ManifestError(RuntimeError):
 
 
 def manifest_scopes(path: Path | None = None) -> tuple[str, ...]:
-    """The bot scopes a manifest grants (`oauth_config.scopes.bot`), in its order."""
+    """The bot scopes a manifest grants (`oauth_config.scopes.bot`), in its order.
+
+    Without `path`: the repository's manifest.yml, else ./manifest.yml. ManifestError when it cannot be read
+    or has no list of bot scopes.
+    """
     if path is None:
         path = MANIFEST if MANIFEST.is_file() else Path.cwd() / "manifest.yml"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise ManifestError(f"cannot read the Slack app manifest {path}: {err}") from err
-    scopes = ((data or {}).get("oauth_config") or {}).get("scopes") or {}
+    oauth = data.get("oauth_config") if isinstance(data, dict) else None
+    scopes = oauth.get("scopes") if isinstance(oauth, dict) else None
     bot = scopes.get("bot") if isinstance(scopes, dict) else None
     if not isinstance(bot, list) or not all(isinstance(s, str) for s in bot):
         raise ManifestError(f"{path}: oauth_config.scopes.bot must be a list of scopes")

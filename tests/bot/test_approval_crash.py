@@ -163,7 +163,7 @@ def _run_child(world: dict[str, Any], approval_id: str, crash_at: int) -> subpro
 async def _recover(world: dict[str, Any], approval: Any) -> Any:
     """What a restarted bot and its approvers do, until the approval is decided and its card redrawn."""
     from bot.approvals import Click, handle_click, reconcile
-    from bot.approvals.flow import LEASE, SETTLE, STALE_CARD
+    from bot.approvals.policy import LEASE, SETTLE, STALE_CARD
     from storage.columns import utcnow
 
     ctx, client = world["ctx"], world["client"]

@@ -13,7 +13,7 @@ import pytest
 from bot_harness import START, Harness
 from sqlmodel import Session, col, select
 
-import bot.approvals.flow as flow
+import bot.approvals.policy as policy
 from bot import approvals
 from bot.blocks.approvals import ACTION_APPROVE, ACTION_REJECT, ACTION_RETRY
 from bot.blocks.quotes import ACTION_QUOTE_ORDER, quote_blocks
@@ -298,7 +298,7 @@ async def test_reconcile_after_a_crash(harness: Harness) -> None:
         assert session.get(OrderSnapshot, watch.id) is not None
     assert await approvals.reconcile(h.ctx, h.bolt.client) == {}  # its next look-up is not due yet
     # Nothing found for longer than Orange takes to index an order: not placed, and Retry is offered.
-    later = utcnow() + flow.SETTLE + timedelta(seconds=1)
+    later = utcnow() + policy.SETTLE + timedelta(seconds=1)
     assert await approvals.reconcile(h.ctx, h.bolt.client, at=later) == {str(lost.id): "failed"}
     failed = {a.id: a for a in approvals_in_db(h)}[lost.id]
     assert failed.error is not None and "not placed" in failed.error and failed.external_id in failed.error
@@ -317,7 +317,7 @@ async def test_reconcile_a_cancellation(harness: Harness) -> None:
 
 async def test_quote_to_order_end_to_end(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     h = harness
-    monkeypatch.setattr(flow, "now", lambda: START)  # the sandbox's calendar: its quotes are valid 7 days from START
+    monkeypatch.setattr(policy, "now", lambda: START)  # the sandbox's calendar: its quotes are valid 7 days from START
     quote = await h.ctx.orange.carrier.quotes.create(
         {
             "quoteLevel": "firm",
@@ -416,7 +416,7 @@ async def test_quote_modal_validates_bandwidth(harness: Harness) -> None:
 
 async def test_quote_modal_poq_then_quote(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     h = harness
-    monkeypatch.setattr(flow, "now", lambda: START)
+    monkeypatch.setattr(policy, "now", lambda: START)
     view_id = await open_form(h)
     values = {"quote_site_a": "1265904", "quote_site_b": "1354977", "quote_bandwidth": "100", "quote_cos": "GUARANTEED"}
     ack = await h.user.submit_view(view_id, values, user="U_ALICE")

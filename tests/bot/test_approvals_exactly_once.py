@@ -13,7 +13,7 @@ from bot_harness import START, Harness
 from sqlmodel import Session, col, select
 from test_approvals import CHANNEL, approvals_in_db, carrier_posts, message, shown, wait_state
 
-import bot.approvals.flow as flow
+import bot.approvals.policy as policy
 from bot import approvals
 from bot.blocks.approvals import ACTION_APPROVE
 from bot.blocks.quotes import ACTION_QUOTE_ORDER, quote_blocks
@@ -27,7 +27,7 @@ ORDER_POST = r"productOrderManagement/v1/productOrder$"
 
 async def request_quote_order(h: Harness, monkeypatch: pytest.MonkeyPatch) -> Approval:
     """Alice asks to order a fresh quote; the pending approval with its card in the channel."""
-    monkeypatch.setattr(flow, "now", lambda: START)  # the sandbox's calendar: its quotes are valid 7 days from START
+    monkeypatch.setattr(policy, "now", lambda: START)  # the sandbox's calendar: its quotes are valid 7 days from START
     quote = await h.ctx.orange.carrier.quotes.create(
         {
             "quoteLevel": "firm",
@@ -91,7 +91,7 @@ async def test_a_slow_card_update_cannot_let_reconcile_and_retry_place_a_second_
     assert len(watches_of(h, str(orders[0]["id"]))) == 1
     # The refused card update is redrawn from the row once it is overdue.
     assert "Sent to Orange" not in shown(h, message(h, approval.message_ts))
-    await approvals.reconcile(h.ctx, h.bolt.client, at=utcnow() + flow.STALE_CARD + timedelta(seconds=1))
+    await approvals.reconcile(h.ctx, h.bolt.client, at=utcnow() + policy.STALE_CARD + timedelta(seconds=1))
     text = shown(h, message(h, approval.message_ts))
     assert "Sent to Orange" in text and "watched in this thread" in text
 
@@ -100,7 +100,7 @@ async def test_a_live_owner_keeps_its_claim_while_orange_is_slow(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     h = harness
-    monkeypatch.setattr(flow, "LEASE", timedelta(seconds=0.3))  # renewed every 0.1 s while the call runs
+    monkeypatch.setattr(policy, "LEASE", timedelta(seconds=0.3))  # renewed every 0.1 s while the call runs
     approval = await request_quote_order(h, monkeypatch)
     await fault(h, path=ORDER_POST, method="POST", latency=1.5, after=True)
     await h.user.click(ACTION_APPROVE, user="U_BOB", message=message(h, approval.message_ts))
@@ -131,14 +131,14 @@ async def test_a_5xx_after_the_order_was_created_and_late_indexing_end_with_one_
     assert len(await orders_with_external_id(h, approval.external_id)) == 1  # it has
 
     # Not indexed yet: not found is not "not placed"; looked for again, later.
-    first = utcnow() + flow.FIRST_CHECK + timedelta(seconds=1)
+    first = utcnow() + policy.FIRST_CHECK + timedelta(seconds=1)
     assert await approvals.reconcile(h.ctx, h.bolt.client, at=first) == {}
     waiting = approvals_in_db(h)[-1]
     assert waiting.state == ApprovalState.SUBMITTING.value and waiting.checks == 1
     assert "Retry" not in shown(h, message(h, approval.message_ts))
 
     h.clock.now += 31  # Orange's index catches up
-    second = first + flow.MAX_CHECK_GAP
+    second = first + policy.MAX_CHECK_GAP
     assert await approvals.reconcile(h.ctx, h.bolt.client, at=second) == {str(lost.id): "submitted"}
     assert await carrier_posts(h, "productOrder") == 1
     orders = await orders_with_external_id(h, approval.external_id)
@@ -159,7 +159,7 @@ async def test_retry_adopts_an_order_placed_after_all_instead_of_placing_another
     await h.user.click(ACTION_APPROVE, user="U_BOB", message=message(h, approval.message_ts))
     await wait_state(h, [ApprovalState.SUBMITTING.value])
     await h.fake.wait_for(lambda: approvals_in_db(h)[-1].lease_owner is None, timeout=10)
-    settled = await approvals.reconcile(h.ctx, h.bolt.client, at=utcnow() + flow.SETTLE + timedelta(seconds=1))
+    settled = await approvals.reconcile(h.ctx, h.bolt.client, at=utcnow() + policy.SETTLE + timedelta(seconds=1))
     assert settled == {str(approval.id): "failed"}
     failed = approvals_in_db(h)[-1]
     assert failed.error is not None and "not placed" in failed.error

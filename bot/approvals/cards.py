@@ -1,0 +1,157 @@
+"""The approval's Slack card, always drawn from its current row, and the words for a click on a decided one."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from typing import Any, cast
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
+
+from bot.blocks.approvals import (
+    ApprovalCard,
+    Outcome,
+    approval_decided_blocks,
+    approval_request_blocks,
+)
+from bot.blocks.approvals import ApprovalKind as CardKind
+from bot.blocks.format import fallback_text, mention, when
+from bot.context import BotContext
+from integrations.views import PriceView
+from storage import crud
+from storage.enums import ApprovalState
+from storage.models import Approval
+
+from . import policy
+
+log = logging.getLogger("bot.approvals")
+
+
+async def load(ctx: BotContext, approval_id: uuid.UUID) -> Approval | None:
+    return await ctx.db(lambda s: crud.get_approval(session=s, approval_id=approval_id))
+
+
+def _prices(raw: object) -> tuple[PriceView, ...]:
+    if not isinstance(raw, list):
+        return ()
+    return tuple(PriceView.model_validate(p) for p in raw)
+
+
+def card_of(approval: Approval) -> ApprovalCard:
+    payload = approval.payload or {}
+    summary = payload.get("summary")
+    reason = payload.get("reason")
+    reference = payload.get("reference")
+    return ApprovalCard(
+        approval_id=str(approval.id),
+        kind=cast(CardKind, approval.kind),
+        requester_id=approval.requester_id,
+        summary=tuple(str(s) for s in summary) if isinstance(summary, list) else (),
+        one_off=_prices(payload.get("one_off")),
+        recurring=_prices(payload.get("recurring")),
+        reason=str(reason) if reason else None,
+        reference=str(reference) if reference else None,
+    )
+
+
+def dump_prices(prices: Sequence[PriceView]) -> list[dict[str, Any]]:
+    return [p.model_dump(mode="json") for p in prices]
+
+
+def result_text(approval: Approval) -> str | None:
+    result = approval.result or {}
+    if result.get("order"):
+        return f"order {result['order']} placed"
+    if result.get("cancel_id") or result.get("order_state"):
+        return "Orange is cancelling the order"
+    return None
+
+
+def _decided_word(approval: Approval) -> str:
+    return "rejected" if approval.state == ApprovalState.REJECTED.value else "approved"
+
+
+def decided_text(approval: Approval) -> str:
+    """What a click on a request already decided is told: who decided it, when, and where it stands."""
+    who = mention(approval.decided_by) if approval.decided_by else "someone"
+    at = when(approval.decided_at) if approval.decided_at else "earlier"
+    text = f"This request was already {_decided_word(approval)} by {who} ({at})"
+    if policy.answer_lost(approval):
+        text += "; Orange's answer was lost, and I am checking whether Orange has it."
+    elif approval.state == ApprovalState.SUBMITTING.value:
+        text += "; it is being sent to Orange."
+    elif approval.state == ApprovalState.SUBMITTED.value:
+        text += "; " + (result_text(approval) or "Orange has it") + "."
+    elif approval.state == ApprovalState.FAILED.value:
+        text += f"; it failed: {approval.error or 'unknown error'}."
+    else:
+        text += "."
+    return text
+
+
+def card_blocks(approval: Approval) -> list[Block]:
+    """The approval's Slack card for its current state."""
+    card = card_of(approval)
+    if approval.state == ApprovalState.PENDING.value:
+        return approval_request_blocks(card)
+    outcome: Outcome
+    text: str | None
+    if approval.state == ApprovalState.REJECTED.value:
+        outcome, text = "rejected", None
+    elif approval.state == ApprovalState.SUBMITTED.value:
+        outcome, text = "submitted", str((approval.result or {}).get("text") or result_text(approval) or "")
+    elif approval.state == ApprovalState.FAILED.value:
+        outcome, text = "failed", f"{approval.error or 'The call failed'}. An approver can retry."
+    elif policy.answer_lost(approval):
+        outcome = "approved"
+        text = (
+            f"Orange's answer was lost ({approval.error}). Orange may have it: "
+            "I am checking before saying more, and will not send it twice."
+        )
+    else:
+        retrying = bool((approval.payload or {}).get("retry_of"))
+        outcome, text = "approved", "Retrying: sending to Orange…" if retrying else "Sending to Orange…"
+    return approval_decided_blocks(
+        card,
+        decided_by=approval.decided_by or "orange-bot",
+        decided_at=approval.decided_at or approval.updated_at,
+        outcome=outcome,
+        result_text=text,
+    )
+
+
+async def refresh_card(ctx: BotContext, client: AsyncWebClient, approval: Approval) -> None:
+    """Draw the card of `approval`'s message from the newest row it shows, again if that row moved meanwhile.
+
+    A slow update that lands after a later one is overwritten by the later caller's re-check, so the card ends
+    on the current state; an update Slack refused is left to `reconcile` (the row's `shown_version` lags).
+    """
+    channel, ts = approval.channel_id, approval.message_ts
+    if not ts:
+        return
+
+    def latest(session: Session) -> Approval | None:
+        return crud.latest_approval_for_message(session=session, channel_id=channel, message_ts=ts)
+
+    for _ in range(3):
+        current = await ctx.db(latest)
+        if current is None:
+            return
+        blocks = card_blocks(current)
+        try:
+            await client.chat_update(
+                channel=channel, ts=ts, text=fallback_text(blocks), blocks=[b.to_dict() for b in blocks]
+            )
+        except (SlackApiError, TimeoutError, aiohttp.ClientError) as err:
+            error = err.response.get("error") if isinstance(err, SlackApiError) else type(err).__name__
+            log.warning("could not update the card of approval %s: %s (redrawn later)", current.id, error)
+            return
+        await ctx.db(lambda s, a=current: crud.mark_card_shown(session=s, approval_id=a.id, version=a.version))  # type: ignore[misc]
+        again = await ctx.db(latest)
+        if again is None or (again.id == current.id and again.version == current.version):
+            return

@@ -1,0 +1,162 @@
+"""Approve, Reject, Retry: the click that wins the claim calls Orange right after it, nothing slow in between."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
+
+from bot.context import BotContext
+from storage import crud
+from storage.columns import utcnow
+from storage.enums import ApprovalState, AuditAction
+from storage.models import Approval
+
+from . import policy
+from .cards import decided_text, load, refresh_card
+from .carrier import audit, call, conclude, held, operation
+
+log = logging.getLogger("bot.approvals")
+
+
+Action = Literal["approve", "reject", "retry"]
+
+
+@dataclass(frozen=True)
+class Click:
+    action: Action
+    approval_id: str
+    user_id: str
+    delivery_key: str | None = None
+    """Set for clicks: a redelivery of the same click finds it and stops."""
+
+
+async def handle_click(ctx: BotContext, client: AsyncWebClient, click: Click) -> str | None:
+    """Approve, Reject or Retry; the text for the clicker (ephemeral), or None when the message says it all."""
+    try:
+        approval_id = uuid.UUID(click.approval_id)
+    except ValueError:
+        return "That button is out of date."
+    if click.delivery_key is not None:
+        key = click.delivery_key[:255]
+        if not await ctx.db(lambda s: crud.mark_delivery_processed(session=s, key=key)):
+            return None  # the same click delivered again: the first delivery answers
+    approval = await load(ctx, approval_id)
+    if approval is None:
+        return "That approval request no longer exists."
+    wanted = ApprovalState.FAILED.value if click.action == "retry" else ApprovalState.PENDING.value
+    if approval.state != wanted:
+        return decided_text(approval)
+    refused = policy.refusal(ctx.settings, approval.requester_id, click.user_id)
+    if refused is not None:
+        return refused
+    if click.action == "reject":
+        return await _reject(ctx, client, approval, click.user_id)
+    if click.action == "approve":
+        return await _approve(ctx, client, approval, click.user_id)
+    return await _retry(ctx, client, approval, click.user_id)
+
+
+async def _lost(ctx: BotContext, approval_id: uuid.UUID) -> str:
+    current = await load(ctx, approval_id)
+    return decided_text(current) if current is not None else "That approval request no longer exists."
+
+
+async def _reject(ctx: BotContext, client: AsyncWebClient, approval: Approval, user_id: str) -> str | None:
+    def work(session: Session) -> Approval | None:
+        moved = crud.transition_approval(
+            session=session,
+            approval_id=approval.id,
+            expected_state=approval.state,
+            expected_version=approval.version,
+            new_state=ApprovalState.REJECTED.value,
+            decided_by=user_id,
+            decided_at=utcnow(),
+        )
+        if not moved:
+            return None
+        audit(session, approval, user_id, AuditAction.APPROVAL_REJECTED)
+        return crud.get_approval(session=session, approval_id=approval.id)
+
+    moved = await ctx.db(work)
+    if moved is None:
+        return await _lost(ctx, approval.id)
+    await refresh_card(ctx, client, moved)
+    return None
+
+
+def _claim(
+    session: Session, approval: Approval, *, owner: str, user_id: str, retry_of: Approval | None = None
+) -> Approval | None:
+    """pending → submitting for `owner`, audited as approved and called, in one transaction; None: lost the race."""
+    at = utcnow()
+    if not crud.claim_approval(
+        session=session,
+        approval_id=approval.id,
+        expected_version=approval.version,
+        owner=owner,
+        lease_until=at + policy.LEASE,
+        now=at,
+        decided_by=user_id,
+        decided_at=at,
+    ):
+        return None
+    claimed = crud.get_approval(session=session, approval_id=approval.id)
+    assert claimed is not None
+    extra = {"retry_of": str(retry_of.id)} if retry_of is not None else {}
+    audit(session, claimed, user_id, AuditAction.APPROVAL_APPROVED, **extra)
+    audit(session, claimed, user_id, AuditAction.CARRIER_CALL, operation=operation(claimed), **extra)
+    return claimed
+
+
+async def _approve(ctx: BotContext, client: AsyncWebClient, approval: Approval, user_id: str) -> str | None:
+    owner = policy.claim_owner()
+    claimed = await ctx.db(lambda s: _claim(s, approval, owner=owner, user_id=user_id))
+    if claimed is None:
+        return await _lost(ctx, approval.id)
+    async with held(ctx, claimed, owner):
+        outcome = await call(ctx, claimed)  # right after the claim: nothing slow in between
+    await conclude(ctx, client, claimed, owner, outcome, actor=user_id)
+    return None
+
+
+async def _retry(ctx: BotContext, client: AsyncWebClient, failed: Approval, user_id: str) -> str | None:
+    """A failed approval stays failed (crud allows no way back); the retry is a new approval row, linked to it.
+
+    It sends the failed one's `external_id` and looks the order up before any POST: an order the first attempt
+    placed after all (indexed later than `policy.SETTLE`) is adopted, not placed twice. `uq_approval_live` lets one
+    retry in however many clicks race, and none while another request for the target is live.
+    """
+    payload = {**(failed.payload or {}), "retry_of": str(failed.id)}
+    owner = policy.claim_owner()
+
+    def open_and_claim(session: Session) -> tuple[Approval, Approval | None]:
+        fresh, created = crud.open_approval(
+            session=session,
+            kind=failed.kind,
+            team_id=failed.team_id,
+            channel_id=failed.channel_id,
+            requester_id=failed.requester_id,
+            backend=failed.backend,
+            target_id=failed.target_id,
+            payload=payload,
+            message_ts=failed.message_ts,
+            external_id=failed.external_id,
+        )
+        if not created:
+            return fresh, None
+        return fresh, _claim(session, fresh, owner=owner, user_id=user_id, retry_of=failed)
+
+    live, claimed = await ctx.db(open_and_claim)
+    if claimed is None:
+        if (live.payload or {}).get("retry_of") == str(failed.id):
+            return "This request is already being retried."
+        return decided_text(live)
+    async with held(ctx, claimed, owner):
+        outcome = await call(ctx, claimed, look_first=True)
+    await conclude(ctx, client, claimed, owner, outcome, actor=user_id)
+    return None

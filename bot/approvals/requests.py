@@ -1,0 +1,210 @@
+"""Asking for an approval: a pending row, and its card with Approve / Reject in the channel."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
+
+from bot.blocks.approvals import (
+    approval_request_blocks,
+)
+from bot.blocks.format import fallback_text, mention, state_text, when
+from bot.blocks.quotes import quote_item_text
+from bot.commands import parse_reference
+from bot.context import BotContext
+from bot.queries import fetch_order_view
+from bot.slack import CHANNEL_ERRORS, Reply, Where, cannot_post_text, permalink, render_error
+from integrations._exceptions import (
+    APIError,
+)
+from integrations.views import QuoteView, quote_view_from_carrier
+from storage import crud
+from storage.enums import ApprovalKind, ApprovalState, AuditAction, Backend
+from storage.models import Approval
+
+from . import policy
+from .cards import card_of, dump_prices
+
+log = logging.getLogger("bot.approvals")
+
+
+async def _post_request(
+    ctx: BotContext,
+    client: AsyncWebClient,
+    where: Where,
+    *,
+    kind: ApprovalKind,
+    backend: Backend,
+    target_id: str,
+    payload: dict[str, Any],
+) -> Reply:
+    """Store a pending approval, post it in the channel with Approve / Reject, answer the requester with a link."""
+    command = ctx.settings.slack_command
+
+    def open_(session: Session) -> tuple[Approval, bool]:
+        return crud.open_approval(
+            session=session,
+            kind=kind.value,
+            team_id=where.team_id,
+            channel_id=where.channel_id,
+            requester_id=where.user_id,
+            backend=backend.value,
+            target_id=target_id,
+            payload=payload,
+        )
+
+    approval, created = await ctx.db(open_)
+    what = payload.get("reference") or target_id
+    if not created:
+        link = await permalink(client, approval.channel_id, approval.message_ts)
+        where_text = f" (<{link}|see the request>)" if link else ""
+        verb = "ordering" if kind == ApprovalKind.QUOTE_ORDER else "cancelling"
+        return Reply(
+            text=f"{verb.capitalize()} `{what}` was already asked for by {mention(approval.requester_id)} "
+            f"and is {approval.state}{where_text}.",
+            shareable=False,
+        )
+    card = card_of(approval)
+    blocks = approval_request_blocks(card)
+    try:
+        response = await client.chat_postMessage(
+            channel=where.channel_id, text=fallback_text(blocks), blocks=[b.to_dict() for b in blocks]
+        )
+    except SlackApiError as err:
+        error = str(err.response.get("error", ""))
+        await ctx.db(
+            lambda s: crud.transition_approval(
+                session=s,
+                approval_id=approval.id,
+                expected_state=ApprovalState.PENDING.value,
+                expected_version=approval.version,
+                new_state=ApprovalState.FAILED.value,
+                error=f"could not post the request: {error}",
+            )
+        )
+        if error in CHANNEL_ERRORS:
+            return Reply(text=cannot_post_text(error, command=command), shareable=False)
+        return Reply(text=f"Slack refused the approval request ({error}); try again in a moment.", shareable=False)
+    ts = str(response["ts"])
+
+    def posted(session: Session) -> None:
+        crud.set_message_ts(session=session, approval_id=approval.id, message_ts=ts)
+        crud.record_audit(
+            session=session,
+            actor=where.user_id,
+            action=AuditAction.APPROVAL_REQUESTED,
+            approval_id=approval.id,
+            backend=backend.value,
+            subject=str(what),
+            detail={"kind": kind.value, "channel": where.channel_id, "reason": payload.get("reason")},
+        )
+
+    await ctx.db(posted)
+    link = await permalink(client, where.channel_id, ts)
+    request = f"<{link}|approval request>" if link else "approval request"
+    verb = "order" if kind == ApprovalKind.QUOTE_ORDER else "cancel"
+    return Reply(
+        text=f"Asked for approval to {verb} `{what}`: an approver decides on the {request} in this channel.",
+        shareable=False,
+    )
+
+
+async def request_cancel_order(
+    ctx: BotContext, client: AsyncWebClient, where: Where, order_id: str, reason: str | None
+) -> Reply:
+    command = ctx.settings.slack_command
+    try:
+        view = await fetch_order_view(ctx, Backend.WHOLESALE.value, order_id)
+    except APIError as err:
+        return render_error(err, verb="cancel", command=command, enabled=ctx.enabled)
+    state = state_text(view.state, view.state_raw)
+    if view.is_final:
+        return Reply(text=f"`{view.reference}` can't be cancelled: it is {state}, a final state.", shareable=False)
+    if view.state in policy.CANCELLING:
+        return Reply(text=f"`{view.reference}` is already being cancelled ({state}).", shareable=False)
+    summary = [f"Order {view.reference} · {state}"]
+    if view.description:
+        summary.append(view.description)
+    if view.specification:
+        summary.append(f"Specification: {view.specification}")
+    if view.external_ids:
+        summary.append("External ids: " + ", ".join(view.external_ids))
+    summary.append(f"{len(view.items)} item(s)")
+    payload: dict[str, Any] = {
+        "reference": view.reference,
+        "summary": summary,
+        "reason": reason,
+        "order_id": view.id,
+    }
+    return await _post_request(
+        ctx,
+        client,
+        where,
+        kind=ApprovalKind.CANCEL_ORDER,
+        backend=Backend.WHOLESALE,
+        target_id=view.id,
+        payload=payload,
+    )
+
+
+def _quote_order_items(quote_id: str, raw_items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One productOrderItem per quote item, each naming the quote (the seed's "order with a Quote Identifier")."""
+    items: list[dict[str, Any]] = []
+    for raw in raw_items:
+        item: dict[str, Any] = {"id": str(raw.get("id")), "action": raw.get("action") or "add"}
+        for key in ("productOffering", "product"):
+            if raw.get(key) is not None:
+                item[key] = raw[key]
+        term = raw.get("quoteItemTerm") or raw.get("requestedQuoteItemTerm")
+        if term:
+            item["requestedOrderItemTerm"] = term
+        relations = raw.get("quoteItemRelationship")
+        if relations:
+            item["orderItemRelationship"] = relations
+        item["quote"] = {"id": quote_id}
+        items.append(item)
+    return items
+
+
+async def request_quote_order(ctx: BotContext, client: AsyncWebClient, where: Where, value: str) -> Reply:
+    command = ctx.settings.slack_command
+    try:
+        reference = parse_reference(value, default_backend="carrier", enabled=ctx.enabled)
+    except ValueError:
+        return Reply(text="That button is out of date; show the quote again.", shareable=False)
+    if reference.backend != Backend.CARRIER.value:
+        return Reply(text="Only carrier quotes can be ordered.", shareable=False)
+    try:
+        quote = await ctx.orange.carrier.quotes.get(reference.id)
+    except APIError as err:
+        return render_error(err, verb="quote", command=command, enabled=ctx.enabled)
+    view: QuoteView = quote_view_from_carrier(quote)
+    moment = policy.now()
+    if not view.is_orderable(moment):
+        until = f", valid until {when(view.valid_until)}" if view.valid_until else ""
+        return Reply(
+            text=f"`{view.reference}` can't be ordered: it is {state_text(view.state, view.state_raw)}{until}. "
+            f"Ask for a new quote with `{command} quote new`.",
+            shareable=False,
+        )
+    summary = [f"Quote {view.reference}" + (f" · {view.description}" if view.description else "")]
+    if view.valid_until:
+        summary.append(f"Valid until {view.valid_until.date().isoformat()}")
+    summary.extend(quote_item_text(item) for item in view.items)
+    raw_items = [i.model_dump(mode="json", exclude_none=True, by_alias=True) for i in quote.quote_item]
+    payload: dict[str, Any] = {
+        "reference": view.reference,
+        "summary": summary,
+        "one_off": dump_prices([p for p in view.prices if p.kind == "one_off"]),
+        "recurring": dump_prices([p for p in view.prices if p.kind == "recurring"]),
+        "quote_id": view.id,
+        "order_items": _quote_order_items(view.id, raw_items),
+    }
+    return await _post_request(
+        ctx, client, where, kind=ApprovalKind.QUOTE_ORDER, backend=Backend.CARRIER, target_id=view.id, payload=payload
+    )
