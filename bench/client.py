@@ -50,8 +50,7 @@ def percentile(values: list[float], q: float) -> float:
 
 async def run_orange_bot(url: str, calls: int) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
-    from integrations.client import OrangeClient
-    from integrations.settings import OrangeSettings
+    from integrations import OrangeClient, OrangeSettings
 
     latencies: list[float] = []
     errors = 0

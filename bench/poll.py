@@ -53,9 +53,9 @@ async def prepare(url: str, count: int, db_url: str) -> tuple[Any, Any, list[str
     """Orders in the sandbox, watches with baseline snapshots in the database; returns (ctx, fake roots, ids)."""
     sys.path.insert(0, str(ROOT))
     from bot.context import BotContext
-    from bot.jobs.diff import FIELDS_COMPARED, diff
+    from bot.diff import FIELDS_COMPARED, diff
     from bot.settings import Settings
-    from integrations.client import OrangeClient
+    from integrations import OrangeClient
     from integrations.views import order_view_from_wholesale
     from storage import crud
     from storage.db import make_engine, session_scope
@@ -122,7 +122,8 @@ async def naive_cycle(ctx: Any, ids: list[str]) -> int:
     """One sequential full GET per order, diff, one commit per watch."""
     from sqlmodel import col, select
 
-    from bot.jobs.diff import EventKind, Snapshot, diff, render_event_text
+    from bot.blocks.events import render_event_text
+    from bot.diff import EventKind, Snapshot, diff
     from integrations.views import order_view_from_wholesale
     from storage import crud
     from storage.db import session_scope

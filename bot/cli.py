@@ -1,4 +1,4 @@
-"""`orange-bot`: the command line (CONTRACT §1)."""
+"""`orange-bot`: the command line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from integrations._redact import install_log_redaction
+from integrations import install_log_redaction
 
 __all__ = ["main"]
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.settings import Settings
-from integrations.client import OrangeClient
+from integrations import OrangeClient
 from storage.db import session_scope
 
 __all__ = ["BotContext", "UserDirectory"]

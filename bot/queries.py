@@ -37,43 +37,28 @@ from bot.commands import (
 )
 from bot.context import BotContext
 from bot.slack import Invocation, Reply, handles, reply
-from integrations._exceptions import APIError
-from integrations.client import BackendNotEnabledError
+from integrations import APIError, BackendNotEnabledError
 from integrations.types.wholesale import ProductOfferingPrice
 from integrations.views import (
-    OrderView,
     ProductView,
     SiteView,
     address_validation_view,
     offering_view,
-    order_view_from_business,
-    order_view_from_carrier,
-    order_view_from_wholesale,
     product_view_from_carrier,
     product_view_from_wholesale,
     quote_view_from_carrier,
     site_view_from_carrier,
 )
 
-__all__ = ["PAGE_SIZE", "SITE_SEARCH_LIMIT", "fetch_order_view"]
+__all__ = ["PAGE_SIZE", "SITE_SEARCH_LIMIT", "site_matches"]
 
 log = logging.getLogger("bot.queries")
 
 PAGE_SIZE = 20
 SITE_SEARCH_LIMIT = 500
-# What an order list line shows; everything else stays on Orange's side (their advice: ask only what you need).
+# What an order list line shows (where the backend selects fields); everything else stays on Orange's side
+# (their advice: ask only what you need).
 WHOLESALE_LIST_FIELDS = ["state", "orderDate", "description", "externalIdentifier", "productOrderSpecification"]
-
-
-async def fetch_order_view(ctx: BotContext, backend: str, order_id: str) -> OrderView:
-    orange = ctx.orange
-    if backend == "carrier":
-        return order_view_from_carrier(await orange.carrier.orders.get(order_id))
-    if backend == "wholesale":
-        return order_view_from_wholesale(await orange.wholesale.orders.get(order_id))
-    if backend == "business":
-        return order_view_from_business(await orange.business.requests.get(order_id))
-    raise BackendNotEnabledError(backend, ctx.enabled)
 
 
 def _params(params: dict[str, object]) -> Any:
@@ -95,8 +80,11 @@ def _backend(ctx: BotContext, backend: str | None, verb: str) -> str:
     return chosen
 
 
-def _matches(site: SiteView, text: str) -> bool:
-    needle = text.casefold()
+def site_matches(site: SiteView, text: str) -> bool:
+    """Whether free text (any case) is in a site's id, name, city, country, postcode or address; empty matches."""
+    needle = text.casefold().strip()
+    if not needle:
+        return True
     haystack = [site.id, site.name, site.city, site.locality, site.country, site.postcode, *site.address_lines]
     return any(needle in value.casefold() for value in haystack if value)
 
@@ -113,7 +101,7 @@ async def _sites(ctx: BotContext, cmd: Sites, page: PageInfo) -> list[Block]:
     if cmd.text:
         # Orange filters by attribute only; free text is matched here, over the (small) list of sites.
         found = [
-            view async for view in _site_views(ctx, params, max_items=SITE_SEARCH_LIMIT) if _matches(view, cmd.text)
+            view async for view in _site_views(ctx, params, max_items=SITE_SEARCH_LIMIT) if site_matches(view, cmd.text)
         ]
         total = len(found)
         views = found[page.offset : page.offset + page.limit]
@@ -198,7 +186,7 @@ async def _orders_reply(inv: Invocation, cmd: Orders) -> Reply:
 
 @handles(OrderGet)
 async def _order(inv: Invocation, cmd: OrderGet) -> Reply:
-    view = await fetch_order_view(inv.ctx, cmd.reference.backend, cmd.reference.id)
+    view = await inv.ctx.orange.orders(cmd.reference.backend).get(cmd.reference.id)
     return reply(order_blocks(view, tz=await inv.tz()))
 
 
@@ -230,27 +218,12 @@ async def _offer(inv: Invocation, cmd: Offer) -> Reply:
 async def _orders(ctx: BotContext, cmd: Orders, page: PageInfo, tz: tzinfo | None) -> list[Block]:
     backend = _backend(ctx, cmd.backend, "orders")
     states = [s for s in (cmd.state or "").split(",") if s]
-    orange = ctx.orange
-    views: list[OrderView]
-    total: int | None
-    if backend == "carrier":
-        carrier = await orange.carrier.orders.list(
-            {"state": states} if states else None, limit=page.limit, offset=page.offset
-        )
-        views, total = [order_view_from_carrier(o) for o in carrier], carrier.total
-    elif backend == "wholesale":
-        params: dict[str, object] = {"fields": WHOLESALE_LIST_FIELDS}
-        if states:
-            params["state"] = states
-        wholesale = await orange.wholesale.orders.list(_params(params), limit=page.limit, offset=page.offset)
-        views, total = [order_view_from_wholesale(o) for o in wholesale], wholesale.total
-    else:
-        business = await orange.business.requests.list(
-            {"step": states} if states else None, limit=page.limit, offset=page.offset
-        )
-        views, total = [order_view_from_business(o) for o in business], business.total
+    first = await ctx.orange.orders(backend).list(
+        states=states, fields=WHOLESALE_LIST_FIELDS, limit=page.limit, offset=page.offset
+    )
+    views = list(first.items)
     title = f"{backend} orders" + (f" in state {cmd.state}" if cmd.state else "")
-    return orders_list_blocks(views, title=title, page=_paged(page, total, len(views)), tz=tz)
+    return orders_list_blocks(views, title=title, page=_paged(page, first.total, len(views)), tz=tz)
 
 
 async def _product(ctx: BotContext, backend: str, product_id: str) -> ProductView:

@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from bot.app import create_bolt_app, create_health_app, create_web_app, make_web_client
 from bot.context import BotContext
 from bot.settings import Settings
-from integrations.client import OrangeClient
+from integrations import OrangeClient
 from storage.db import make_engine
 from storage.migrate import upgrade
 

@@ -8,8 +8,7 @@ from typing import Annotated
 from pydantic import SecretStr, field_validator
 from pydantic_settings import NoDecode
 
-from integrations._redact import register_secret
-from integrations.settings import OrangeSettings
+from integrations import OrangeSettings, register_secret
 
 __all__ = ["Settings"]
 

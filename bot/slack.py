@@ -28,8 +28,7 @@ from bot.blocks.common import carrier_error_blocks, error_blocks
 from bot.blocks.format import fallback_text
 from bot.commands import Command, CommandError, usage
 from bot.context import BotContext
-from integrations._exceptions import APIError, InvalidReferenceError
-from integrations.client import BackendNotEnabledError
+from integrations import APIError, BackendNotEnabledError, InvalidReferenceError
 
 __all__ = [
     "CHANNEL_ERRORS",

@@ -1,4 +1,4 @@
-"""`watch`, `unwatch`, `watches`: channel subscriptions to an order (CONTRACT §4).
+"""`watch`, `unwatch`, `watches`: channel subscriptions to an order.
 
 A watch is stored first (the partial unique index makes it one live watch per channel and order, whatever
 races), then its thread root is posted, then the root's ts and the order's baseline snapshot are stored. The
@@ -14,12 +14,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
+from bot.blocks.events import unwatched_text
 from bot.blocks.format import fallback_text, state_text
 from bot.blocks.watches import WatchRow, watch_exists_blocks, watch_root_blocks, watches_list_blocks
 from bot.commands import Reference, Unwatch, Watches, WatchOrder
 from bot.context import BotContext
-from bot.jobs.diff import Snapshot, diff
-from bot.queries import fetch_order_view
+from bot.diff import Snapshot, diff
 from bot.slack import (
     CHANNEL_ERRORS,
     Invocation,
@@ -31,10 +31,10 @@ from bot.slack import (
     render_error,
     reply,
 )
-from integrations._exceptions import APIError
+from integrations import APIError
 from integrations.views import OrderView
 from storage import crud
-from storage.enums import AuditAction
+from storage.enums import AuditAction, WatchFilter
 from storage.models import Watch
 
 __all__ = [
@@ -63,7 +63,7 @@ async def start_watch(
 ) -> Reply:
     command = ctx.settings.slack_command
     try:
-        view = await fetch_order_view(ctx, reference.backend, reference.id)
+        view = await ctx.orange.orders(reference.backend).get(reference.id)
     except APIError as err:
         return render_error(err, verb="watch", command=command, enabled=ctx.enabled)
 
@@ -75,7 +75,7 @@ async def start_watch(
             backend=reference.backend,
             order_id=view.id,
             created_by=where.user_id,
-            filter="errors" if errors_only else "all",
+            filter=WatchFilter.ERRORS if errors_only else WatchFilter.ALL,
         )
 
     watch, created = await ctx.db(create)
@@ -120,7 +120,11 @@ def audit_watch_created(
         approval_id=approval_id,
         backend=view.backend,
         subject=view.reference,
-        detail={"channel": watch.channel_id, "errors_only": watch.filter == "errors", "watch_id": str(watch.id)},
+        detail={
+            "channel": watch.channel_id,
+            "errors_only": watch.filter == WatchFilter.ERRORS,
+            "watch_id": str(watch.id),
+        },
     )
 
 
@@ -134,8 +138,7 @@ async def end_watch_and_update_root(
     if not ended:
         return False
     if watch.thread_ts:
-        who = f" by <@{by}>" if by else ""
-        text = f"No longer watching `{watch.backend}:{watch.order_id}` (unwatched{who})."
+        text = unwatched_text(f"{watch.backend}:{watch.order_id}", by=by)
         try:
             await client.chat_update(
                 channel=watch.channel_id,
@@ -178,7 +181,7 @@ async def watch_rows(ctx: BotContext, client: AsyncWebClient, watches: list[Watc
                 reference=f"{watch.backend}:{watch.order_id}",
                 state_text=state,
                 permalink=await permalink(client, watch.channel_id, watch.thread_ts),
-                errors_only=watch.filter == "errors",
+                errors_only=watch.filter == WatchFilter.ERRORS,
                 created_by=watch.created_by,
             )
         )

@@ -2,6 +2,7 @@
 
     OrangeError
     ├── InvalidReferenceError        bad id / query value, refused before any request (also a ValueError)
+    ├── BackendNotEnabledError       a backend that is not configured, or no backend at all (also a LookupError)
     └── APIError                     backend, operation, reference, carrier code, one human sentence
         ├── APIConnectionError       Orange could not be reached
         │   └── APITimeoutError      Orange did not answer in time
@@ -31,6 +32,7 @@ from typing import Any, Self
 import httpx
 
 from integrations._redact import redact
+from integrations.settings import BACKENDS
 
 __all__ = [
     "APIConnectionError",
@@ -39,6 +41,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
+    "BackendNotEnabledError",
     "BadRequestError",
     "BusinessRuleError",
     "ConflictError",
@@ -117,6 +120,19 @@ class InvalidReferenceError(OrangeError, ValueError):
     def __init__(self, message: str) -> None:
         super().__init__(redact(message))
         self.message = redact(message)
+
+
+class BackendNotEnabledError(OrangeError, LookupError):
+    """A call for a backend this process has no credentials for, or for a name that is no backend."""
+
+    def __init__(self, backend: str, enabled: list[str]) -> None:
+        known = ", ".join(enabled) or "none"
+        if backend not in BACKENDS:
+            text = f"'{backend}' is not a backend; use one of {', '.join(BACKENDS)} (enabled: {known})."
+        else:
+            text = f"The {backend} backend is not configured (enabled: {known})."
+        super().__init__(text)
+        self.backend = backend
 
 
 class APIError(OrangeError):

@@ -4,6 +4,7 @@
         order = await orange.carrier.orders.get(11)
         async for order in orange.wholesale.orders.list({"state": "inProgress"}):
             ...
+        view = await orange.orders("business").get("W05VL130721")  # any backend's order as an `OrderView`
 
 Pass `http_client=httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app()))` to talk to the sandbox
 in-process. One token is cached per backend; one connection pool is shared by all.
@@ -20,28 +21,20 @@ import httpx
 
 from integrations._auth import OAuth2ClientCredentials
 from integrations._base_client import BaseAPI, RetryPolicy, Sleep
-from integrations._exceptions import OrangeError
+from integrations._exceptions import BackendNotEnabledError
+from integrations.orders import BusinessOrderSource, CarrierOrderSource, OrderSource, WholesaleOrderSource
 from integrations.resources import business as business_resources
 from integrations.resources import carrier as carrier_resources
 from integrations.resources import wholesale as wholesale_resources
-from integrations.settings import BACKENDS, Backend, BackendConfig, OrangeSettings
+from integrations.settings import Backend, BackendConfig, OrangeSettings
 
 __all__ = ["BackendNotEnabledError", "BusinessClient", "CarrierClient", "OrangeClient", "WholesaleClient"]
 
 
-class BackendNotEnabledError(OrangeError, LookupError):
-    def __init__(self, backend: str, enabled: list[str]) -> None:
-        known = ", ".join(enabled) or "none"
-        if backend not in BACKENDS:
-            text = f"'{backend}' is not a backend; use one of {', '.join(BACKENDS)} (enabled: {known})."
-        else:
-            text = f"The {backend} backend is not configured (enabled: {known})."
-        super().__init__(text)
-        self.backend = backend
-
-
 class _BackendClient:
     name: Backend
+    order_source: OrderSource
+    """The backend's orders as `OrderView`s."""
 
     def __init__(
         self,
@@ -94,6 +87,7 @@ class CarrierClient(_BackendClient):
         self.quotes = carrier_resources.Quotes(self.api, base)
         self.orders = carrier_resources.Orders(self.api, base)
         self.products = carrier_resources.Products(self.api, base)
+        self.order_source = CarrierOrderSource(self.orders)
 
 
 class WholesaleClient(_BackendClient):
@@ -108,6 +102,7 @@ class WholesaleClient(_BackendClient):
         self.products = wholesale_resources.Inventory(self.api, inventory)
         self.inventory_hub = wholesale_resources.Hubs(self.api, inventory)
         self.catalog = wholesale_resources.Catalog(self.api, catalog)
+        self.order_source = WholesaleOrderSource(self.orders)
 
 
 class BusinessClient(_BackendClient):
@@ -116,6 +111,7 @@ class BusinessClient(_BackendClient):
     def __init__(self, config: BackendConfig, **kwargs: object) -> None:
         super().__init__(config, **kwargs)  # type: ignore[arg-type]
         self.requests = business_resources.Requests(self.api, config.urls["business"])
+        self.order_source = BusinessOrderSource(self.requests)
 
 
 _CLASSES: dict[Backend, type[_BackendClient]] = {
@@ -173,6 +169,10 @@ class OrangeClient:
         if client is None:
             raise BackendNotEnabledError(name, list(self._backends))
         return client
+
+    def orders(self, backend: str) -> OrderSource:
+        """The orders of `backend` as `OrderView`s; `BackendNotEnabledError` when it is not configured."""
+        return self.backend(backend).order_source
 
     @property
     def carrier(self) -> CarrierClient:

@@ -22,6 +22,7 @@ __all__ = ["DEFAULT_LIMIT", "AsyncPaginator", "Page", "header_int"]
 log = logging.getLogger("integrations.pagination")
 
 T = TypeVar("T")
+U = TypeVar("U")
 DEFAULT_LIMIT = 50
 DEFAULT_MAX_PAGES = 10_000
 
@@ -62,6 +63,17 @@ class Page(Generic[T]):
     def __iter__(self) -> Generator[T, None, None]:
         yield from self.items
 
+    def map(self, fn: Callable[[T], U]) -> Page[U]:
+        """The same page with every item passed through `fn`."""
+        return Page(
+            items=[fn(item) for item in self.items],
+            offset=self.offset,
+            limit=self.limit,
+            total=self.total,
+            result_count=self.result_count,
+            headers=self.headers,
+        )
+
     def __len__(self) -> int:
         return len(self.items)
 
@@ -90,6 +102,20 @@ class AsyncPaginator(Generic[T]):
         self.limit = limit
         self.max_items = max_items
         self.max_pages = max_pages
+
+    def map(self, fn: Callable[[T], U]) -> AsyncPaginator[U]:
+        """The same collection with every item passed through `fn`, page by page as pages arrive.
+
+        `orange.carrier.orders.list().map(order_view_from_carrier)` awaits to a `Page[OrderView]`.
+        """
+        fetch = self._fetch
+
+        async def mapped(offset: int, limit: int) -> Page[U]:
+            return (await fetch(offset, limit)).map(fn)
+
+        return AsyncPaginator(
+            mapped, offset=self.offset, limit=self.limit, max_items=self.max_items, max_pages=self.max_pages
+        )
 
     def __await__(self) -> Generator[object, None, Page[T]]:
         return self._fetch(self.offset, self.limit).__await__()

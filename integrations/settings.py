@@ -1,4 +1,4 @@
-"""Carrier settings from the environment (and `.env`), exactly as CONTRACT §2 names them.
+"""Carrier settings from the environment (and `.env`) (their names are the public contract).
 
 A backend is enabled when its client id is set, or when ``ORANGE_SANDBOX_URL`` is set: then every base and token
 URL is derived from the sandbox, which serves each API under its real path, and all three backends are enabled.

@@ -20,16 +20,12 @@ __all__ = [
     "ProductStatus",
     "QuoteState",
     "canonical_key",
-    "emoji",
     "is_final",
-    "label",
     "normalize_business_step",
     "normalize_operational_status",
     "normalize_order_state",
     "normalize_product_status",
     "normalize_quote_state",
-    "quote_emoji",
-    "quote_label",
 ]
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -175,35 +171,6 @@ def is_final(state: OrderState) -> bool:
     return state in FINAL_ORDER_STATES
 
 
-_ORDER_LABELS: dict[OrderState, tuple[str, str]] = {
-    OrderState.acknowledged: ("Acknowledged", "⏳"),
-    OrderState.accepted: ("Accepted", "⏳"),
-    OrderState.in_progress: ("In progress", "🔧"),
-    OrderState.jeopardy: ("In jeopardy", "⚠️"),
-    OrderState.pending: ("Pending (action needed)", "⚠️"),
-    OrderState.held: ("Held", "⚠️"),
-    OrderState.partial: ("Partially completed", "🟡"),
-    OrderState.assessing_cancellation: ("Assessing cancellation", "⏳"),
-    OrderState.pending_cancellation: ("Cancellation in progress", "⏳"),
-    OrderState.completed: ("Completed", "✅"),
-    OrderState.cancelled: ("Cancelled", "🚫"),
-    OrderState.rejected: ("Rejected", "❌"),
-    OrderState.failed: ("Failed", "❌"),
-    OrderState.draft: ("Draft", "📝"),
-    OrderState.unknown: ("Unknown", "❔"),
-}
-
-
-def label(state: OrderState) -> str:
-    """Words for people, e.g. `In progress`."""
-    return _ORDER_LABELS[state][0]
-
-
-def emoji(state: OrderState) -> str:
-    """One emoji, e.g. ✅ completed, ❌ failed or rejected, 🚫 cancelled, ⏳ waiting, 🔧 in progress."""
-    return _ORDER_LABELS[state][1]
-
-
 # --- quotes ------------------------------------------------------------------------------------
 
 
@@ -278,28 +245,6 @@ def normalize_quote_state(raw: str | None) -> QuoteState:
     if raw is not None and "." in raw:
         return _QUOTE_STATES.get(canonical_key(raw.split(".", 1)[0]), QuoteState.unknown)
     return QuoteState.unknown
-
-
-_QUOTE_LABELS: dict[QuoteState, tuple[str, str]] = {
-    QuoteState.in_progress: ("In progress", "⏳"),
-    QuoteState.approved: ("Approved", "✅"),
-    QuoteState.ready: ("Ready", "✅"),
-    QuoteState.rejected: ("Rejected", "❌"),
-    QuoteState.expired: ("Expired", "⌛"),
-    QuoteState.accepted: ("Accepted", "🤝"),
-    QuoteState.cancelled: ("Cancelled", "🚫"),
-    QuoteState.unknown: ("Unknown", "❔"),
-}
-
-
-def quote_label(state: QuoteState) -> str:
-    """Words for people, e.g. `Approved`."""
-    return _QUOTE_LABELS[state][0]
-
-
-def quote_emoji(state: QuoteState) -> str:
-    """One emoji for a quote state."""
-    return _QUOTE_LABELS[state][1]
 
 
 # --- products ----------------------------------------------------------------------------------

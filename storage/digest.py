@@ -18,3 +18,8 @@ def canonical_json(value: Any) -> str:
 def digest(value: Any) -> str:
     """Hex sha256 of `value`'s canonical JSON."""
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+def short_digest(value: Any) -> str:
+    """The first 32 hex digits of `digest`: identities and fingerprints (128 bits are plenty)."""
+    return digest(value)[:32]

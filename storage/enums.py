@@ -1,32 +1,16 @@
-"""The values the string columns take. Columns stay plain strings so a new value needs no migration."""
+"""The values the string columns take. Columns stay plain strings so a new value needs no migration.
+
+A backend is `integrations.Backend` (the one list of backends the client serves).
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 
-class Backend(StrEnum):
-    CARRIER = "carrier"
-    WHOLESALE = "wholesale"
-    BUSINESS = "business"
-
-
 class WatchFilter(StrEnum):
     ALL = "all"
     ERRORS = "errors"
-
-
-class OutboxKind(StrEnum):
-    ORDER_STATE = "order_state"
-    ITEM_STATE = "item_state"
-    ERROR_OPENED = "error_opened"
-    ERROR_CLOSED = "error_closed"
-    MILESTONE = "milestone"
-    JEOPARDY = "jeopardy"
-    FINAL = "final"
-    POLLING_FAILING = "polling_failing"
-    POLLING_RECOVERED = "polling_recovered"
-    ROOT_UPDATE = "root_update"
 
 
 class OutboxStatus(StrEnum):

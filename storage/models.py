@@ -15,11 +15,11 @@ from pydantic import AwareDatetime, ConfigDict
 from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from integrations.settings import Backend
 from storage.columns import JSONDocument, UTCDateTime, utcnow
 from storage.enums import (
     ApprovalKind,
     ApprovalState,
-    Backend,
     OutboxStatus,
     WatchFilter,
 )
@@ -87,7 +87,6 @@ class Watch(WatchBase, table=True):
     lease_owner: str | None = None
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     consecutive_failures: int = 0
-    failure_notified: bool = False
     last_polled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -74,3 +74,31 @@ async def test_max_pages_bounds_the_walk() -> None:
     server = FakeServer(1000, 1, [], "none")
     items = await AsyncPaginator(server.fetch, limit=1, max_pages=5).to_list()
     assert items == [0, 1, 2, 3, 4]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    total=st.integers(0, 120),
+    cap=st.integers(1, 30),
+    limit=st.integers(1, 40),
+    offset=st.integers(0, 10),
+    max_items=st.one_of(st.none(), st.integers(0, 50)),
+    header=st.sampled_from(["honest", "none", "high", "low"]),
+)
+async def test_a_mapped_walk_is_the_walk_mapped(
+    total: int, cap: int, limit: int, offset: int, max_items: int | None, header: str
+) -> None:
+    plain, mapped = FakeServer(total, cap, [], header), FakeServer(total, cap, [], header)
+    expected = await AsyncPaginator(plain.fetch, limit=limit, offset=offset, max_items=max_items).to_list()
+    paginator = AsyncPaginator(mapped.fetch, limit=limit, offset=offset, max_items=max_items).map(str)
+    assert await paginator.to_list() == [str(i) for i in expected]
+    assert mapped.calls == plain.calls
+
+
+async def test_a_mapped_paginator_awaits_to_a_mapped_page_and_keeps_its_headers() -> None:
+    server = FakeServer(30, 10, [], "honest")
+    first = await AsyncPaginator(server.fetch, limit=10, offset=5).map(lambda i: i * 2)
+    assert first.items == [i * 2 for i in range(5, 15)]
+    assert (first.offset, first.limit, first.total, first.result_count, first.next_offset) == (5, 10, 30, 10, 15)
+    pages = [page async for page in AsyncPaginator(server.fetch, limit=10).map(lambda i: -i).pages()]
+    assert [page.items[0] for page in pages] == [0, -10, -20]

@@ -8,22 +8,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.blocks.states import emoji, label, quote_emoji, quote_label
 from integrations.states import (
     FINAL_ORDER_STATES,
     OrderState,
     ProductStatus,
     QuoteState,
     canonical_key,
-    emoji,
     is_final,
-    label,
     normalize_business_step,
     normalize_operational_status,
     normalize_order_state,
     normalize_product_status,
     normalize_quote_state,
-    quote_emoji,
-    quote_label,
 )
 
 # Every raw order/item state spelling found in the seeds and in the specs they cite.

@@ -31,9 +31,7 @@ from integrations.views import (
     offering_view,
     order_view_from_business,
     order_view_from_carrier,
-    order_view_from_carrier_json,
     order_view_from_wholesale,
-    order_view_from_wholesale_json,
     poq_view,
     product_view_from_carrier,
     product_view_from_wholesale,
@@ -146,7 +144,7 @@ def test_carrier_order_item_with_quote() -> None:
 def test_carrier_order_request_carries_quote_ids() -> None:
     body = copy.deepcopy(get_example("carrier/product-order-create-3-modify-request").body)
     body["productOrderItem"][0]["quote"] = {"id": 10}
-    order = order_view_from_carrier_json(body)
+    order = order_view_from_carrier(body)
     assert order.quote_ids == ("10",)
     assert order.items[0].action == "modify" and order.items[0].product_id == "LDD01100"
 
@@ -169,7 +167,7 @@ def test_wholesale_item_milestones_and_errors() -> None:
 
 def test_wholesale_order_gathers_item_errors_and_milestones() -> None:
     item = get_example("wholesale/product-order-item-milestones-fragment").body
-    order = order_view_from_wholesale_json(
+    order = order_view_from_wholesale(
         {
             "id": "de76cfa1-9a55-412f-a9ee-61ca2f662a63",
             "state": "inProgress",
@@ -498,19 +496,19 @@ def wholesale_orders(draw: st.DrawFn) -> dict[str, Any]:
 @settings(max_examples=80, deadline=None)
 @given(carrier_orders(), st.randoms(use_true_random=False))
 def test_carrier_views_round_trip_and_ignore_list_order(body: dict[str, Any], rnd: random.Random) -> None:
-    order = order_view_from_carrier_json(body)
+    order = order_view_from_carrier(body)
     assert OrderView.model_validate(order.model_dump(mode="json")) == order
     assert OrderView.model_validate_json(order.model_dump_json()) == order
-    assert order_view_from_carrier_json(_shuffle_lists(copy.deepcopy(body), rnd)) == order
+    assert order_view_from_carrier(_shuffle_lists(copy.deepcopy(body), rnd)) == order
     hash(order)
 
 
 @settings(max_examples=80, deadline=None)
 @given(wholesale_orders(), st.randoms(use_true_random=False))
 def test_wholesale_views_round_trip_and_ignore_list_order(body: dict[str, Any], rnd: random.Random) -> None:
-    order = order_view_from_wholesale_json(body)
+    order = order_view_from_wholesale(body)
     assert OrderView.model_validate(order.model_dump(mode="json")) == order
-    assert order_view_from_wholesale_json(_shuffle_lists(copy.deepcopy(body), rnd)) == order
+    assert order_view_from_wholesale(_shuffle_lists(copy.deepcopy(body), rnd)) == order
     assert len(order.error_messages) == len(body["errorMessage"]) + sum(
         len(i["errorMessage"]) for i in body["productOrderItem"]
     )
@@ -518,8 +516,8 @@ def test_wholesale_views_round_trip_and_ignore_list_order(body: dict[str, Any], 
 
 def test_partial_fields_state_list_entry_maps() -> None:
     for body in ({"id": 1}, {"id": "x", "href": None, "state": None}, {}):
-        assert order_view_from_carrier_json(body).items == ()
-        assert order_view_from_wholesale_json(body).state is OrderState.unknown
+        assert order_view_from_carrier(body).items == ()
+        assert order_view_from_wholesale(body).state is OrderState.unknown
         assert product_view_from_wholesale(body).status is ProductStatus.unknown
         assert quote_view_from_carrier(body).state is QuoteState.unknown
         assert site_view_from_carrier(body).address_lines == ()

@@ -1,4 +1,4 @@
-"""Approvals: quote → order and order cancellation behind Approve / Reject (CONTRACT §5)."""
+"""Approvals: quote → order and order cancellation behind Approve / Reject."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -19,12 +19,11 @@ from bot.blocks.approvals import (
     approval_decided_blocks,
     approval_request_blocks,
 )
-from bot.blocks.approvals import ApprovalKind as CardKind
 from bot.blocks.format import fallback_text, mention, when
 from bot.context import BotContext
 from integrations.views import PriceView
 from storage import crud
-from storage.enums import ApprovalState
+from storage.enums import ApprovalKind, ApprovalState
 from storage.models import Approval
 
 from . import policy
@@ -49,7 +48,7 @@ def card_of(approval: Approval) -> ApprovalCard:
     reference = payload.get("reference")
     return ApprovalCard(
         approval_id=str(approval.id),
-        kind=cast(CardKind, approval.kind),
+        kind=ApprovalKind(approval.kind),
         requester_id=approval.requester_id,
         summary=tuple(str(s) for s in summary) if isinstance(summary, list) else (),
         one_off=_prices(payload.get("one_off")),

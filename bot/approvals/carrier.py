@@ -17,11 +17,10 @@ from sqlmodel import Session
 
 from bot.blocks.format import state_text
 from bot.context import BotContext
-from bot.jobs.diff import diff
+from bot.diff import diff
 from bot.leases import heartbeat
-from bot.queries import fetch_order_view
 from bot.watching import audit_watch_created
-from integrations._exceptions import (
+from integrations import (
     APIConnectionError,
     APIError,
     APIStatusError,
@@ -29,7 +28,7 @@ from integrations._exceptions import (
 from integrations.views import OrderView, order_view_from_carrier
 from storage import crud
 from storage.columns import utcnow
-from storage.enums import ApprovalKind, ApprovalState, AuditAction, Backend
+from storage.enums import ApprovalKind, ApprovalState, AuditAction
 from storage.models import Approval
 
 from . import policy
@@ -157,7 +156,7 @@ def order_result(view: OrderView) -> Result:
 async def look_up(ctx: BotContext, approval: Approval) -> Result | None:
     """What Orange has for this approval: the result, or None when Orange shows nothing (yet)."""
     if approval.kind == ApprovalKind.CANCEL_ORDER.value:
-        view = await fetch_order_view(ctx, Backend.WHOLESALE.value, approval.target_id)
+        view = await ctx.orange.orders("wholesale").get(approval.target_id)
         if view.state in policy.CANCELLING:
             text = f"Orange is cancelling {view.reference} ({state_text(view.state, view.state_raw)})."
             return Result({"order_state": view.state_raw, "reconciled": True, "text": text}, text)

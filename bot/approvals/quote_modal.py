@@ -13,14 +13,36 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.format import fallback_text
+from bot.blocks.format import fallback_text, section
+from bot.blocks.quote_form import (
+    ACTION_BANDWIDTH,
+    ACTION_COS,
+    ACTION_SITE_A,
+    ACTION_SITE_B,
+    ACTION_TERM,
+    BLOCK_BANDWIDTH,
+    BLOCK_COS,
+    BLOCK_SITE_A,
+    BLOCK_SITE_B,
+    BLOCK_TERM,
+    CALLBACK_ID,
+    CLASSES_OF_SERVICE,
+    MAX_BANDWIDTH,
+    TERMS_MONTHS,
+    checking_view,
+    form_view,
+    result_view,
+    site_option,
+)
 from bot.blocks.quotes import poq_blocks, quote_blocks
 from bot.context import BotContext
+from bot.queries import SITE_SEARCH_LIMIT, site_matches
 from bot.slack import Reply, Where
-from integrations._exceptions import APIError
-from integrations.views import SiteView, poq_view, quote_view_from_carrier, site_view_from_carrier
+from integrations import APIError
+from integrations.views import poq_view, quote_view_from_carrier, site_view_from_carrier
 
 from . import policy
 
@@ -32,101 +54,13 @@ __all__ = [
     "open_quote_modal",
     "parse_form",
     "run_quote",
+    "checking",
     "site_options",
 ]
 
 log = logging.getLogger("bot.approvals.quote")
 
-CALLBACK_ID = "quote_new"
-ACTION_SITE_A = "quote_site_a"
-ACTION_SITE_B = "quote_site_b"
-ACTION_BANDWIDTH = "quote_bandwidth"
-ACTION_COS = "quote_cos"
-ACTION_TERM = "quote_term"
-BLOCK_SITE_A, BLOCK_SITE_B, BLOCK_BANDWIDTH, BLOCK_COS, BLOCK_TERM = "site_a", "site_b", "bandwidth", "cos", "term"
-CLASSES_OF_SERVICE = ("GUARANTEED", "STANDARD", "PREMIUM")
-TERMS_MONTHS = (12, 24, 36)
-MAX_BANDWIDTH = 100_000
-SITE_SEARCH_LIMIT = 500
 MAX_OPTIONS = 100
-
-
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:75]}
-
-
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": _plain(text), "value": value}
-
-
-def _input(block_id: str, label: str, element: dict[str, Any], hint: str | None = None) -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "input", "block_id": block_id, "label": _plain(label), "element": element}
-    if hint:
-        block["hint"] = _plain(hint)
-    return block
-
-
-def form_view(where: Where) -> dict[str, Any]:
-    def site(action_id: str) -> dict[str, Any]:
-        return {
-            "type": "external_select",
-            "action_id": action_id,
-            "placeholder": _plain("Type a city, a name or an id"),
-            "min_query_length": 0,
-        }
-
-    return {
-        "type": "modal",
-        "callback_id": CALLBACK_ID,
-        "private_metadata": json.dumps({"channel": where.channel_id, "team": where.team_id}),
-        "title": _plain("New quote"),
-        "submit": _plain("Get a quote"),
-        "close": _plain("Cancel"),
-        "blocks": [
-            _input(BLOCK_SITE_A, "Site A (ENNI)", site(ACTION_SITE_A)),
-            _input(BLOCK_SITE_B, "Site B (ENNI)", site(ACTION_SITE_B)),
-            _input(
-                BLOCK_BANDWIDTH,
-                "Bandwidth (Mbps)",
-                {"type": "plain_text_input", "action_id": ACTION_BANDWIDTH, "placeholder": _plain("e.g. 100")},
-                hint=f"A whole number from 1 to {MAX_BANDWIDTH:,}",
-            ),
-            _input(
-                BLOCK_COS,
-                "Class of service",
-                {
-                    "type": "static_select",
-                    "action_id": ACTION_COS,
-                    "options": [_option(c.capitalize(), c) for c in CLASSES_OF_SERVICE],
-                    "initial_option": _option(CLASSES_OF_SERVICE[0].capitalize(), CLASSES_OF_SERVICE[0]),
-                },
-            ),
-            _input(
-                BLOCK_TERM,
-                "Term",
-                {
-                    "type": "static_select",
-                    "action_id": ACTION_TERM,
-                    "options": [_option(f"{m} months", str(m)) for m in TERMS_MONTHS],
-                    "initial_option": _option(f"{TERMS_MONTHS[0]} months", str(TERMS_MONTHS[0])),
-                },
-            ),
-        ],
-    }
-
-
-def _text_view(title: str, blocks: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": f"{CALLBACK_ID}_result",
-        "title": _plain(title),
-        "close": _plain("Close"),
-        "blocks": blocks,
-    }
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
 
 
 async def open_quote_modal(ctx: BotContext, client: AsyncWebClient, where: Where, trigger_id: str | None) -> Reply:
@@ -135,7 +69,9 @@ async def open_quote_modal(ctx: BotContext, client: AsyncWebClient, where: Where
     if "carrier" not in ctx.enabled:
         return Reply(text="Quotes need the carrier backend, which is not enabled.", shareable=False)
     try:
-        await client.views_open(trigger_id=trigger_id, view=form_view(where))
+        await client.views_open(
+            trigger_id=trigger_id, view=form_view(channel_id=where.channel_id, team_id=where.team_id)
+        )
     except SlackApiError as err:
         error = str(err.response.get("error", ""))
         log.warning("views.open failed: %s", error)
@@ -145,27 +81,13 @@ async def open_quote_modal(ctx: BotContext, client: AsyncWebClient, where: Where
     return Reply(text="Fill in the quote form: two sites, bandwidth, class of service and term.", shareable=False)
 
 
-def _site_label(site: SiteView) -> str:
-    where = ", ".join(part for part in (site.city or site.locality, site.country) if part)
-    name = site.name or site.id
-    return f"{name} · {where} ({site.id})" if where else f"{name} ({site.id})"
-
-
-def _matches(site: SiteView, text: str) -> bool:
-    needle = text.casefold().strip()
-    if not needle:
-        return True
-    haystack = [site.id, site.name, site.city, site.locality, site.country, site.postcode, *site.address_lines]
-    return any(needle in value.casefold() for value in haystack if value)
-
-
 async def site_options(ctx: BotContext, text: str) -> list[dict[str, Any]]:
     """External-select options: the carrier's sites matching what was typed (id, name, city, country…)."""
     options: list[dict[str, Any]] = []
     async for site in ctx.orange.carrier.sites.list(max_items=SITE_SEARCH_LIMIT):
         view = site_view_from_carrier(site)
-        if view.id and _matches(view, text):
-            options.append(_option(_site_label(view), view.id))
+        if view.id and site_matches(view, text):
+            options.append(site_option(view))
             if len(options) >= MAX_OPTIONS:
                 break
     return options
@@ -283,14 +205,14 @@ def quote_body(form: QuoteForm) -> dict[str, Any]:
     }
 
 
-def checking_view(form: QuoteForm) -> dict[str, Any]:
+def checking(form: QuoteForm) -> dict[str, Any]:
+    """What the modal shows once submitted, while Orange is asked."""
     where = "in the channel (only you see them)" if form.channel_id else "here"
-    text = (
+    return checking_view(
         f":hourglass_flowing_sand: Asking Orange: {form.bandwidth:,} Mbps {form.class_of_service.lower()} between "
         f"sites `{form.site_a}` and `{form.site_b}`, {form.term_months} months. The serviceability check and the "
         f"quote will be posted {where}; you can close this."
     )
-    return _text_view("New quote", [_section(text)])
 
 
 async def run_quote(ctx: BotContext, client: AsyncWebClient, form: QuoteForm, *, user_id: str, view_id: str) -> None:
@@ -301,30 +223,31 @@ async def run_quote(ctx: BotContext, client: AsyncWebClient, form: QuoteForm, *,
     """
     moment = policy.now()
 
-    async def say(blocks: list[dict[str, Any]], text: str) -> None:
+    async def say(blocks: list[Block], text: str) -> None:
         try:
             if form.channel_id:
-                await client.chat_postEphemeral(channel=form.channel_id, user=user_id, text=text, blocks=blocks[:50])
+                shown = [b.to_dict() for b in blocks[:50]]
+                await client.chat_postEphemeral(channel=form.channel_id, user=user_id, text=text, blocks=shown)
             else:
-                await client.views_update(view_id=view_id, view=_text_view("New quote", blocks[:100]))
+                await client.views_update(view_id=view_id, view=result_view("New quote", blocks[:100]))
         except SlackApiError as err:
             log.info("could not show the quote result: %s", err.response.get("error"))
 
     try:
         poq = poq_view(await ctx.orange.carrier.qualifications.create(poq_body(form)))
     except APIError as err:
-        await say([_section(f":warning: Orange could not check serviceability: {err}")], "Serviceability check failed")
+        await say([section(f":warning: Orange could not check serviceability: {err}")], "Serviceability check failed")
         return
-    checked = [b.to_dict() for b in poq_blocks(poq)]
+    checked: list[Block] = list(poq_blocks(poq))
     if not poq.all_green:
         stop = ":no_entry: Not every item is green, so no quote was asked for. Pick other sites or ask Orange."
-        await say([*checked, _section(stop)], "Not serviceable: no quote asked for")
+        await say([*checked, section(stop)], "Not serviceable: no quote asked for")
         return
     await say(checked, "Serviceability: every item is green")
     try:
         quote = quote_view_from_carrier(await ctx.orange.carrier.quotes.create(quote_body(form)))
     except APIError as err:
-        await say([_section(f":warning: Orange refused the quote: {err}")], "Quote refused")
+        await say([section(f":warning: Orange refused the quote: {err}")], "Quote refused")
         return
     card = quote_blocks(quote, now=moment)
-    await say([b.to_dict() for b in card], fallback_text(card))
+    await say(list(card), fallback_text(card))

@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.context import BotContext
-from integrations._exceptions import (
+from integrations import (
     APIError,
 )
 from storage import crud

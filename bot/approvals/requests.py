@@ -17,14 +17,14 @@ from bot.blocks.format import fallback_text, mention, state_text, when
 from bot.blocks.quotes import quote_item_text
 from bot.commands import parse_reference
 from bot.context import BotContext
-from bot.queries import fetch_order_view
 from bot.slack import CHANNEL_ERRORS, Reply, Where, cannot_post_text, permalink, render_error
-from integrations._exceptions import (
+from integrations import (
     APIError,
+    Backend,
 )
 from integrations.views import QuoteView, quote_view_from_carrier
 from storage import crud
-from storage.enums import ApprovalKind, ApprovalState, AuditAction, Backend
+from storage.enums import ApprovalKind, ApprovalState, AuditAction
 from storage.models import Approval
 
 from . import policy
@@ -53,7 +53,7 @@ async def _post_request(
             team_id=where.team_id,
             channel_id=where.channel_id,
             requester_id=where.user_id,
-            backend=backend.value,
+            backend=backend,
             target_id=target_id,
             payload=payload,
         )
@@ -99,7 +99,7 @@ async def _post_request(
             actor=where.user_id,
             action=AuditAction.APPROVAL_REQUESTED,
             approval_id=approval.id,
-            backend=backend.value,
+            backend=backend,
             subject=str(what),
             detail={"kind": kind.value, "channel": where.channel_id, "reason": payload.get("reason")},
         )
@@ -119,7 +119,7 @@ async def request_cancel_order(
 ) -> Reply:
     command = ctx.settings.slack_command
     try:
-        view = await fetch_order_view(ctx, Backend.WHOLESALE.value, order_id)
+        view = await ctx.orange.orders("wholesale").get(order_id)
     except APIError as err:
         return render_error(err, verb="cancel", command=command, enabled=ctx.enabled)
     state = state_text(view.state, view.state_raw)
@@ -146,7 +146,7 @@ async def request_cancel_order(
         client,
         where,
         kind=ApprovalKind.CANCEL_ORDER,
-        backend=Backend.WHOLESALE,
+        backend="wholesale",
         target_id=view.id,
         payload=payload,
     )
@@ -177,7 +177,7 @@ async def request_quote_order(ctx: BotContext, client: AsyncWebClient, where: Wh
         reference = parse_reference(value, default_backend="carrier", enabled=ctx.enabled)
     except ValueError:
         return Reply(text="That button is out of date; show the quote again.", shareable=False)
-    if reference.backend != Backend.CARRIER.value:
+    if reference.backend != "carrier":
         return Reply(text="Only carrier quotes can be ordered.", shareable=False)
     try:
         quote = await ctx.orange.carrier.quotes.get(reference.id)
@@ -206,5 +206,5 @@ async def request_quote_order(ctx: BotContext, client: AsyncWebClient, where: Wh
         "order_items": _quote_order_items(view.id, raw_items),
     }
     return await _post_request(
-        ctx, client, where, kind=ApprovalKind.QUOTE_ORDER, backend=Backend.CARRIER, target_id=view.id, payload=payload
+        ctx, client, where, kind=ApprovalKind.QUOTE_ORDER, backend="carrier", target_id=view.id, payload=payload
     )

@@ -17,6 +17,7 @@ from typing import Literal
 from slack_sdk.models.blocks import Block
 
 from integrations.views import PriceView
+from storage.enums import ApprovalKind
 
 from .format import actions, button, code, context, escape, mention, prices_text, section, when
 
@@ -25,7 +26,6 @@ __all__ = [
     "ACTION_REJECT",
     "ACTION_RETRY",
     "ApprovalCard",
-    "ApprovalKind",
     "Outcome",
     "approval_decided_blocks",
     "approval_request_blocks",
@@ -36,7 +36,6 @@ ACTION_APPROVE = "approval_approve"
 ACTION_REJECT = "approval_reject"
 ACTION_RETRY = "approval_retry"
 
-ApprovalKind = Literal["quote_order", "cancel_order"]
 Outcome = Literal["approved", "rejected", "failed", "submitted"]
 
 

@@ -13,8 +13,7 @@ from dataclasses import dataclass, replace
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
-from integrations._exceptions import APIError, APIStatusError, RateLimitError
-from integrations._redact import redact
+from integrations import APIError, APIStatusError, RateLimitError, redact
 
 from .format import (
     BUTTON_VALUE_MAX,

@@ -28,8 +28,11 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from integrations.states import OrderState, ProductStatus, QuoteState, emoji, label, quote_emoji, quote_label
+from bot.commands.tokens import escape_slack
+from integrations.states import OrderState, ProductStatus, QuoteState
 from integrations.views import PriceKind, PriceView
+
+from .states import emoji, label, quote_emoji, quote_label
 
 __all__ = [
     "ACTION_ID_MAX",
@@ -88,13 +91,12 @@ ELLIPSIS = "…"
 
 # --- text --------------------------------------------------------------------------------------
 
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _OPEN_ENTITY = re.compile(r"&[a-z#0-9]{0,6}$")
 
 
 def escape(text: str) -> str:
     """Text for mrkdwn: `&`, `<` and `>` as entities, so carrier text never becomes a link or a mention."""
-    return text.translate(_ESCAPES)
+    return escape_slack(text)
 
 
 def truncate(text: str, n: int) -> str:

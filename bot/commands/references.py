@@ -1,4 +1,4 @@
-"""Order and product references: ``backend:id`` or a bare id for the default backend (CONTRACT §3).
+"""Order and product references: ``backend:id`` or a bare id for the default backend.
 
     >>> parse_reference("Wholesale:de76cfa1-9a55-412f-a9ee-61ca2f662a63", default_backend="carrier", enabled=BACKENDS)
     Reference(backend='wholesale', id='de76cfa1-9a55-412f-a9ee-61ca2f662a63')
@@ -6,7 +6,7 @@
 The text is split on its first ``:`` when what comes before is a backend name (any case). A prefix made of letters
 only that is no backend is refused as an unknown backend (a typo such as ``carier:11`` must not become a bare id);
 an id that itself holds such a ``:`` is written with its backend, ``carrier:foo:1``. Any other text (``12:34``) is a
-bare id. Ids are checked by `integrations._query.check_id`, the same rule the clients apply before a request.
+bare id. Ids are checked by `integrations.check_id`, the same rule the clients apply before a request.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from integrations._exceptions import InvalidReferenceError
-from integrations._query import check_id
-from integrations.settings import BACKENDS
+from integrations import BACKENDS, Backend, InvalidReferenceError, check_id
 
 __all__ = ["BACKENDS", "BadReferenceError", "Reference", "check_backend", "parse_reference"]
 
@@ -35,7 +33,7 @@ class BadReferenceError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Reference:
-    backend: str
+    backend: Backend
     id: str
 
     def __str__(self) -> str:
@@ -46,7 +44,7 @@ def _names(backends: Sequence[str]) -> str:
     return ", ".join(backends) if backends else "none"
 
 
-def check_backend(name: str, *, enabled: Sequence[str]) -> str:
+def check_backend(name: str, *, enabled: Sequence[str]) -> Backend:
     """Return the backend called `name` (any case), refusing unknown and not configured ones."""
     backend = name.strip().lower()
     if backend not in BACKENDS:

@@ -1,4 +1,4 @@
-"""Split the text of a slash command into positional words and ``key=value`` pairs (CONTRACT §3).
+"""Split the text of a slash command into positional words and ``key=value`` pairs.
 
     >>> tokenize('sites name="Abidjan KM4" city=Abidjan')
     Tokens(words=('sites',), pairs=(Pair(key='name', value='Abidjan KM4', raw_key='name'), ...))
@@ -25,7 +25,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["KEY_PATTERN", "Pair", "TokenizeError", "Tokens", "needs_quotes", "quote_word", "tokenize", "unescape_slack"]
+__all__ = [
+    "KEY_PATTERN",
+    "Pair",
+    "TokenizeError",
+    "Tokens",
+    "escape_slack",
+    "needs_quotes",
+    "quote_word",
+    "tokenize",
+    "unescape_slack",
+]
 
 KEY_PATTERN = r"@?[A-Za-z_][A-Za-z0-9_]*(?:\.@?[A-Za-z_][A-Za-z0-9_]*)*"
 _KEY_PREFIX = re.compile(rf"^({KEY_PATTERN})=")
@@ -64,6 +74,14 @@ class Tokens:
 
     def keys(self) -> tuple[str, ...]:
         return tuple(pair.key for pair in self.pairs)
+
+
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def escape_slack(text: str) -> str:
+    """Slack's message formatting for plain text: `&`, `<` and `>` as entities (never a link or a mention)."""
+    return text.translate(_ESCAPES)
 
 
 def unescape_slack(text: str) -> str:
@@ -195,7 +213,7 @@ def quote_word(text: str) -> str:
     `text` should already be normalised (no control characters, single spaces, stripped); raises `ValueError` when
     every kind of quote appears in it.
     """
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = escape_slack(text)
     if not needs_quotes(text):
         return escaped
     for opener, closer in (('"', '"'), ("“", "”"), ("«", "»"), ("'", "'")):

@@ -1,4 +1,4 @@
-"""What to show under an error or for ``help``: one line per verb, each with an example (CONTRACT §3).
+"""What to show under an error or for ``help``: one line per verb, each with an example.
 
 usage("orders", enabled=["carrier"])  # 'Usage: `/orange orders [backend] [state=…]` — …'
 usage(None, command="/orange-test", enabled=["carrier", "wholesale"], default_backend="carrier")

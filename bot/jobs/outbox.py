@@ -39,9 +39,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
+from bot.blocks.events import paused_dm_text
 from bot.blocks.format import fallback_text
 from bot.blocks.watches import watch_root_blocks
 from bot.context import BotContext
+from bot.diff import NoticeKind
 from bot.leases import heartbeat
 from bot.slack import CHANNEL_ERRORS
 from integrations.views import OrderView
@@ -151,7 +153,7 @@ async def _already_posted(client: AsyncWebClient, row: _Row) -> str | None:
 
 async def _deliver(client: AsyncWebClient, row: _Row) -> tuple[str | None, bool]:
     """Send one row; (its ts, whether it was found already posted)."""
-    if row.kind == "root_update":
+    if row.kind == NoticeKind.root_update:
         view = OrderView.model_validate(row.payload["view"])
         blocks = watch_root_blocks(view, errors_only=bool(row.payload.get("errors_only")))
         if row.thread_ts is None:
@@ -198,20 +200,11 @@ async def _pause(ctx: BotContext, client: AsyncWebClient, row: _Row, error: str,
         return False
     scope = f"; the app needs the {needed} scope (add it in manifest.yml and reinstall)" if needed else ""
     log.error("watch %s of %s paused: Slack answered %s%s", row.watch_id, _reference(row), error, scope)
-    if error in CHANNEL_ERRORS:
-        fix = "Invite me back (or unarchive the channel): I will carry on where I stopped."
-    else:
-        fix = "An admin has to fix the Slack app's token or scopes: I will carry on where I stopped."
+    text = paused_dm_text(_reference(row), row.channel, error, needed=needed, channel_problem=error in CHANNEL_ERRORS)
     try:
         dm = await client.conversations_open(users=row.created_by)
         channel = str((dm.get("channel") or {}).get("id"))
-        await client.chat_postMessage(
-            channel=channel,
-            text=(
-                f"I can't post updates for your watch of `{_reference(row)}` in <#{row.channel}> any more "
-                f"(`{error}`{f', needs `{needed}`' if needed else ''}): the watch is paused. {fix}"
-            ),
-        )
+        await client.chat_postMessage(channel=channel, text=text)
     except SlackApiError as err:
         log.warning("could not DM %s about watch %s: %s", row.created_by, row.watch_id, err.response.get("error"))
     return True
@@ -243,19 +236,19 @@ def _backoff(row: _Row) -> timedelta:
 
 async def _classify(ctx: BotContext, client: AsyncWebClient, row: _Row, err: Exception, stats: OutboxStats) -> _Failure:
     if not isinstance(err, SlackApiError):  # a timeout or a dropped connection: Slack may have the post
-        return _Failure(f"{type(err).__name__}: {err}", _backoff(row), uncertain=row.kind != "root_update")
+        return _Failure(f"{type(err).__name__}: {err}", _backoff(row), uncertain=row.kind != NoticeKind.root_update)
     status = getattr(err.response, "status_code", 200)
     error = str(err.response.get("error") or f"http {status}")
     if status == 429 or error == "ratelimited":
         return _Failure(error, timedelta(seconds=_retry_after(err)))
     if status >= 500:
-        return _Failure(error, _backoff(row), uncertain=row.kind != "root_update")
+        return _Failure(error, _backoff(row), uncertain=row.kind != NoticeKind.root_update)
     if error in PAUSE_ERRORS:
         needed = err.response.get("needed")
         if await _pause(ctx, client, row, error, str(needed) if needed else None):
             stats.paused += 1
         return _Failure(error, PAUSED_RETRY)
-    if row.kind == "root_update" and error in ("message_not_found", "cant_update_message"):
+    if row.kind == NoticeKind.root_update and error in ("message_not_found", "cant_update_message"):
         return _Failure(error, None, done=True)  # the root is gone: nothing to edit
     return _Failure(error, None)
 

@@ -13,11 +13,13 @@ A watch whose order cannot be read (an `APIError`: a 5xx, malformed JSON…) is 
 
 Fetching:
 
-* wholesale: ONE list request per page of watched orders, `{"id": [...], "fields": FIELDS_COMPARED}`,
-  walking the pages the server actually returns (the sandbox caps a page at 50); a failed list falls back
-  to one GET per order, so one bad order never stops the others.
-* carrier and business: the list carries each order's state (carrier `GET /productOrder` summaries
-  `{id, orderDate, state, externalId}`, business `GET /requests` with `step`), so a batch with at least
+Each backend's `OrderSource` (integrations) says what its list can do, so no backend is named here:
+
+* a source that `lists_by_id` (wholesale): ONE list request per page of watched orders, `ids` with
+  `fields=FIELDS_COMPARED`, walking the pages the server actually returns (the sandbox caps a page at 50); a
+  failed list falls back to one GET per order, so one bad order never stops the others.
+* a source whose `list_has_state` (carrier `GET /productOrder` summaries `{id, orderDate, state, externalId}`,
+  business `GET /requests` with `step`): a batch with at least
   `SUMMARY_MIN_WATCHES` watches of that backend walks the WHOLE list once per cycle (every order of the account,
   at most `SUMMARY_MAX_ITEMS`, every page a counted, rate-capped request; the real carrier API may not filter by
   id) and GETs only the watched orders that need it (`_needs_detail`): no stored snapshot, not in the list, a
@@ -31,33 +33,30 @@ Requests run under a semaphore (bounded concurrency) and a per-backend token buc
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
+from bot.blocks.events import polling_failing_text, polling_recovered_text, render_event_text
+from bot.blocks.states import label
 from bot.context import BotContext
-from bot.jobs.diff import FIELDS_COMPARED, Event, EventKind, Snapshot, diff, render_event_text
-from integrations._exceptions import APIError
-from integrations.pagination import Page
-from integrations.states import OrderState, is_final, label
+from bot.diff import FIELDS_COMPARED, Event, EventKind, NoticeKind, OutboxKind, Snapshot, diff
+from integrations import BACKENDS, APIError
+from integrations.states import OrderState, is_final
 from integrations.views import (
     OrderView,
-    order_view_from_business,
-    order_view_from_carrier,
-    order_view_from_wholesale,
 )
 from storage import crud
 from storage.columns import utcnow
+from storage.digest import short_digest
+from storage.enums import WatchFilter
 from storage.models import Watch
 
 __all__ = [
@@ -76,16 +75,14 @@ log = logging.getLogger("bot.jobs.poll")
 
 CLAIM_BATCH = 500
 """Watches claimed (and committed) together."""
-WHOLESALE_PAGE = 50
-"""Ids per wholesale list request (Orange caps a page at 50)."""
+ID_PAGE = 50
+"""Ids per list request, where a backend lists by id (Orange caps a page at 50)."""
 CONCURRENCY = 16
 """Carrier requests in flight at once, per cycle."""
 RATE_PER_SECOND: dict[str, float] = {"wholesale": 25.0, "carrier": 20.0, "business": 20.0}
 """Request-rate cap per backend (token bucket refill rate; the burst is the same number)."""
 FAILURES_BEFORE_NOTICE = 3
 """Consecutive failed polls before the thread is told polling is failing."""
-SUMMARY_BACKENDS = ("carrier", "business")
-"""Backends whose list carries each order's state: polled from the list, details only when needed."""
 SUMMARY_MIN_WATCHES = 3
 """Fewer watches of a summary backend in a batch: one GET each. The list walk pages through EVERY order of the
 account, so it only pays from a few watches on (and its cost is then shared by the whole cycle)."""
@@ -156,46 +153,37 @@ class _Fetcher:
             return await work()
 
     async def one(self, backend: str, order_id: str) -> OrderView | Exception:
-        orange = self.ctx.orange
+        source = self.ctx.orange.orders(backend)
         try:
-            if backend == "carrier":
-                return order_view_from_carrier(await self.call(backend, lambda: orange.carrier.orders.get(order_id)))
-            if backend == "wholesale":
-                order = await self.call(
-                    backend, lambda: orange.wholesale.orders.get(order_id, fields=list(FIELDS_COMPARED))
-                )
-                return order_view_from_wholesale(order)
-            return order_view_from_business(await self.call(backend, lambda: orange.business.requests.get(order_id)))
+            view: OrderView = await self.call(backend, lambda: source.get(order_id, fields=FIELDS_COMPARED))
+            return view
         except APIError as err:
             return err
         except Exception as err:  # an order the mapping cannot read must not stop the others
             log.warning("%s:%s could not be read: %r", backend, order_id, err)
             return err
 
-    async def wholesale_page(self, ids: Sequence[str]) -> dict[str, OrderView | Exception]:
+    async def by_ids(self, backend: str, ids: Sequence[str]) -> dict[str, OrderView | Exception]:
         """One list request per page the server returns for these ids; a failed list falls back to GETs."""
         found: dict[str, OrderView | Exception] = {}
-        paginator = self.ctx.orange.wholesale.orders.list(
-            {"id": list(ids), "fields": list(FIELDS_COMPARED)}, limit=len(ids)
-        )
-        pages = paginator.pages()
+        source = self.ctx.orange.orders(backend)
+        pages = source.list(ids=ids, fields=FIELDS_COMPARED, limit=len(ids)).pages()
         try:
             while True:
                 try:
-                    page = await self.call("wholesale", lambda: anext(pages))
+                    page = await self.call(backend, lambda: anext(pages))
                 except StopAsyncIteration:
                     break
-                for order in page.items:
-                    view = order_view_from_wholesale(order)
+                for view in page.items:
                     found[view.id] = view
                 if page.next_offset is None or len(found) >= len(ids):
                     break
         except Exception as err:  # APIError, or an entry the mapping cannot read
-            log.info("wholesale list of %d orders failed (%s); one GET each", len(ids), err)
-            return dict(zip(ids, await asyncio.gather(*(self.one("wholesale", i) for i in ids)), strict=True))
+            log.info("%s list of %d orders failed (%s); one GET each", backend, len(ids), err)
+            return dict(zip(ids, await asyncio.gather(*(self.one(backend, i) for i in ids)), strict=True))
         missing = [i for i in ids if i not in found]
         if missing:  # not listed: ask for each, so a gone order gets its own 404
-            found.update(zip(missing, await asyncio.gather(*(self.one("wholesale", i) for i in missing)), strict=True))
+            found.update(zip(missing, await asyncio.gather(*(self.one(backend, i) for i in missing)), strict=True))
         return found
 
     async def summaries(self, backend: str) -> dict[str, OrderState] | None:
@@ -206,15 +194,7 @@ class _Fetcher:
         return await task
 
     async def _walk(self, backend: str) -> dict[str, OrderState] | None:
-        orange = self.ctx.orange
-        if backend == "carrier":
-            carrier = orange.carrier.orders.list(limit=SUMMARY_PAGE, max_items=SUMMARY_MAX_ITEMS)
-            pages: AsyncIterator[Page[Any]] = carrier.pages()
-            to_view: Callable[[Any], OrderView] = order_view_from_carrier
-        else:
-            business = orange.business.requests.list(limit=SUMMARY_PAGE, max_items=SUMMARY_MAX_ITEMS)
-            pages = business.pages()
-            to_view = order_view_from_business
+        pages = self.ctx.orange.orders(backend).list(limit=SUMMARY_PAGE, max_items=SUMMARY_MAX_ITEMS).pages()
         states: dict[str, OrderState] = {}
         seen = 0
         try:
@@ -223,8 +203,7 @@ class _Fetcher:
                     page = await self.call(backend, lambda: anext(pages))
                 except StopAsyncIteration:
                     break
-                for entry in page.items:
-                    view = to_view(entry)
+                for view in page.items:
                     states[view.id] = view.state
                 seen += len(page.items)
                 if page.next_offset is None:
@@ -254,11 +233,6 @@ def _refresh_due(watch: Watch, now: datetime, interval: float) -> bool:
     shift = (watch.id.int % DETAIL_EVERY) * interval
     last = _aware(watch.last_polled_at or watch.created_at).timestamp()
     return math.floor((_aware(now).timestamp() - shift) / period) > math.floor((last - shift) / period)
-
-
-def _digest(value: object) -> str:
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _streak_key(watch: Watch) -> str:
@@ -305,7 +279,7 @@ def _record(
     ref = f"{watch.backend}:{watch.order_id}"
     seq = 0
 
-    def owe(fingerprint: str, kind: str, payload: dict[str, Any], *, broadcast: bool = False) -> None:
+    def owe(fingerprint: str, kind: OutboxKind, payload: dict[str, Any], *, broadcast: bool = False) -> None:
         nonlocal seq
         if crud.enqueue_outbox(
             session=session,
@@ -323,13 +297,9 @@ def _record(
         stats.failed += 1
         if failures >= FAILURES_BEFORE_NOTICE:
             owe(
-                "polling_failing:" + _digest(_streak_key(watch)),
-                "polling_failing",
-                _notice(
-                    f":warning: I can't read `{ref}` from Orange right now ({type(result).__name__}); "
-                    "I keep trying and will say when it works again.",
-                    0,
-                ),
+                "polling_failing:" + short_digest(_streak_key(watch)),
+                NoticeKind.polling_failing,
+                _notice(polling_failing_text(ref, type(result).__name__), 0),
             )
         return
 
@@ -337,16 +307,16 @@ def _record(
     view = result
     if watch.consecutive_failures >= FAILURES_BEFORE_NOTICE:
         owe(
-            "polling_recovered:" + _digest(_streak_key(watch)),
-            "polling_recovered",
-            _notice(f":white_check_mark: `{ref}` can be read again; the changes since follow.", 0),
+            "polling_recovered:" + short_digest(_streak_key(watch)),
+            NoticeKind.polling_recovered,
+            _notice(polling_recovered_text(ref), 0),
         )
     previous = Snapshot.from_json(claimed.snapshot) if claimed.snapshot is not None else None
-    events, snapshot = diff(previous, view, errors_only=watch.filter == "errors")
+    events, snapshot = diff(previous, view, errors_only=watch.filter == WatchFilter.ERRORS)
     for event in events:
         owe(
             event.fingerprint,
-            event.kind.value,
+            event.kind,
             _event_payload(event, seq),
             broadcast=event.kind is EventKind.final,
         )
@@ -354,9 +324,9 @@ def _record(
     # A watch started by an approval hangs off the approval card: the card keeps who decided, so it is not rewritten.
     if update_root and (previous is None or previous.transitions != snapshot.transitions):
         owe(
-            "root:" + _digest(snapshot.transitions),
-            "root_update",
-            {"view": view.model_dump(mode="json"), "errors_only": watch.filter == "errors", "seq": seq},
+            "root:" + short_digest(snapshot.transitions),
+            NoticeKind.root_update,
+            {"view": view.model_dump(mode="json"), "errors_only": watch.filter == WatchFilter.ERRORS, "seq": seq},
         )
     stored = snapshot.to_json()
     if stored != claimed.snapshot:  # most polls change nothing: no write
@@ -392,9 +362,8 @@ async def _fetch_all(
             continue
         by_backend.setdefault(c.watch.backend, []).append(c)
 
-    async def wholesale(chunk: list[_Claimed]) -> None:
-        ids = sorted({c.watch.order_id for c in chunk})
-        found = await fetcher.wholesale_page(ids)
+    async def listed(backend: str, chunk: list[_Claimed]) -> None:
+        found = await fetcher.by_ids(backend, sorted({c.watch.order_id for c in chunk}))
         for c in chunk:
             results[c.watch.id] = found[c.watch.order_id]
 
@@ -413,24 +382,32 @@ async def _fetch_all(
         await asyncio.gather(*(single(c) for c in fetch))
 
     jobs: list[Awaitable[None]] = []
-    whole = sorted(by_backend.pop("wholesale", []), key=lambda c: c.watch.order_id)
-    chunk: list[_Claimed] = []
-    distinct: set[str] = set()
-    for c in whole:
-        if c.watch.order_id not in distinct and len(distinct) == WHOLESALE_PAGE:
-            jobs.append(wholesale(chunk))
-            chunk, distinct = [], set()
-        chunk.append(c)
-        distinct.add(c.watch.order_id)
-    if chunk:
-        jobs.append(wholesale(chunk))
     for backend, claimed in by_backend.items():
-        if backend in SUMMARY_BACKENDS and len(claimed) >= SUMMARY_MIN_WATCHES:
+        source = fetcher.ctx.orange.orders(backend)
+        if source.lists_by_id:
+            jobs.extend(listed(backend, chunk) for chunk in _id_chunks(claimed))
+        elif source.list_has_state and len(claimed) >= SUMMARY_MIN_WATCHES:
             jobs.append(summarized(backend, claimed))
         else:
             jobs.extend(single(c) for c in claimed)
     await asyncio.gather(*jobs)
     return results
+
+
+def _id_chunks(claimed: list[_Claimed]) -> list[list[_Claimed]]:
+    """The watches in groups of at most `ID_PAGE` distinct orders (one list request each)."""
+    chunks: list[list[_Claimed]] = []
+    chunk: list[_Claimed] = []
+    distinct: set[str] = set()
+    for c in sorted(claimed, key=lambda c: c.watch.order_id):
+        if c.watch.order_id not in distinct and len(distinct) == ID_PAGE:
+            chunks.append(chunk)
+            chunk, distinct = [], set()
+        chunk.append(c)
+        distinct.add(c.watch.order_id)
+    if chunk:
+        chunks.append(chunk)
+    return chunks
 
 
 async def poll_batch(
@@ -481,7 +458,6 @@ async def poll_batch(
 
 async def run_cycle(
     ctx: BotContext,
-    client: AsyncWebClient | None = None,
     *,
     owner: str,
     batch: int = CLAIM_BATCH,
@@ -492,9 +468,7 @@ async def run_cycle(
     """Poll every due watch once (claimed in batches of `batch`); the outbox job posts what this owes.
 
     `lease` (default: two intervals, at least a minute) is how long a claimed watch stays ours if we die.
-    `client` is unused here (posting is the outbox's job) and kept for the scheduler's uniform signature.
     """
-    del client
     started = time.monotonic()
     interval = timedelta(seconds=ctx.settings.poll_interval_seconds)
     # Two expected cycles, and never under a minute: a slow Orange must not let a second poller in.
@@ -506,7 +480,7 @@ async def run_cycle(
         ctx,
         stats,
         asyncio.Semaphore(concurrency),
-        {b: TokenBucket(caps.get(b, 20.0)) for b in ("wholesale", "carrier", "business")},
+        {b: TokenBucket(caps.get(b, 20.0)) for b in BACKENDS},
     )
     while await poll_batch(ctx, owner=owner, fetcher=fetcher, limit=batch, interval=interval, lease=lease) >= batch:
         pass

@@ -43,7 +43,7 @@ def start_scheduler(ctx: BotContext, client: AsyncWebClient) -> AsyncIOScheduler
 
     async def poll() -> None:
         try:
-            await run_cycle(ctx, client, owner=owner)
+            await run_cycle(ctx, owner=owner)
         except Exception:  # the next run tries again; a job must not die
             log.exception("poll cycle failed")
 

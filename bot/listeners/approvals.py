@@ -83,7 +83,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         if isinstance(form, dict):
             await ack(response_action="errors", errors=form)
             return
-        await ack(response_action="update", view=quote_modal.checking_view(form))
+        await ack(response_action="update", view=quote_modal.checking(form))
         user_id = str((body.get("user") or {}).get("id") or "")
         try:
             await quote_modal.run_quote(ctx, client, form, user_id=user_id, view_id=str(view.get("id") or ""))

@@ -70,6 +70,17 @@ class Channel:
     is_im: bool = False
     user: str | None = None
     """The other party of a DM."""
+    is_mpim: bool = False
+    """A group DM (private, not a channel)."""
+
+    @property
+    def kind(self) -> Conversation:
+        """Which of Slack's conversation types it is, for the scopes that depend on it."""
+        if self.is_im:
+            return "im"
+        if self.is_mpim:
+            return "mpim"
+        return "private" if self.is_private else "public"
 
     def to_dict(self) -> JSONDict:
         data: JSONDict = {
@@ -78,6 +89,7 @@ class Channel:
             "is_archived": self.is_archived,
             "is_member": self.is_member,
             "is_im": self.is_im,
+            "is_mpim": self.is_mpim,
         }
         if self.is_im:
             data |= {"user": self.user, "is_open": True}
@@ -85,7 +97,7 @@ class Channel:
             data |= {
                 "name": self.name,
                 "is_channel": not self.is_private,
-                "is_group": self.is_private,
+                "is_group": self.is_private and not self.is_mpim,
                 "is_private": self.is_private,
                 "is_general": self.name == "general",
                 "is_shared": False,
@@ -624,27 +636,34 @@ class FakeSlack:
     # ------------------------------------------------------------------ channels and users
 
     def _conversation_kind(self, params: JSONDict) -> Conversation:
-        """The kind of the conversation a call is about, for methods whose scope depends on it."""
-        if params.get("users") is not None:  # conversations.open
-            return "mpim" if "," in str(params["users"]) else "im"
-        channel_id = params.get("channel")
-        channel = self.channels.get(str(channel_id)) if channel_id else None
-        if channel is None:
-            return "public"
-        if channel.is_im:
-            return "im"
-        return "private" if channel.is_private else "public"
+        """The kind of the conversation a call is about (its `channel`, or conversations.open's `users`).
 
-    def _channel(self, channel_id: object) -> Channel:
+        Only methods whose scope depends on it look at the answer; an unknown channel reads as public, and the
+        method then answers channel_not_found.
+        """
+        channel_id = params.get("channel")
+        if not channel_id and params.get("users") is not None:  # conversations.open: 1 user a DM, more a group DM
+            users = [u for u in str(params["users"]).split(",") if u.strip()]
+            return "mpim" if len(users) > 1 else "im"
+        if isinstance(channel_id, str) and channel_id in self.users:  # a user id: the app's DM with them
+            return "im"
+        channel = self._find_channel(channel_id)
+        return channel.kind if channel is not None else "public"
+
+    def _find_channel(self, channel_id: object) -> Channel | None:
+        """A conversation by id or (for channels) name, without side effects."""
         if not isinstance(channel_id, str) or not channel_id:
-            raise SlackApiFailure("channel_not_found")
+            return None
         if channel_id in self.channels:
             return self.channels[channel_id]
         name = channel_id.removeprefix("#")
-        for channel in self.channels.values():
-            if not channel.is_im and channel.name == name:
-                return channel
-        if channel_id in self.users:  # Slack posts to a user id in the app's DM with them
+        return next((c for c in self.channels.values() if not c.is_im and c.name == name), None)
+
+    def _channel(self, channel_id: object) -> Channel:
+        channel = self._find_channel(channel_id)
+        if channel is not None:
+            return channel
+        if isinstance(channel_id, str) and channel_id in self.users:  # Slack posts to a user id in the app's DM
             return self._open_dm(channel_id)
         raise SlackApiFailure("channel_not_found")
 
@@ -811,8 +830,11 @@ class FakeSlack:
         return {"ok": True, "channel": self._channel(params.get("channel")).to_dict()}
 
     async def _conversations_open(self, params: JSONDict) -> JSONDict:
-        if params.get("channel"):
-            return {"ok": True, "channel": self._channel(params["channel"]).to_dict()}
+        if params.get("channel"):  # resume a DM or group DM; channels are conversations.create's business
+            channel = self._channel(params["channel"])
+            if not (channel.is_im or channel.is_mpim):
+                raise SlackApiFailure("method_not_supported_for_channel_type")
+            return {"ok": True, "channel": channel.to_dict()}
         users = [u.strip() for u in str(params.get("users", "")).split(",") if u.strip()]
         if not users:
             raise SlackApiFailure("users_list_not_supplied")
@@ -820,7 +842,9 @@ class FakeSlack:
             self._user(user)
         if len(users) > 1:
             mpim_id = "G" + _short_id(",".join(sorted(users)), 9).upper()
-            channel = self.channels.setdefault(mpim_id, Channel(mpim_id, "mpdm-" + "--".join(users), True))
+            channel = self.channels.setdefault(
+                mpim_id, Channel(mpim_id, "mpdm-" + "--".join(users), is_private=True, is_mpim=True)
+            )
             return {"ok": True, "channel": {"id": channel.id}}
         dm = self._open_dm(users[0])
         body: JSONDict = {"ok": True, "channel": {"id": dm.id}}
@@ -830,7 +854,7 @@ class FakeSlack:
 
     async def _conversations_history(self, params: JSONDict) -> JSONDict:
         channel = self._channel(params.get("channel"))
-        if not channel.is_member and not channel.is_im:
+        if not channel.is_member and not channel.is_im:  # a bot token reads only where the bot is a member
             raise SlackApiFailure("not_in_channel")
         messages = [_without_channel(m) for m in reversed(self.channel_messages(channel.id))]
         oldest, latest = params.get("oldest"), params.get("latest")

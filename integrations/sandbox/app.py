@@ -22,6 +22,7 @@ from starlette.routing import Route
 from . import admin, auth, business, carrier, wholesale
 from .errors import ApiError, gateway_error
 from .routing import Ctx, Router
+from .seed import seed_state
 from .state import Config, Fault, SandboxState
 
 logger = logging.getLogger(__name__)
@@ -157,12 +158,11 @@ def create_app(
         step_seconds=step_seconds,
         token_ttl=token_ttl,
         max_page_size=max_page_size,
-        seed=seed,
         latency=latency,
         api_key=api_key,
         clients=dict(clients) if clients is not None else None,
         index_delay=index_delay,
     )
     app = Starlette(routes=[Route("/{path:path}", dispatch, methods=METHODS)])
-    app.state.sandbox = SandboxState(clock=clock, start=start, config=config)
+    app.state.sandbox = SandboxState(clock=clock, start=start, config=config, seed=seed_state if seed else None)
     return app

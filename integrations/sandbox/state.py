@@ -157,7 +157,6 @@ class Config:
     step_seconds: float = 5.0
     token_ttl: float = 3600.0
     max_page_size: int = 50
-    seed: bool = True
     latency: float = 0.0
     api_key: str | None = None
     clients: Mapping[str, str] | None = None
@@ -187,10 +186,17 @@ class SandboxState:
     """The sandbox's memory. ``app.state.sandbox`` is one of these."""
 
     def __init__(
-        self, *, clock: Callable[[], float] | None = None, start: datetime | None = None, config: Config
+        self,
+        *,
+        clock: Callable[[], float] | None = None,
+        start: datetime | None = None,
+        config: Config,
+        seed: Callable[[SandboxState], None] | None = None,
     ) -> None:
+        """`seed` fills the empty stores, at first and on every `reset()` (`create_app` passes `seed_state`)."""
         self._clock = clock or time.monotonic
         self.config = config
+        self._seed = seed
         self.offset = 0.0
         self.t0 = self._clock()
         self.start = (start or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
@@ -276,10 +282,8 @@ class SandboxState:
         self.next_cancel_id = 1
         self.next_product_number = 30200
         self.bulk_seq = 0
-        if self.config.seed:
-            from .seed import seed_state
-
-            seed_state(self)
+        if self._seed is not None:
+            self._seed(self)
         self._renumber()
 
     def _renumber(self) -> None:

@@ -67,7 +67,7 @@ def create_approval(
         update={
             "id": approval_id,
             "kind": approval_in.kind.value,
-            "backend": approval_in.backend.value,
+            "backend": approval_in.backend,
             "external_id": external_id or f"ob-{approval_id.hex}",
         },
     )

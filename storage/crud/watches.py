@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from storage.columns import utcnow
 from storage.digest import digest
-from storage.enums import AuditAction
+from storage.enums import AuditAction, WatchFilter
 from storage.models import OrderSnapshot, Watch, WatchCreate
 
 from ._common import refresh_loaded
@@ -38,7 +38,7 @@ def create_watch(
     backend: str,
     order_id: str,
     created_by: str,
-    filter: str = "all",
+    filter: str = WatchFilter.ALL,
     thread_ts: str | None = None,
     next_poll_at: datetime | None = None,
 ) -> tuple[Watch, bool]:
@@ -53,11 +53,11 @@ def create_watch(
         thread_ts=thread_ts,
         next_poll_at=next_poll_at,
     )
-    key = {"team_id": team_id, "channel_id": channel_id, "backend": watch_in.backend.value, "order_id": order_id}
+    key = {"team_id": team_id, "channel_id": channel_id, "backend": watch_in.backend, "order_id": order_id}
     existing = get_live_watch(session=session, **key)
     if existing is not None:
         return existing, False
-    watch = Watch.model_validate(watch_in, update={"backend": watch_in.backend.value, "filter": watch_in.filter.value})
+    watch = Watch.model_validate(watch_in, update={"backend": watch_in.backend, "filter": watch_in.filter.value})
     try:
         # The partial unique index settles a race; the SAVEPOINT keeps the caller's transaction usable.
         with session.begin_nested():
@@ -196,7 +196,7 @@ def release_watch(
     now = now or utcnow()
     values: dict[str, Any] = {"lease_owner": None, "lease_until": None, "next_poll_at": next_poll_at}
     if ok:
-        values.update(consecutive_failures=0, failure_notified=False, last_polled_at=now)
+        values.update(consecutive_failures=0, last_polled_at=now)
     else:
         values["consecutive_failures"] = col(Watch.consecutive_failures) + 1
     stmt = (
@@ -225,7 +225,6 @@ def release_watches_ok(
             lease_until=None,
             next_poll_at=next_poll_at,
             consecutive_failures=0,
-            failure_notified=False,
             last_polled_at=now,
         )
         .returning(col(Watch.id))

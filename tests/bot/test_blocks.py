@@ -70,10 +70,10 @@ from integrations.views import (
     SiteView,
     address_validation_view,
     offering_view,
-    order_view_from_carrier_json,
-    order_view_from_wholesale_json,
+    order_view_from_carrier,
+    order_view_from_wholesale,
     product_view_from_wholesale,
-    quote_view_from_carrier_json,
+    quote_view_from_carrier,
     site_view_from_carrier,
 )
 
@@ -261,7 +261,7 @@ def test_money(price: PriceView, text: str) -> None:
 
 
 def test_price_totals_sum_by_kind_currency_and_period() -> None:
-    view = order_view_from_carrier_json(get_example("carrier/product-order-get-11").body)
+    view = order_view_from_carrier(get_example("carrier/product-order-get-11").body)
     assert [money(p) for p in price_totals(view.prices)] == ["4,000 EUR (one-off)", "28 EUR / day (recurring)"]
 
 
@@ -285,7 +285,7 @@ def test_time_zones() -> None:
     assert when(moment, PARIS) == "2021-03-30 18:10 CEST"
     assert when(datetime(2021, 1, 5, 9, 0, tzinfo=UTC), PARIS) == "2021-01-05 10:00 CET"
     assert when(moment, token=True) == "<!date^1617120608^{date_short_pretty} {time}|2021-03-30 16:10 UTC>"
-    view = order_view_from_carrier_json(get_example("carrier/product-order-get-11").body)
+    view = order_view_from_carrier(get_example("carrier/product-order-get-11").body)
     assert "*Ordered*\\n2021-03-30 18:10 CEST" in all_text(order_blocks(view, tz=PARIS))
     assert "*Ordered*\\n2021-03-30 16:10 UTC" in all_text(order_blocks(view))
     assert "UTC" not in all_text(order_blocks(view, tz=PARIS))
@@ -304,7 +304,7 @@ def test_escape_and_truncate() -> None:
 
 
 def test_carrier_order_11() -> None:
-    view = order_view_from_carrier_json(get_example("carrier/product-order-get-11").body)
+    view = order_view_from_carrier(get_example("carrier/product-order-get-11").body)
     blocks = order_blocks(view)
     check_limits(blocks)
     assert dicts(blocks) == [
@@ -363,7 +363,7 @@ def test_carrier_order_11() -> None:
 def _wholesale_order_with_errors() -> OrderView:
     item = get_example("wholesale/product-order-item-milestones-fragment").body
     item["id"] = "1"
-    return order_view_from_wholesale_json(
+    return order_view_from_wholesale(
         {"id": "de76cfa1-9a55-412f-a9ee-61ca2f662a63", "state": "inProgress", "productOrderItem": [item]}
     )
 
@@ -441,7 +441,7 @@ def test_error_notes_stand_out() -> None:
         *get_example("wholesale/product-order-note-error-fragment").body["note"],
         *get_example("wholesale/product-order-note-comment-fragment").body["note"],
     ]
-    view = order_view_from_wholesale_json({"id": "n1", "state": "held", "note": notes})
+    view = order_view_from_wholesale({"id": "n1", "state": "held", "note": notes})
     blocks = dicts(order_blocks(view, tz=PARIS))
     check_limits(order_blocks(view))
     assert {
@@ -476,7 +476,7 @@ def test_carrier_text_is_escaped() -> None:
 
 
 def test_quote_orderable_has_the_order_button() -> None:
-    view = quote_view_from_carrier_json(get_example("carrier/quote-get-6").body)
+    view = quote_view_from_carrier(get_example("carrier/quote-get-6").body)
     blocks = dicts(quote_blocks(view, now=NOW))
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Quote carrier:6", "emoji": True}}
     assert blocks[1]["text"]["text"] == "*State:* ✅ Approved · valid until 2021-04-01 23:59 UTC"
@@ -503,7 +503,7 @@ def test_quote_orderable_has_the_order_button() -> None:
 
 
 def test_expired_quote_says_so_and_has_no_button() -> None:
-    view = quote_view_from_carrier_json(get_example("carrier/quote-get-6").body)
+    view = quote_view_from_carrier(get_example("carrier/quote-get-6").body)
     later = datetime(2021, 4, 2, tzinfo=UTC)
     blocks = quote_blocks(view, now=later, tz=PARIS)
     text = all_text(blocks)
@@ -796,7 +796,7 @@ def test_help_blocks() -> None:
 
 
 def test_watch_root() -> None:
-    view = order_view_from_carrier_json(get_example("carrier/product-order-get-11").body)
+    view = order_view_from_carrier(get_example("carrier/product-order-get-11").body)
     blocks = watch_root_blocks(view, errors_only=True)
     check_limits(blocks)
     assert dicts(blocks) == [

@@ -51,7 +51,7 @@ async def _child(sandbox_url: str, slack_url: str, db_url: str) -> None:
         ctx = BotContext(settings=settings, orange=orange, engine=engine)
         client = AsyncWebClient(token=TOKEN, base_url=slack_url)
         while True:
-            await run_cycle(ctx, client, owner=owner, lease=timedelta(seconds=1))
+            await run_cycle(ctx, owner=owner, lease=timedelta(seconds=1))
             await send_outbox(ctx, client, retry_sending_after=timedelta(seconds=1))
             await asyncio.sleep(0.02)
 
@@ -66,7 +66,7 @@ def _spawn(sandbox_url: str, slack_url: str, db_url: str) -> subprocess.Popen[by
 async def test_kill_9_at_random_moments_loses_nothing_and_posts_nothing_twice(tmp_path: Path) -> None:
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from bot.jobs.diff import diff
+    from bot.diff import diff
     from bot.simulator import FakeSlack
     from integrations.sandbox.server import running
     from integrations.views import order_view_from_wholesale

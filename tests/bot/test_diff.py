@@ -16,10 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.jobs.diff import FIELDS_COMPARED, Event, EventKind, Snapshot, diff, render_event_text
+from bot.blocks.events import render_event_text
+from bot.diff import FIELDS_COMPARED, Event, EventKind, Snapshot, diff
 from integrations.sandbox.examples import get_example
 from integrations.states import OrderState, is_final
-from integrations.views import OrderView, order_view_from_wholesale_json
+from integrations.views import OrderView, order_view_from_wholesale
 
 ORDER_ID = "de76cfa1-9a55-412f-a9ee-61ca2f662a63"
 REF = f"wholesale:{ORDER_ID}"
@@ -81,7 +82,7 @@ def order(state: str | None = "inProgress", *items: Json, **top: Any) -> Json:
 
 
 def view(data: Json) -> OrderView:
-    return order_view_from_wholesale_json(copy.deepcopy(data))
+    return order_view_from_wholesale(copy.deepcopy(data))
 
 
 def polls(*bodies: Json, errors_only: bool = False) -> list[list[Event]]:
@@ -424,8 +425,8 @@ def test_replay_after_a_crash_gives_the_same_fingerprints() -> None:
 
 SCENARIO = """
 import json, sys
-from bot.jobs.diff import diff
-from integrations.views import order_view_from_wholesale_json as v
+from bot.diff import diff
+from integrations.views import order_view_from_wholesale as v
 bodies = json.loads(sys.stdin.read())
 s = None
 out = []

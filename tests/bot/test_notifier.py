@@ -218,7 +218,7 @@ async def test_a_channel_the_bot_cannot_post_in_pauses_the_watch_and_tells_its_c
 
 
 async def test_wholesale_watches_are_polled_with_one_list_request_per_page(harness: Harness) -> None:
-    from bot.jobs.diff import diff
+    from bot.diff import diff
     from integrations.views import order_view_from_wholesale
     from storage import crud
 

@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 
-from bot.jobs.diff import diff
+from bot.diff import diff
 from bot.jobs.outbox import drain_outbox, send_outbox
 from bot.jobs.poll import run_cycle
 from integrations.views import order_view_from_wholesale

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.simulator import FakeSlack, Signing, SlackUserClient, render_message, render_view, serve_asgi
+from bot.simulator import DEFAULT_SCOPES, FakeSlack, Signing, SlackUserClient, render_message, render_view, serve_asgi
 from bot.simulator.render import mrkdwn_to_text
 
 SIGNINGS: tuple[Signing, ...] = ("valid", "forged", "missing", "stale")
@@ -273,7 +273,7 @@ async def test_in_process_auth_and_form_encoding() -> None:
     assert wrong.json() == {"ok": False, "error": "invalid_auth"}
     assert good.json()["ok"] is True and good.json()["user_id"] == "U_BOT"
     assert posted.json()["message"]["blocks"][1]["block_id"] == "pick"
-    assert posted.headers["x-oauth-scopes"].startswith("channels:history,")
+    assert set(posted.headers["x-oauth-scopes"].split(",")) == set(DEFAULT_SCOPES)  # manifest.yml's bot scopes
     assert [c.params for c in fake.calls_to("chat.postMessage")] == [form]
 
 

@@ -11,6 +11,7 @@ from sandbox_testing import BUSINESS, CARRIER, DE76, ORDERING, START, FakeClock,
 
 import integrations.sandbox.app as sandbox_app
 from integrations.sandbox import SandboxState, create_app
+from integrations.sandbox.state import Config
 
 QUOTES = f"{CARRIER}/quoteManagement/v1/quote"
 
@@ -254,6 +255,21 @@ async def test_health_and_raw_order(client: httpx.AsyncClient) -> None:
     assert raw.json()["id"] == DE76
     wrong = await client.delete("/_sandbox/reset")
     assert wrong.status_code == 405
+
+
+def test_the_state_is_seeded_by_whoever_builds_it_and_again_on_reset() -> None:
+    seeded: list[SandboxState] = []
+
+    def seed(state: SandboxState) -> None:
+        seeded.append(state)
+        state.carrier_orders.put({"id": "7", "state": "acknowledged"})
+
+    state = SandboxState(config=Config(), seed=seed)
+    state.carrier_orders.put({"id": "8", "state": "acknowledged"})
+    state.reset()
+    assert seeded == [state, state]
+    assert sorted(state.carrier_orders.keys()) == ["7"] and state.next_carrier_order_id == 8
+    assert list(SandboxState(config=Config()).carrier_orders.keys()) == []
 
 
 async def test_unseeded_sandbox_starts_empty() -> None:

@@ -3,12 +3,12 @@
 The poll job fetches the order, calls `diff` with the `Snapshot` it stored last time, and commits
 the events (as outbox rows keyed by `Event.fingerprint`) and the new snapshot in one transaction:
 
-    previous = Snapshot.from_json(row.view) if row is not None else None
-    events, snapshot = diff(previous, view, errors_only=watch.errors_only)
+    previous = Snapshot.from_json(stored) if stored is not None else None
+    events, snapshot = diff(previous, view, errors_only=watch.filter == WatchFilter.ERRORS)
     for event in events:
-        enqueue_outbox(session=session, watch_id=watch.id, fingerprint=event.fingerprint, kind=event.kind,
-                       payload=event.model_dump(mode="json"), broadcast=event.kind is EventKind.final)
-    save_snapshot(session=session, watch_id=watch.id, view=snapshot.to_json())
+        crud.enqueue_outbox(session=session, watch_id=watch.id, fingerprint=event.fingerprint, kind=event.kind,
+                            payload={"text": render_event_text(event), ...}, broadcast=event.kind is EventKind.final)
+    crud.save_snapshot(session=session, watch_id=watch.id, view=snapshot.to_json())
 
 The snapshot remembers the last known value of everything it tracks, each under a *scope*:
 `order`, `item:<id>`, and one scope per error message, milestone and jeopardy alert (a digest of
@@ -26,8 +26,6 @@ fingerprints (a replay after a crash, a second replica), while a transition that
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -35,16 +33,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from integrations.states import OrderState, emoji, is_final, label
+from integrations.states import OrderState, is_final
 from integrations.views import ErrorMessageView, JeopardyAlertView, MilestoneView, OrderView
+from storage.digest import short_digest
 
 __all__ = [
     "FIELDS_COMPARED",
     "Event",
     "EventKind",
+    "NoticeKind",
+    "OutboxKind",
     "Snapshot",
     "diff",
-    "render_event_text",
 ]
 
 FIELDS_COMPARED: tuple[str, ...] = ("id", "state", "productOrderItem", "errorMessage", "milestone", "jeopardyAlert")
@@ -63,6 +63,17 @@ class EventKind(StrEnum):
     jeopardy_alert = "jeopardy_alert"
     final = "final"
 
+
+class NoticeKind(StrEnum):
+    """What else a watch's outbox carries besides events: the notifier's own notices, and the root's edit."""
+
+    polling_failing = "polling_failing"
+    polling_recovered = "polling_recovered"
+    root_update = "root_update"
+
+
+OutboxKind = EventKind | NoticeKind
+"""Every value an outbox row's `kind` takes."""
 
 _ITEMS = "items"
 """The scope saying a view listed the items once."""
@@ -126,14 +137,6 @@ class Snapshot(BaseModel):
 # --- identities --------------------------------------------------------------------------------
 
 
-def _canonical_json(value: object) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _digest(value: object) -> str:
-    return hashlib.sha256(_canonical_json(value)).hexdigest()[:32]
-
-
 def _iso(moment: datetime | None) -> str | None:
     # Equal instants give equal text whatever the offset they came with (and naive means UTC).
     if moment is None:
@@ -144,15 +147,15 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _error_scope(e: ErrorMessageView) -> str:
-    return "error:" + _digest([e.item_id, e.reason, e.message, _iso(e.timestamp)])
+    return "error:" + short_digest([e.item_id, e.reason, e.message, _iso(e.timestamp)])
 
 
 def _milestone_scope(m: MilestoneView) -> str:
-    return "milestone:" + _digest([m.item_id, m.name, m.message, _iso(m.date)])
+    return "milestone:" + short_digest([m.item_id, m.name, m.message, _iso(m.date)])
 
 
 def _jeopardy_scope(j: JeopardyAlertView) -> str:
-    return "jeopardy:" + _digest([j.item_id, j.name, j.type, j.message, _iso(j.date)])
+    return "jeopardy:" + short_digest([j.item_id, j.name, j.type, j.message, _iso(j.date)])
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -206,7 +209,7 @@ class _Run:
         return old, occurrence
 
     def fingerprint(self, kind: EventKind, scope: str, old: str | None, new: str, occurrence: int) -> str:
-        return _digest(
+        return short_digest(
             {"kind": kind.value, "ref": self.ref, "scope": scope, "old": old, "new": new, "occurrence": occurrence}
         )
 
@@ -380,55 +383,3 @@ def diff(previous: Snapshot | None, current: OrderView, *, errors_only: bool = F
         transitions=dict(sorted(run.transitions.items())),
     )
     return events, snapshot
-
-
-# --- Slack text --------------------------------------------------------------------------------
-
-
-def _escape(text: str) -> str:
-    # Slack mrkdwn control characters; carrier text may hold any of them.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _state(state: OrderState) -> str:
-    return f"{emoji(state)} {label(state)}"
-
-
-def _where(event: Event) -> str:
-    return f"on item {_escape(event.item_id)}" if event.item_id is not None else "on the order"
-
-
-def render_event_text(event: Event) -> str:
-    """One line of Slack mrkdwn for the thread, e.g. `*Item O40140084005:* ⏳ Accepted → 🔧 In progress`."""
-    kind = event.kind
-    new = event.new or OrderState.unknown
-    if kind is EventKind.order_state:
-        if event.old is None:
-            return f"*State:* {_state(new)}"
-        return f"*State:* {_state(event.old)} → {_state(new)}"
-    if kind is EventKind.item_state:
-        item = _escape(event.item_id or "")
-        if event.old is None:
-            return f"*New item {item}:* {_state(new)}"
-        return f"*Item {item}:* {_state(event.old)} → {_state(new)}"
-    if kind in (EventKind.error_opened, EventKind.error_closed):
-        icon, verb = (
-            (":rotating_light:", "Error opened")
-            if kind is EventKind.error_opened
-            else (":white_check_mark:", "Error closed")
-        )
-        reason = f" ({_escape(event.reason)})" if event.reason else ""
-        text = event.message or event.code or "(no message)"
-        return f"{icon} *{verb}* {_where(event)}{reason}: {_escape(text)}"
-    if kind is EventKind.milestone_added:
-        parts = [p for p in (event.message, event.description) if p]
-        if len(parts) == 2 and parts[0] == parts[1]:
-            parts = parts[:1]
-        text = " — ".join(_escape(p) for p in parts) or _escape(event.name or "reached")
-        item = f" _(item {_escape(event.item_id)})_" if event.item_id is not None else ""
-        return f":round_pushpin: *Milestone* {text}{item}"
-    if kind is EventKind.jeopardy_alert:
-        detail = f" ({_escape(event.alert_type)})" if event.alert_type else ""
-        text = event.message or event.name or "(no message)"
-        return f":warning: *Jeopardy alert* {_where(event)}{detail}: {_escape(text)}"
-    return f"{emoji(new)} *Order {_escape(event.order_ref)} is {label(new).lower()}* — the watch ends here."

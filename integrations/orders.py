@@ -1,0 +1,128 @@
+"""Orders of any backend as `OrderView`s: one source per backend, so a caller never branches on the backend.
+
+    source = orange.orders("wholesale")
+    view = await source.get("de76cfa1-…", fields=["state", "productOrderItem"])
+    first = await source.list(states=["inProgress", "held"], limit=20)
+    async for view in source.list(ids=["a", "b"], fields=["state"]):
+        ...
+
+What a backend's list can do is said by its source, so that a caller picks its strategy without naming backends:
+`lists_by_id` (the list filters by `id=a,b,c`), `list_has_state` (every list entry carries the order's state, so
+one walk of the list tells each order's state) and `selects_fields` (`fields=` is sent; the other backends have no
+field selection, ignore `fields` and answer whole orders or their fixed list summaries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, Protocol
+
+from integrations.pagination import DEFAULT_LIMIT, AsyncPaginator
+from integrations.resources import business as business_resources
+from integrations.resources import carrier as carrier_resources
+from integrations.resources import wholesale as wholesale_resources
+from integrations.settings import Backend
+from integrations.views import OrderView, order_view_from_business, order_view_from_carrier, order_view_from_wholesale
+
+__all__ = ["BusinessOrderSource", "CarrierOrderSource", "OrderSource", "WholesaleOrderSource"]
+
+
+class _OrderResource(Protocol):
+    """What a source needs of a backend's order resource (`carrier.orders`, `business.requests`…)."""
+
+    async def get(self, order_id: str, /) -> Any: ...
+
+    def list(
+        self, params: Any = None, *, limit: int = ..., offset: int = ..., max_items: int | None = None
+    ) -> AsyncPaginator[Any]: ...
+
+
+class OrderSource:
+    """The orders of one backend, read as `OrderView`s; `OrangeClient.orders(backend)` gives the backend's own."""
+
+    backend: ClassVar[Backend]
+    state_filter: ClassVar[str] = "state"
+    """The list's filter on the order state (business requests filter on their `step`)."""
+    lists_by_id: ClassVar[bool] = False
+    """Whether `list(ids=…)` works: the list filters by id."""
+    list_has_state: ClassVar[bool] = False
+    """Whether every list entry carries the order's state (a walk of the list summarises every order)."""
+    selects_fields: ClassVar[bool] = False
+    """Whether `fields` is sent to the backend; elsewhere it is ignored."""
+
+    def __init__(self, resource: _OrderResource, to_view: Callable[[Any], OrderView]) -> None:
+        self._resource = resource
+        self._to_view = to_view
+
+    async def get(self, order_id: str, *, fields: Sequence[str] | None = None) -> OrderView:
+        """One order; with `fields` (where `selects_fields`), only those attributes (and the id) are read."""
+        return self._to_view(await self._fetch(order_id, self._fields(fields)))
+
+    def list(
+        self,
+        *,
+        states: Sequence[str] = (),
+        ids: Sequence[str] = (),
+        fields: Sequence[str] | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> AsyncPaginator[OrderView]:
+        """Orders in any of `states` (the backend's own words), or among `ids` (where `lists_by_id`).
+
+        `await` it for the first page, `async for` it for every order, `.pages()` for every page.
+        """
+        params: dict[str, object] = {}
+        if states:
+            params[self.state_filter] = list(states)
+        if ids:
+            if not self.lists_by_id:
+                raise ValueError(f"the {self.backend} order list cannot filter by id; get each order instead")
+            params["id"] = list(ids)
+        selected = self._fields(fields)
+        if selected:
+            params["fields"] = selected
+        found = self._resource.list(params or None, limit=limit, offset=offset, max_items=max_items)
+        return found.map(self._to_view)
+
+    async def _fetch(self, order_id: str, fields: Sequence[str] | None) -> Any:
+        return await self._resource.get(order_id)
+
+    def _fields(self, fields: Sequence[str] | None) -> Sequence[str] | None:
+        return list(fields) if fields and self.selects_fields else None
+
+
+class CarrierOrderSource(OrderSource):
+    """MEF product orders. The list answers summaries (`id`, `orderDate`, `state`, `externalId`)."""
+
+    backend: ClassVar[Backend] = "carrier"
+    list_has_state = True
+
+    def __init__(self, orders: carrier_resources.Orders) -> None:
+        super().__init__(orders, order_view_from_carrier)
+
+
+class WholesaleOrderSource(OrderSource):
+    """TMF622 product orders: listed by id and state, with `fields` selection on the list and the GET."""
+
+    backend: ClassVar[Backend] = "wholesale"
+    lists_by_id = True
+    selects_fields = True
+
+    def __init__(self, orders: wholesale_resources.Orders) -> None:
+        super().__init__(orders, order_view_from_wholesale)
+        self._orders = orders
+
+    async def _fetch(self, order_id: str, fields: Sequence[str] | None) -> Any:
+        return await self._orders.get(order_id, fields=fields)
+
+
+class BusinessOrderSource(OrderSource):
+    """Orange Business ordering requests, as orders: their `step` is the state."""
+
+    backend: ClassVar[Backend] = "business"
+    state_filter = "step"
+    list_has_state = True
+
+    def __init__(self, requests: business_resources.Requests) -> None:
+        super().__init__(requests, order_view_from_business)
