@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -89,3 +90,27 @@ async def harness(db_url: str, sandbox_clock: Clock) -> AsyncIterator[Harness]:
             yield Harness(ctx, bolt, web, fake, user, sandbox, sandbox_clock, admin)
         await orange_http.aclose()
         engine.dispose()
+
+
+async def fresh_quote(orange: OrangeClient, *, bandwidth: int = 20) -> Any:
+    """A firm EVPL quote the sandbox approves at once (valid 7 days from its calendar's start)."""
+    return await orange.carrier.quotes.create(
+        {
+            "quoteLevel": "firm",
+            "quoteItem": [
+                {
+                    "id": "1",
+                    "action": "add",
+                    "product": {
+                        "productSpecification": {"id": "TransitELine"},
+                        "productConfiguration": {
+                            "@type": "EVPL",
+                            "bandwidth": bandwidth,
+                            "classOfService": "GUARANTEED",
+                        },
+                    },
+                    "requestedQuoteItemTerm": {"duration": {"amount": 1, "units": "year"}},
+                }
+            ],
+        }
+    )

@@ -118,25 +118,13 @@ async def _world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
 
 async def _ask(world: dict[str, Any]) -> Any:
     """A pending approval to order a fresh quote, its card in the channel (the bot's own path)."""
+    from bot_harness import fresh_quote
+
     from bot.approvals import request_quote_order
     from bot.slack import Where
 
     ctx = world["ctx"]
-    quote = await ctx.orange.carrier.quotes.create(
-        {
-            "quoteLevel": "firm",
-            "quoteItem": [
-                {
-                    "id": "1",
-                    "action": "add",
-                    "product": {
-                        "productSpecification": {"id": "TransitELine"},
-                        "productConfiguration": {"@type": "EVPL", "bandwidth": 50, "classOfService": "GUARANTEED"},
-                    },
-                }
-            ],
-        }
-    )
+    quote = await fresh_quote(ctx.orange, bandwidth=50)
     reply = await request_quote_order(ctx, world["client"], Where("T1", CHANNEL, "U_ALICE"), f"carrier:{quote.id}")
     assert "Asked for approval" in reply.text, reply.text
     return await _latest(ctx)

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from bot_harness import START, Harness
+from bot_harness import START, Harness, fresh_quote
 from sqlmodel import Session, col, select
 
 import bot.approvals.policy as policy
@@ -318,22 +318,7 @@ async def test_reconcile_a_cancellation(harness: Harness) -> None:
 async def test_quote_to_order_end_to_end(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     h = harness
     monkeypatch.setattr(policy, "now", lambda: START)  # the sandbox's calendar: its quotes are valid 7 days from START
-    quote = await h.ctx.orange.carrier.quotes.create(
-        {
-            "quoteLevel": "firm",
-            "quoteItem": [
-                {
-                    "id": "1",
-                    "action": "add",
-                    "product": {
-                        "productSpecification": {"id": "TransitELine"},
-                        "productConfiguration": {"@type": "EVPL", "bandwidth": 20, "classOfService": "GUARANTEED"},
-                    },
-                    "requestedQuoteItemTerm": {"duration": {"amount": 1, "units": "year"}},
-                }
-            ],
-        }
-    )
+    quote = await fresh_quote(h.ctx.orange, bandwidth=20)
     view = quote_view_from_carrier(quote)
     card = {"type": "message", "ts": "", "blocks": [b.to_dict() for b in quote_blocks(view, now=START)]}
     before = len(h.fake.response_posts())

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from bot_harness import START, Harness
+from bot_harness import START, Harness, fresh_quote
 from sqlmodel import Session, col, select
 from test_approvals import CHANNEL, approvals_in_db, carrier_posts, message, shown, wait_state
 
@@ -28,21 +28,7 @@ ORDER_POST = r"productOrderManagement/v1/productOrder$"
 async def request_quote_order(h: Harness, monkeypatch: pytest.MonkeyPatch) -> Approval:
     """Alice asks to order a fresh quote; the pending approval with its card in the channel."""
     monkeypatch.setattr(policy, "now", lambda: START)  # the sandbox's calendar: its quotes are valid 7 days from START
-    quote = await h.ctx.orange.carrier.quotes.create(
-        {
-            "quoteLevel": "firm",
-            "quoteItem": [
-                {
-                    "id": "1",
-                    "action": "add",
-                    "product": {
-                        "productSpecification": {"id": "TransitELine"},
-                        "productConfiguration": {"@type": "EVPL", "bandwidth": 20, "classOfService": "GUARANTEED"},
-                    },
-                }
-            ],
-        }
-    )
+    quote = await fresh_quote(h.ctx.orange, bandwidth=20)
     view = quote_view_from_carrier(quote)
     card = {"type": "message", "ts": "", "blocks": [b.to_dict() for b in quote_blocks(view, now=START)]}
     before = len(h.fake.response_posts())

@@ -49,14 +49,11 @@ def db_url() -> Iterator[str]:
         admin.dispose()
 
 
-async def test_two_replicas_poll_each_order_once_per_cycle_and_post_each_change_once(harness: Harness) -> None:
-    h = harness
-    assert h.ctx.engine.dialect.name == "postgresql"
-    slack = AsyncWebClient(token=TOKEN, base_url=h.fake.api_url)
-    created = await h.admin.post("/_sandbox/bulk", json={"backend": "wholesale", "count": WATCHES, "state": "held"})
-    ids: list[str] = created.json()["ids"]
+async def watched_orders(h: Harness, slack: AsyncWebClient, count: int) -> dict[str, str]:
+    """`count` held wholesale orders, each watched in C_GENERAL under a root of its own: {order id: root ts}."""
+    created = await h.admin.post("/_sandbox/bulk", json={"backend": "wholesale", "count": count, "state": "held"})
     roots: dict[str, str] = {}
-    for order_id in ids:
+    for order_id in created.json()["ids"]:
         view = order_view_from_wholesale((await h.admin.get(f"/_sandbox/orders/wholesale/{order_id}")).json())
         roots[order_id] = str((await slack.chat_postMessage(channel="C_GENERAL", text=view.reference))["ts"])
 
@@ -74,6 +71,15 @@ async def test_two_replicas_poll_each_order_once_per_cycle_and_post_each_change_
             crud.save_snapshot(session=s, watch_id=w.id, view=snapshot)
 
         await h.ctx.db(insert)
+    return roots
+
+
+async def test_two_replicas_poll_each_order_once_per_cycle_and_post_each_change_once(harness: Harness) -> None:
+    h = harness
+    assert h.ctx.engine.dialect.name == "postgresql"
+    slack = AsyncWebClient(token=TOKEN, base_url=h.fake.api_url)
+    roots = await watched_orders(h, slack, WATCHES)
+    ids = list(roots)
 
     changes = 0
     for round_ in range(3):
@@ -113,27 +119,8 @@ async def test_two_senders_with_slack_slower_than_a_claim_post_each_row_once(har
 
     h = harness
     slack = AsyncWebClient(token=TOKEN, base_url=h.fake.api_url)
-    created = await h.admin.post("/_sandbox/bulk", json={"backend": "wholesale", "count": 6, "state": "held"})
-    ids: list[str] = created.json()["ids"]
-    roots: dict[str, str] = {}
-    for order_id in ids:
-        view = order_view_from_wholesale((await h.admin.get(f"/_sandbox/orders/wholesale/{order_id}")).json())
-        roots[order_id] = str((await slack.chat_postMessage(channel="C_GENERAL", text=view.reference))["ts"])
-
-        def insert(s: Session, order_id: str = order_id, snapshot: dict[str, object] = diff(None, view)[1].to_json()):
-            w, _ = crud.create_watch(
-                session=s,
-                team_id="T1",
-                channel_id="C_GENERAL",
-                backend="wholesale",
-                order_id=order_id,
-                created_by="U_ALICE",
-                thread_ts=roots[order_id],
-            )
-            s.flush()
-            crud.save_snapshot(session=s, watch_id=w.id, view=snapshot)
-
-        await h.ctx.db(insert)
+    roots = await watched_orders(h, slack, 6)
+    ids = list(roots)
     for step in range(2):
         for order_id in ids:
             await h.admin.post(f"/_sandbox/orders/wholesale/{order_id}/milestones", json={"message": f"M{step}"})

@@ -1,0 +1,237 @@
+"""The typed commands of ``/orange``, and how each reads back as text.
+
+    to_text(OrderGet(Reference("carrier", "11")))   # "order carrier:11"
+
+Each command knows its verb and renders its own arguments (`args()`); `to_text` joins them, and `parse` reads the
+result back as the same command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, TypeAlias
+
+from bot.commands.references import Reference
+from bot.commands.tokens import needs_quotes, quote_word
+
+__all__ = [
+    "Address",
+    "Cancel",
+    "Command",
+    "Help",
+    "Offer",
+    "OrderGet",
+    "Orders",
+    "ProductGet",
+    "Products",
+    "QuoteGet",
+    "QuoteNew",
+    "Quotes",
+    "Site",
+    "Sites",
+    "Unwatch",
+    "WatchOrder",
+    "Watches",
+    "to_text",
+]
+
+
+def _free(text: str) -> str:
+    """Free text (a reason, a search): bare words when they read back as they are, else one quoted word."""
+    words = text.split(" ")
+    if any(needs_quotes(word) for word in words):
+        return quote_word(text)
+    return " ".join(quote_word(word) for word in words)
+
+
+def _pairs(*pairs: tuple[str, str | None]) -> list[str]:
+    return [f"{key}={quote_word(value)}" for key, value in pairs if value is not None]
+
+
+def _own_id(backend: str, id_: str) -> str:
+    """An id of a one-backend verb: bare unless it would read as a backend prefix or as `quote new`."""
+    return quote_word(f"{backend}:{id_}" if ":" in id_ or id_.lower() == "new" else id_)
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    verb: ClassVar[str] = "help"
+    topic: str | None = None
+
+    def args(self) -> list[str]:
+        return [self.topic] if self.topic else []
+
+
+@dataclass(frozen=True, slots=True)
+class Sites:
+    verb: ClassVar[str] = "sites"
+    city: str | None = None
+    country: str | None = None
+    name: str | None = None
+    text: str | None = None
+
+    def args(self) -> list[str]:
+        words = [_free(self.text)] if self.text is not None else []
+        return words + _pairs(("city", self.city), ("country", self.country), ("name", self.name))
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    verb: ClassVar[str] = "site"
+    site_id: str
+
+    def args(self) -> list[str]:
+        return [_own_id("carrier", self.site_id)]
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    verb: ClassVar[str] = "address"
+    street: str
+    number: str | None = None
+    city: str | None = None
+    postcode: str | None = None
+    country: str | None = None
+
+    def args(self) -> list[str]:
+        return _pairs(
+            ("street", self.street),
+            ("nr", self.number),
+            ("city", self.city),
+            ("postcode", self.postcode),
+            ("country", self.country),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Quotes:
+    verb: ClassVar[str] = "quotes"
+
+    def args(self) -> list[str]:
+        return []
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteGet:
+    verb: ClassVar[str] = "quote"
+    reference: Reference
+
+    def args(self) -> list[str]:
+        return [_own_id("carrier", self.reference.id)]
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteNew:
+    verb: ClassVar[str] = "quote"
+
+    def args(self) -> list[str]:
+        return ["new"]
+
+
+@dataclass(frozen=True, slots=True)
+class Orders:
+    verb: ClassVar[str] = "orders"
+    backend: str | None = None
+    state: str | None = None
+
+    def args(self) -> list[str]:
+        return ([self.backend] if self.backend else []) + _pairs(("state", self.state))
+
+
+@dataclass(frozen=True, slots=True)
+class OrderGet:
+    verb: ClassVar[str] = "order"
+    reference: Reference
+
+    def args(self) -> list[str]:
+        return [quote_word(str(self.reference))]
+
+
+@dataclass(frozen=True, slots=True)
+class Products:
+    verb: ClassVar[str] = "products"
+    backend: str | None = None
+    filters: tuple[tuple[str, str], ...] = field(default=())
+
+    def args(self) -> list[str]:
+        return ([self.backend] if self.backend else []) + _pairs(*self.filters)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductGet:
+    verb: ClassVar[str] = "product"
+    reference: Reference
+
+    def args(self) -> list[str]:
+        return [quote_word(str(self.reference))]
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    verb: ClassVar[str] = "offer"
+    offering_id: str
+
+    def args(self) -> list[str]:
+        return [_own_id("wholesale", self.offering_id)]
+
+
+@dataclass(frozen=True, slots=True)
+class WatchOrder:
+    verb: ClassVar[str] = "watch"
+    reference: Reference
+    errors_only: bool = False
+
+    def args(self) -> list[str]:
+        return [quote_word(str(self.reference))] + (["errors"] if self.errors_only else [])
+
+
+@dataclass(frozen=True, slots=True)
+class Unwatch:
+    verb: ClassVar[str] = "unwatch"
+    reference: Reference
+
+    def args(self) -> list[str]:
+        return [quote_word(str(self.reference))]
+
+
+@dataclass(frozen=True, slots=True)
+class Watches:
+    verb: ClassVar[str] = "watches"
+
+    def args(self) -> list[str]:
+        return []
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel:
+    verb: ClassVar[str] = "cancel"
+    reference: Reference
+    reason: str | None = None
+
+    def args(self) -> list[str]:
+        return [quote_word(str(self.reference))] + ([_free(self.reason)] if self.reason is not None else [])
+
+
+Command: TypeAlias = (
+    Help
+    | Sites
+    | Site
+    | Address
+    | Quotes
+    | QuoteGet
+    | QuoteNew
+    | Orders
+    | OrderGet
+    | Products
+    | ProductGet
+    | Offer
+    | WatchOrder
+    | Unwatch
+    | Watches
+    | Cancel
+)
+
+
+def to_text(command: Command) -> str:
+    """The text that `parse` reads back as `command` (references always with their backend)."""
+    return " ".join([command.verb, *command.args()])
