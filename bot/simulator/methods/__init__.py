@@ -1,0 +1,30 @@
+"""The Web API methods the fake answers: each handler takes the workspace and the call's arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+
+from bot.simulator.methods import auth, chat, conversations, users, views
+from bot.simulator.params import JSONDict
+from bot.simulator.workspace import Workspace
+
+Handler = Callable[[Workspace, JSONDict], Awaitable[JSONDict]]
+
+HANDLERS: Mapping[str, Handler] = {
+    "api.test": auth.api_test,
+    "auth.test": auth.auth_test,
+    "chat.postMessage": chat.post_message,
+    "chat.update": chat.update,
+    "chat.delete": chat.delete,
+    "chat.postEphemeral": chat.post_ephemeral,
+    "chat.getPermalink": chat.get_permalink,
+    "conversations.info": conversations.info,
+    "conversations.open": conversations.open_conversation,
+    "conversations.history": conversations.history,
+    "conversations.replies": conversations.replies,
+    "users.info": users.info,
+    "views.open": views.open_modal,
+    "views.update": views.update_view,
+    "views.push": views.push_modal,
+    "views.publish": views.publish_home,
+}

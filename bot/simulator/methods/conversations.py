@@ -1,0 +1,67 @@
+"""conversations.info, conversations.open, conversations.history and conversations.replies."""
+
+from __future__ import annotations
+
+import copy
+
+from bot.simulator.ids import short_id
+from bot.simulator.messages import without_channel
+from bot.simulator.params import JSONDict, SlackApiFailure, truthy
+from bot.simulator.team import Channel
+from bot.simulator.workspace import Workspace
+
+
+async def info(ws: Workspace, params: JSONDict) -> JSONDict:
+    return {"ok": True, "channel": ws._channel(params.get("channel")).to_dict()}
+
+
+async def open_conversation(ws: Workspace, params: JSONDict) -> JSONDict:
+    if params.get("channel"):  # resume a DM or group DM; channels are conversations.create's business
+        channel = ws._channel(params["channel"])
+        if not (channel.is_im or channel.is_mpim):
+            raise SlackApiFailure("method_not_supported_for_channel_type")
+        return {"ok": True, "channel": channel.to_dict()}
+    users = [u.strip() for u in str(params.get("users", "")).split(",") if u.strip()]
+    if not users:
+        raise SlackApiFailure("users_list_not_supplied")
+    for user in users:
+        ws._user(user)
+    if len(users) > 1:
+        mpim_id = "G" + short_id(",".join(sorted(users)), 9).upper()
+        channel = ws.channels.setdefault(
+            mpim_id, Channel(mpim_id, "mpdm-" + "--".join(users), is_private=True, is_mpim=True)
+        )
+        return {"ok": True, "channel": {"id": channel.id}}
+    dm = ws._open_dm(users[0])
+    body: JSONDict = {"ok": True, "channel": {"id": dm.id}}
+    if truthy(params.get("return_im")):
+        body["channel"] = dm.to_dict()
+    return body
+
+
+def _readable_channel(ws: Workspace, params: JSONDict) -> Channel:
+    channel = ws._channel(params.get("channel"))
+    if not channel.is_member and not channel.is_im:  # a bot token reads only where the bot is a member
+        raise SlackApiFailure("not_in_channel")
+    return channel
+
+
+async def history(ws: Workspace, params: JSONDict) -> JSONDict:
+    channel = _readable_channel(ws, params)
+    messages = [without_channel(m) for m in reversed(ws.channel_messages(channel.id))]
+    oldest, latest = params.get("oldest"), params.get("latest")
+    if oldest:
+        messages = [m for m in messages if float(m["ts"]) >= float(oldest)]
+    if latest:
+        messages = [m for m in messages if float(m["ts"]) <= float(latest)]
+    limit = int(params.get("limit") or 100)
+    return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
+
+
+async def replies(ws: Workspace, params: JSONDict) -> JSONDict:
+    channel = _readable_channel(ws, params)
+    root = ws._messages.get((channel.id, str(params.get("ts", ""))))
+    if root is None:
+        raise SlackApiFailure("thread_not_found")
+    thread = [without_channel(m) for m in ws.thread(channel.id, root["ts"])]
+    return {"ok": True, "messages": [copy.deepcopy(root), *thread], "has_more": False}
