@@ -26,7 +26,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.context import BotContext
-from bot.listeners import actions, approvals, commands, events
+from bot.jobs.scheduler import replica_owner
+from bot.listeners import actions, approvals, commands, events, rules
+from bot.push import hub_routes
 from bot.settings import Settings
 from storage.db import ping
 
@@ -104,6 +106,7 @@ def create_bolt_app(ctx: BotContext, *, client: AsyncWebClient | None = None) ->
     actions.register(app, ctx)
     events.register(app, ctx)
     approvals.register(app, ctx)
+    rules.register(app, ctx)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
@@ -114,30 +117,26 @@ def create_bolt_app(ctx: BotContext, *, client: AsyncWebClient | None = None) ->
 
 
 def create_web_app(app: AsyncApp, ctx: BotContext) -> Starlette:
-    """HTTP mode: events, commands, interactivity and options all at `POST /slack/events`; `GET /healthz`."""
+    """HTTP mode: events, commands, interactivity and options all at `POST /slack/events`; the rest as in
+    `create_health_app` (`GET /healthz`, Orange's hub listener)."""
     handler = AsyncSlackRequestHandler(app)
 
     async def slack_events(request: Request) -> Response:
         return await handler.handle(request)
 
+    return Starlette(routes=[Route("/slack/events", slack_events, methods=["POST"]), *_common_routes(ctx, app.client)])
+
+
+def create_health_app(ctx: BotContext, client: AsyncWebClient) -> Starlette:
+    """Socket Mode: what PORT serves without Slack's events: `GET /healthz` and Orange's hub listener."""
+    return Starlette(routes=_common_routes(ctx, client))
+
+
+def _common_routes(ctx: BotContext, client: AsyncWebClient) -> list[Route]:
     async def healthz(request: Request) -> Response:
         return JSONResponse(*await health(ctx))
 
-    return Starlette(
-        routes=[
-            Route("/slack/events", slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-        ]
-    )
-
-
-def create_health_app(ctx: BotContext) -> Starlette:
-    """Socket Mode: only `GET /healthz` on PORT."""
-
-    async def healthz(request: Request) -> Response:
-        return JSONResponse(*await health(ctx))
-
-    return Starlette(routes=[Route("/healthz", healthz, methods=["GET"])])
+    return [Route("/healthz", healthz, methods=["GET"]), *hub_routes(ctx, client, owner=replica_owner())]
 
 
 async def health(ctx: BotContext) -> tuple[dict[str, Any], int]:

@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply every migration (also done automatically at start)")
 
     sub.add_parser("audit", help="print the approvals audit trail as CSV")
+
+    hub = sub.add_parser("hub", help="Orange's push notifications (HUB_CALLBACK_URL)")
+    hub_sub = hub.add_subparsers(dest="hub_command", metavar="ACTION")
+    hub_sub.add_parser("register", help="register the missing hubs now (the bot also does it at start)")
+    hub_sub.add_parser("unregister", help="delete every hub this deployment registered at Orange")
     return parser
 
 
@@ -76,6 +81,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.settings import Settings
 
         return write_csv(Settings().database_url, sys.stdout)
+    if args.command == "hub" and args.hub_command in ("register", "unregister"):
+        import asyncio
+
+        from bot.runner import hub_command
+        from bot.settings import Settings
+
+        return asyncio.run(hub_command(Settings(), args.hub_command))
     if args.command == "run":
         import asyncio
 

@@ -33,18 +33,21 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from integrations.states import OrderState, is_final
-from integrations.views import ErrorMessageView, JeopardyAlertView, MilestoneView, OrderView
+from integrations.states import OrderState, ProductStatus, is_final
+from integrations.views import ErrorMessageView, JeopardyAlertView, MilestoneView, OrderView, ProductView
 from storage.digest import short_digest
 
 __all__ = [
     "FIELDS_COMPARED",
     "Event",
     "EventKind",
+    "FINAL_PRODUCT_STATUSES",
     "NoticeKind",
     "OutboxKind",
+    "ProductSnapshot",
     "Snapshot",
     "diff",
+    "product_diff",
 ]
 
 FIELDS_COMPARED: tuple[str, ...] = ("id", "state", "productOrderItem", "errorMessage", "milestone", "jeopardyAlert")
@@ -62,6 +65,8 @@ class EventKind(StrEnum):
     milestone_added = "milestone_added"
     jeopardy_alert = "jeopardy_alert"
     final = "final"
+    product_status = "product_status"
+    """A watched inventory product's status moved (`status_old` → `status_new`); a final one ends the watch."""
 
 
 class NoticeKind(StrEnum):
@@ -69,6 +74,8 @@ class NoticeKind(StrEnum):
 
     polling_failing = "polling_failing"
     polling_recovered = "polling_recovered"
+    root_post = "root_post"
+    """A watch a rule started: its thread root, posted at the channel's pace (the watch has no thread yet)."""
     root_update = "root_update"
 
 
@@ -107,6 +114,9 @@ class Event(BaseModel):
     """Jeopardy alerts: `jeopardyType`."""
     timestamp: datetime | None = None
     """When the carrier says it happened (error timestamp, milestone or alert date)."""
+    status_old: ProductStatus | None = None
+    status_new: ProductStatus | None = None
+    """Product watches: the inventory status before and now."""
     fingerprint: str
     """Same change, same fingerprint: the outbox's `(watch, fingerprint)` key posts it once."""
 
@@ -383,3 +393,41 @@ def diff(previous: Snapshot | None, current: OrderView, *, errors_only: bool = F
         transitions=dict(sorted(run.transitions.items())),
     )
     return events, snapshot
+
+
+# --- inventory products -----------------------------------------------------------------------
+
+FINAL_PRODUCT_STATUSES = frozenset({ProductStatus.terminated, ProductStatus.cancelled, ProductStatus.aborted})
+
+
+class ProductSnapshot(BaseModel):
+    """What a product poll leaves for the next one (the same JSON round trip as `Snapshot`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: Literal[1] = 1
+    product: ProductView
+    transitions: dict[str, int] = {}
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ProductSnapshot:
+        return cls.model_validate(data)
+
+
+def product_diff(previous: ProductSnapshot | None, view: ProductView) -> tuple[list[Event], ProductSnapshot]:
+    """The status change of a watched product since the last poll (none for the first view)."""
+    if previous is None:
+        return [], ProductSnapshot(product=view)
+    old, new = previous.product.status, view.status
+    if old == new or new is ProductStatus.unknown:
+        return [], ProductSnapshot(product=view, transitions=previous.transitions)
+    key = f"status:{old.value}>{new.value}"
+    occurrence = previous.transitions.get(key, 0)
+    transitions = dict(sorted({**previous.transitions, key: occurrence + 1}.items()))
+    kind = EventKind.final if new in FINAL_PRODUCT_STATUSES else EventKind.product_status
+    fingerprint = short_digest([kind.value, view.reference, "status", old.value, new.value, occurrence])
+    event = Event(kind=kind, order_ref=view.reference, status_old=old, status_new=new, fingerprint=fingerprint)
+    return [event], ProductSnapshot(product=view, transitions=transitions)

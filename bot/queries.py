@@ -50,7 +50,7 @@ from integrations.views import (
     site_view_from_carrier,
 )
 
-__all__ = ["PAGE_SIZE", "SITE_SEARCH_LIMIT", "site_matches"]
+__all__ = ["PAGE_SIZE", "SITE_SEARCH_LIMIT", "fetch_product", "site_matches"]
 
 log = logging.getLogger("bot.queries")
 
@@ -197,7 +197,7 @@ async def _products_reply(inv: Invocation, cmd: Products) -> Reply:
 
 @handles(ProductGet)
 async def _product_reply(inv: Invocation, cmd: ProductGet) -> Reply:
-    view = await _product(inv.ctx, cmd.reference.backend, cmd.reference.id)
+    view = await fetch_product(inv.ctx, cmd.reference.backend, cmd.reference.id)
     return reply(product_blocks(view, tz=await inv.tz()))
 
 
@@ -226,7 +226,7 @@ async def _orders(ctx: BotContext, cmd: Orders, page: PageInfo, tz: tzinfo | Non
     return orders_list_blocks(views, title=title, page=_paged(page, first.total, len(views)), tz=tz)
 
 
-async def _product(ctx: BotContext, backend: str, product_id: str) -> ProductView:
+async def fetch_product(ctx: BotContext, backend: str, product_id: str) -> ProductView:
     if backend == "carrier":
         return product_view_from_carrier(await ctx.orange.carrier.products.get(product_id))
     if backend == "wholesale":

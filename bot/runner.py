@@ -24,7 +24,7 @@ from integrations import OrangeClient
 from storage.db import make_engine
 from storage.migrate import upgrade
 
-__all__ = ["bot_context", "run", "start_background"]
+__all__ = ["bot_context", "hub_command", "run", "start_background"]
 
 log = logging.getLogger("bot.runner")
 
@@ -38,6 +38,22 @@ async def bot_context(settings: Settings) -> AsyncIterator[BotContext]:
             yield BotContext(settings=settings, orange=orange, engine=engine)
         finally:
             engine.dispose()
+
+
+async def hub_command(settings: Settings, action: str) -> int:
+    """`orange-bot hub register|unregister`: prints what was done."""
+    from bot.push import ensure_hubs, unregister_hubs
+
+    async with bot_context(settings) as ctx:
+        if action == "unregister":
+            print(f"unregistered {await unregister_hubs(ctx)} hub(s)")
+            return 0
+        if not settings.hub_callback_url:
+            print("HUB_CALLBACK_URL is not set: no hub to register")
+            return 2
+        for api, done in (await ensure_hubs(ctx)).items():
+            print(f"{api}: {done}")
+        return 0
 
 
 async def start_background(ctx: BotContext, client: AsyncWebClient) -> object | None:
@@ -76,7 +92,7 @@ async def run(settings: Settings) -> int:
         try:
             if settings.slack_app_token is not None:
                 # /healthz still answers on PORT, so a container health check works in both modes.
-                health = asyncio.create_task(_serve(create_health_app(ctx), settings.port, stop))
+                health = asyncio.create_task(_serve(create_health_app(ctx, client), settings.port, stop))
                 await _socket_mode(app, settings, stop)
                 await health
             else:

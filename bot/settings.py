@@ -27,6 +27,13 @@ class Settings(OrangeSettings):
     allow_self_approval: bool = False
     orange_carrier_order_defaults: Path | None = None
 
+    subscription_watch_limit: int = 200
+    """Live watches one subscription may have at a time."""
+    hub_callback_url: str | None = None
+    """The public base URL Orange posts its hub notifications to (`<base>/orange/hub/<secret>`); unset: no push."""
+    digest_stale_days: int = 7
+    """A digest lists orders that stayed in one state longer than this."""
+
     @field_validator("approver_user_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

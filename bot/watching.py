@@ -9,17 +9,28 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.blocks.events import unwatched_text
-from bot.blocks.format import fallback_text, state_text
-from bot.blocks.watches import WatchRow, watch_exists_blocks, watch_root_blocks, watches_list_blocks
-from bot.commands import Reference, Unwatch, Watches, WatchOrder
+from bot.blocks.format import fallback_text, product_status_text, state_text
+from bot.blocks.watches import (
+    WatchRow,
+    product_root_blocks,
+    watch_exists_blocks,
+    watch_root_blocks,
+    watches_list_blocks,
+)
+from bot.commands import CommandError, Reference, Unwatch, UnwatchProduct, Watches, WatchOrder, WatchProduct
 from bot.context import BotContext
-from bot.diff import Snapshot, diff
+from bot.diff import ProductSnapshot, Snapshot, diff, product_diff
+from bot.queries import fetch_product
 from bot.slack import (
     CHANNEL_ERRORS,
     Invocation,
@@ -32,9 +43,9 @@ from bot.slack import (
     reply,
 )
 from integrations import APIError
-from integrations.views import OrderView
+from integrations.views import OrderView, ProductView
 from storage import crud
-from storage.enums import AuditAction, WatchFilter
+from storage.enums import AuditAction, WatchFilter, WatchKind
 from storage.models import Watch
 
 __all__ = [
@@ -42,6 +53,8 @@ __all__ = [
     "end_watch_and_update_root",
     "list_watches",
     "post_root",
+    "resume",
+    "start_product_watch",
     "start_watch",
     "stop_watch",
 ]
@@ -49,33 +62,41 @@ __all__ = [
 log = logging.getLogger("bot.watching")
 
 
-async def post_root(client: AsyncWebClient, channel: str, view: OrderView, *, errors_only: bool) -> str:
-    """Post the thread root naming the order and its state; returns its ts."""
-    blocks = watch_root_blocks(view, errors_only=errors_only)
+async def post_root(client: AsyncWebClient, channel: str, blocks: Sequence[Block]) -> str:
+    """Post a watch's thread root; returns its ts."""
     response = await client.chat_postMessage(
         channel=channel, text=fallback_text(blocks), blocks=[b.to_dict() for b in blocks], unfurl_links=False
     )
     return str(response["ts"])
 
 
-async def start_watch(
-    ctx: BotContext, client: AsyncWebClient, where: Where, reference: Reference, *, errors_only: bool
-) -> Reply:
+@dataclass(frozen=True)
+class _Target:
+    """What a new watch follows: an order or a product, as just read, with its root and baseline snapshot."""
+
+    kind: WatchKind
+    view: OrderView | ProductView
+    root: list[Block]
+    baseline: dict[str, Any]
+    words: str
+    """Its state in words, for the reply."""
+
+
+async def _start(ctx: BotContext, client: AsyncWebClient, where: Where, target: _Target, *, errors_only: bool) -> Reply:
+    """Store the watch (one live per channel and thing), post its root, then remember the root and the baseline."""
     command = ctx.settings.slack_command
-    try:
-        view = await ctx.orange.orders(reference.backend).get(reference.id)
-    except APIError as err:
-        return render_error(err, verb="watch", command=command, enabled=ctx.enabled)
+    view = target.view
 
     def create(session: Session) -> tuple[Watch, bool]:
         return crud.create_watch(
             session=session,
             team_id=where.team_id,
             channel_id=where.channel_id,
-            backend=reference.backend,
+            backend=view.backend,
             order_id=view.id,
             created_by=where.user_id,
             filter=WatchFilter.ERRORS if errors_only else WatchFilter.ALL,
+            kind=target.kind,
         )
 
     watch, created = await ctx.db(create)
@@ -84,7 +105,7 @@ async def start_watch(
         return reply(watch_exists_blocks(view.reference, link), shareable=False)
 
     try:
-        ts = await post_root(client, where.channel_id, view, errors_only=errors_only)
+        ts = await post_root(client, where.channel_id, target.root)
     except SlackApiError as err:
         error = str(err.response.get("error", ""))
         await ctx.db(lambda s: crud.end_watch(session=s, watch_id=watch.id, reason=f"could not post: {error}"))
@@ -93,11 +114,9 @@ async def start_watch(
         log.warning("watch %s: posting the root failed: %s", view.reference, error)
         return Reply(text=f"Slack refused the message ({error}); try again in a moment.", shareable=False)
 
-    baseline = diff(None, view)[1].to_json()  # the first poll compares with what the root message shows
-
     def finish(session: Session) -> None:
         crud.set_watch_root(session=session, watch_id=watch.id, thread_ts=ts)
-        crud.save_snapshot(session=session, watch_id=watch.id, view=baseline)
+        crud.save_snapshot(session=session, watch_id=watch.id, view=target.baseline)
         audit_watch_created(session, watch, view, actor=where.user_id)
 
     await ctx.db(finish)
@@ -105,13 +124,45 @@ async def start_watch(
     what = "error messages and the final state" if errors_only else "every change"
     thread = f"<{link}|thread>" if link else "thread"
     return Reply(
-        text=f"Watching {view.reference} ({state_text(view.state)}) here: {what} will be posted in its {thread}.",
+        text=f"Watching {view.reference} ({target.words}) here: {what} will be posted in its {thread}.",
         shareable=False,
     )
 
 
+async def start_watch(
+    ctx: BotContext, client: AsyncWebClient, where: Where, reference: Reference, *, errors_only: bool
+) -> Reply:
+    try:
+        view = await ctx.orange.orders(reference.backend).get(reference.id)
+    except APIError as err:
+        return render_error(err, verb="watch", command=ctx.settings.slack_command, enabled=ctx.enabled)
+    target = _Target(
+        kind=WatchKind.ORDER,
+        view=view,
+        root=watch_root_blocks(view, errors_only=errors_only),
+        baseline=diff(None, view)[1].to_json(),  # the first poll compares with what the root message shows
+        words=state_text(view.state),
+    )
+    return await _start(ctx, client, where, target, errors_only=errors_only)
+
+
+async def start_product_watch(ctx: BotContext, client: AsyncWebClient, where: Where, reference: Reference) -> Reply:
+    try:
+        view = await fetch_product(ctx, reference.backend, reference.id)
+    except (APIError, CommandError) as err:
+        return render_error(err, verb="watch", command=ctx.settings.slack_command, enabled=ctx.enabled)
+    target = _Target(
+        kind=WatchKind.PRODUCT,
+        view=view,
+        root=product_root_blocks(view),
+        baseline=product_diff(None, view)[1].to_json(),
+        words=product_status_text(view.status, view.status_raw),
+    )
+    return await _start(ctx, client, where, target, errors_only=False)
+
+
 def audit_watch_created(
-    session: Session, watch: Watch, view: OrderView, *, actor: str, approval_id: uuid.UUID | None = None
+    session: Session, watch: Watch, view: OrderView | ProductView, *, actor: str, approval_id: uuid.UUID | None = None
 ) -> None:
     crud.record_audit(
         session=session,
@@ -151,7 +202,9 @@ async def end_watch_and_update_root(
     return True
 
 
-async def stop_watch(ctx: BotContext, client: AsyncWebClient, where: Where, reference: Reference) -> Reply:
+async def stop_watch(
+    ctx: BotContext, client: AsyncWebClient, where: Where, reference: Reference, *, kind: WatchKind = WatchKind.ORDER
+) -> Reply:
     watch = await ctx.db(
         lambda s: crud.get_live_watch(
             session=s,
@@ -159,6 +212,7 @@ async def stop_watch(ctx: BotContext, client: AsyncWebClient, where: Where, refe
             channel_id=where.channel_id,
             backend=reference.backend,
             order_id=reference.id,
+            kind=kind,
         )
     )
     if watch is None:
@@ -168,9 +222,17 @@ async def stop_watch(ctx: BotContext, client: AsyncWebClient, where: Where, refe
 
 
 async def watch_rows(ctx: BotContext, client: AsyncWebClient, watches: list[Watch]) -> list[WatchRow]:
+    kinds = {w.id: w.kind for w in watches}
+
+    def words(watch_id: uuid.UUID, stored: dict[str, Any]) -> str:
+        if kinds[watch_id] == WatchKind.PRODUCT:
+            product = ProductSnapshot.from_json(stored).product
+            return product_status_text(product.status, product.status_raw)
+        return state_text(Snapshot.from_json(stored).view.state)
+
     def load(session: Session) -> dict[uuid.UUID, str]:
         found = crud.load_snapshots(session=session, watch_ids=[w.id for w in watches])
-        return {watch_id: state_text(Snapshot.from_json(view).view.state) for watch_id, view in found.items()}
+        return {watch_id: words(watch_id, stored) for watch_id, stored in found.items()}
 
     states = await ctx.db(load)  # one query for the whole list
     rows: list[WatchRow] = []
@@ -183,6 +245,9 @@ async def watch_rows(ctx: BotContext, client: AsyncWebClient, watches: list[Watc
                 permalink=await permalink(client, watch.channel_id, watch.thread_ts),
                 errors_only=watch.filter == WatchFilter.ERRORS,
                 created_by=watch.created_by,
+                product=watch.kind == WatchKind.PRODUCT,
+                paused_reason=watch.paused_reason if watch.paused_at is not None else None,
+                watch_id=str(watch.id),
             )
         )
     return rows
@@ -204,6 +269,34 @@ async def _watch(inv: Invocation, cmd: WatchOrder) -> Reply:
 @handles(Unwatch)
 async def _unwatch(inv: Invocation, cmd: Unwatch) -> Reply:
     return await stop_watch(inv.ctx, inv.client, inv.where, cmd.reference)
+
+
+@handles(WatchProduct)
+async def _watch_product(inv: Invocation, cmd: WatchProduct) -> Reply:
+    return await start_product_watch(inv.ctx, inv.client, inv.where, cmd.reference)
+
+
+@handles(UnwatchProduct)
+async def _unwatch_product(inv: Invocation, cmd: UnwatchProduct) -> Reply:
+    return await stop_watch(inv.ctx, inv.client, inv.where, cmd.reference, kind=WatchKind.PRODUCT)
+
+
+async def resume(ctx: BotContext, where: Where, watch_id: uuid.UUID) -> str:
+    """The Resume button of a paused watch: its owed posts go out now, in order (the outbox finds out whether
+    Slack takes them: if the cause is still there, the watch pauses again)."""
+
+    def work(session: Session) -> Watch | None:
+        watch = crud.get_watch(session=session, watch_id=watch_id)
+        if watch is None or watch.channel_id != where.channel_id or watch.ended_at is not None:
+            return None
+        if watch.paused_at is not None:
+            crud.resume_channel(session=session, team_id=watch.team_id, channel_id=watch.channel_id)
+        return watch
+
+    watch = await ctx.db(work)
+    if watch is None:
+        return "That watch is no longer here."
+    return f"Resumed `{watch.backend}:{watch.order_id}`: what was owed is posted in its thread, in order."
 
 
 @handles(Watches)

@@ -14,17 +14,20 @@ field selection, ignore `fields` and answer whole orders or their fixed list sum
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, Protocol, get_type_hints
 
 from integrations.pagination import DEFAULT_LIMIT, AsyncPaginator
 from integrations.resources import business as business_resources
 from integrations.resources import carrier as carrier_resources
 from integrations.resources import wholesale as wholesale_resources
 from integrations.settings import Backend
+from integrations.types.business import BusinessRequestListParams
+from integrations.types.carrier import ProductOrderListParams
+from integrations.types.wholesale import WholesaleProductOrderListParams
 from integrations.views import OrderView, order_view_from_business, order_view_from_carrier, order_view_from_wholesale
 
-__all__ = ["BusinessOrderSource", "CarrierOrderSource", "OrderSource", "WholesaleOrderSource"]
+__all__ = ["SOURCES", "BusinessOrderSource", "CarrierOrderSource", "OrderSource", "WholesaleOrderSource"]
 
 
 class _OrderResource(Protocol):
@@ -49,6 +52,8 @@ class OrderSource:
     """Whether every list entry carries the order's state (a walk of the list summarises every order)."""
     selects_fields: ClassVar[bool] = False
     """Whether `fields` is sent to the backend; elsewhere it is ignored."""
+    filter_keys: ClassVar[frozenset[str]] = frozenset()
+    """The list filters the backend documents (`state`, `orderDate.gt`, …): what `list(filters=…)` accepts."""
 
     def __init__(self, resource: _OrderResource, to_view: Callable[[Any], OrderView]) -> None:
         self._resource = resource
@@ -64,15 +69,20 @@ class OrderSource:
         states: Sequence[str] = (),
         ids: Sequence[str] = (),
         fields: Sequence[str] | None = None,
+        filters: Mapping[str, object] | None = None,
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
         max_items: int | None = None,
     ) -> AsyncPaginator[OrderView]:
-        """Orders in any of `states` (the backend's own words), or among `ids` (where `lists_by_id`).
+        """Orders in any of `states` (the backend's own words), or among `ids` (where `lists_by_id`), matching
+        `filters` (documented keys only: `filter_keys`).
 
         `await` it for the first page, `async for` it for every order, `.pages()` for every page.
         """
-        params: dict[str, object] = {}
+        unknown = sorted(set(filters or {}) - self.filter_keys)
+        if unknown:
+            raise ValueError(f"the {self.backend} order list has no filter {', '.join(unknown)}")
+        params: dict[str, object] = dict(filters or {})
         if states:
             params[self.state_filter] = list(states)
         if ids:
@@ -92,11 +102,17 @@ class OrderSource:
         return list(fields) if fields and self.selects_fields else None
 
 
+def _filters(params: type) -> frozenset[str]:
+    """The filter keys of a list's params TypedDict (paging, sorting and field selection are not filters)."""
+    return frozenset(get_type_hints(params)) - {"offset", "limit", "sort", "fields", "id"}
+
+
 class CarrierOrderSource(OrderSource):
     """MEF product orders. The list answers summaries (`id`, `orderDate`, `state`, `externalId`)."""
 
     backend: ClassVar[Backend] = "carrier"
     list_has_state = True
+    filter_keys = _filters(ProductOrderListParams)
 
     def __init__(self, orders: carrier_resources.Orders) -> None:
         super().__init__(orders, order_view_from_carrier)
@@ -108,6 +124,7 @@ class WholesaleOrderSource(OrderSource):
     backend: ClassVar[Backend] = "wholesale"
     lists_by_id = True
     selects_fields = True
+    filter_keys = _filters(WholesaleProductOrderListParams)
 
     def __init__(self, orders: wholesale_resources.Orders) -> None:
         super().__init__(orders, order_view_from_wholesale)
@@ -123,6 +140,16 @@ class BusinessOrderSource(OrderSource):
     backend: ClassVar[Backend] = "business"
     state_filter = "step"
     list_has_state = True
+    filter_keys = _filters(BusinessRequestListParams) - {"isArchived"}
 
     def __init__(self, requests: business_resources.Requests) -> None:
         super().__init__(requests, order_view_from_business)
+
+
+SOURCES: dict[Backend, type[OrderSource]] = {
+    "carrier": CarrierOrderSource,
+    "wholesale": WholesaleOrderSource,
+    "business": BusinessOrderSource,
+}
+"""Each backend's source class: what its lists can do, before any client exists (a command's filters are checked
+against `filter_keys` when it is parsed)."""

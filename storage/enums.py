@@ -8,6 +8,11 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+class WatchKind(StrEnum):
+    ORDER = "order"
+    PRODUCT = "product"
+
+
 class WatchFilter(StrEnum):
     ALL = "all"
     ERRORS = "errors"
@@ -41,3 +46,5 @@ class AuditAction(StrEnum):
     CARRIER_RESULT = "carrier.result"
     WATCH_CREATED = "watch.created"
     WATCH_ENDED = "watch.ended"
+    SUBSCRIPTION_CREATED = "subscription.created"
+    SUBSCRIPTION_ENDED = "subscription.ended"

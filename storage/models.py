@@ -22,6 +22,7 @@ from storage.enums import (
     ApprovalState,
     OutboxStatus,
     WatchFilter,
+    WatchKind,
 )
 
 # Named constraints, so SQLite batch migrations can drop and recreate them.
@@ -46,15 +47,19 @@ class WatchBase(SQLModel):
     channel_id: str
     backend: str
     order_id: str
+    """The order's id, or the product's for a product watch (`kind`)."""
     filter: str = WatchFilter.ALL.value
     created_by: str
+    kind: str = WatchKind.ORDER.value
 
 
 class WatchCreate(WatchBase):
     backend: Backend
     filter: WatchFilter = WatchFilter.ALL
+    kind: WatchKind = WatchKind.ORDER
     thread_ts: str | None = None
     next_poll_at: AwareDatetime | None = None
+    subscription_id: uuid.UUID | None = None
 
 
 class Watch(WatchBase, table=True):
@@ -66,6 +71,7 @@ class Watch(WatchBase, table=True):
             "uq_watch_live",
             "team_id",
             "channel_id",
+            "kind",
             "backend",
             "order_id",
             unique=True,
@@ -74,6 +80,7 @@ class Watch(WatchBase, table=True):
         ),
         Index("ix_watch_due", "next_poll_at", sqlite_where=_LIVE, postgresql_where=_LIVE),
         Index("ix_watch_team_id_created_by", "team_id", "created_by"),
+        Index("ix_watch_subscription_id", "subscription_id", sqlite_where=_LIVE, postgresql_where=_LIVE),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -88,6 +95,111 @@ class Watch(WatchBase, table=True):
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     consecutive_failures: int = 0
     last_polled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    state_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """Since when the order is in its current state, as far as the bot saw (digests: "stuck for N days")."""
+    subscription_id: uuid.UUID | None = Field(default=None, foreign_key="subscription.id", ondelete="SET NULL")
+    """The channel rule that started this watch, if one did (a watch started by hand has none)."""
+
+
+# --- subscriptions: channel rules that watch orders as they appear --------------------------------
+
+
+class Subscription(SQLModel, table=True):
+    """`/orange subscribe <backend> [key=value…] [errors]`: every matching order is watched in the channel.
+
+    `number` is the channel's short name for it (`/orange unsubscribe 2`). Orders that matched when it was made
+    are watched too only when `include_existing`; at most `cap` of its watches are live at a time.
+    """
+
+    __table_args__ = (
+        Index("uq_subscription_number", "team_id", "channel_id", "number", unique=True),
+        Index("ix_subscription_due", "next_scan_at", sqlite_where=_LIVE, postgresql_where=_LIVE),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    team_id: str
+    channel_id: str
+    number: int
+    backend: str
+    filters: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDocument)
+    errors_only: bool = False
+    include_existing: bool = False
+    cap: int
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_reason: str | None = None
+    next_scan_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lease_owner: str | None = None
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_scan_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cap_notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """Set when the channel was told the cap is reached; cleared once it is below it again."""
+
+
+class SubscriptionOrder(SQLModel, table=True):
+    """An order a subscription has dealt with: watched, or left out as existing (its key makes it once)."""
+
+    __tablename__ = "subscription_order"
+
+    subscription_id: uuid.UUID = Field(foreign_key="subscription.id", ondelete="CASCADE", primary_key=True)
+    order_id: str = Field(primary_key=True)
+    watched: bool
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- Orange's push: the hubs this deployment registered ----------------------------------------
+
+
+class HubRegistration(SQLModel, table=True):
+    """One hub registered at an Orange API (`POST /hub`); Orange has no GET, so its id is kept here.
+
+    The callback URL carries a secret; only its sha256 is stored (`secret_digest`) and compared in constant time.
+    """
+
+    __tablename__ = "hub_registration"
+    __table_args__ = (
+        Index("uq_hub_registration_live", "api", unique=True, sqlite_where=_LIVE, postgresql_where=_LIVE),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    api: str
+    """`ordering` (TMF622) or `inventory` (TMF637)."""
+    hub_id: str | None = None
+    secret_digest: str = Field(index=True)
+    query: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    registered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_event_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_reason: str | None = None
+
+
+# --- digests ----------------------------------------------------------------------------------
+
+
+class DigestSchedule(SQLModel, table=True):
+    """`/orange digest daily HH:MM [tz]`: one channel's daily digest; `last_sent_on` makes it once a day."""
+
+    __tablename__ = "digest_schedule"
+    __table_args__ = (
+        Index(
+            "uq_digest_schedule_live", "team_id", "channel_id", unique=True, sqlite_where=_LIVE, postgresql_where=_LIVE
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    team_id: str
+    channel_id: str
+    backend: str | None = None
+    at_time: str
+    """`HH:MM`, in `tz`."""
+    tz: str = "UTC"
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_sent_on: str | None = None
+    """The local date (`YYYY-MM-DD`) of the last digest sent."""
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class OrderSnapshot(SQLModel, table=True):
@@ -245,11 +357,15 @@ __all__ = [
     "ApprovalCreate",
     "ApprovalUpdate",
     "AuditEvent",
+    "DigestSchedule",
+    "HubRegistration",
     "OrderSnapshot",
     "OutboxMessage",
     "OutboxMessageBase",
     "OutboxMessageCreate",
     "ProcessedDelivery",
+    "Subscription",
+    "SubscriptionOrder",
     "Watch",
     "WatchBase",
     "WatchCreate",

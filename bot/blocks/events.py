@@ -9,9 +9,9 @@ Everything a carrier sent is escaped for mrkdwn.
 from __future__ import annotations
 
 from bot.diff import Event, EventKind
-from integrations.states import OrderState
+from integrations.states import OrderState, ProductStatus
 
-from .format import escape
+from .format import escape, product_status_text
 from .states import emoji, label
 
 __all__ = [
@@ -33,6 +33,8 @@ def _where(event: Event) -> str:
 
 def render_event_text(event: Event) -> str:
     """One line of Slack mrkdwn for the thread, e.g. `*Item O40140084005:* ⏳ Accepted → 🔧 In progress`."""
+    if event.status_new is not None:
+        return _product_text(event)
     kind = event.kind
     new = event.new or OrderState.unknown
     if kind is EventKind.order_state:
@@ -94,3 +96,11 @@ def paused_dm_text(reference: str, channel: str, error: str, *, needed: str | No
         f"I can't post updates for your watch of `{reference}` in <#{channel}> any more "
         f"(`{error}`{scope}): the watch is paused. {fix}"
     )
+
+
+def _product_text(event: Event) -> str:
+    new = product_status_text(event.status_new or ProductStatus.unknown)
+    if event.kind is EventKind.final:
+        return f"*Product {escape(event.order_ref)} is {escape(new)}* — the watch ends here."
+    old = product_status_text(event.status_old or ProductStatus.unknown)
+    return f"*Status:* {escape(old)} → {escape(new)}"

@@ -14,7 +14,7 @@ from datetime import tzinfo
 
 from slack_sdk.models.blocks import Block
 
-from integrations.views import OrderView
+from integrations.views import OrderView, ProductView
 
 from .format import (
     MESSAGE_BUDGET,
@@ -26,13 +26,17 @@ from .format import (
     header,
     link,
     plural,
+    product_status_text,
     section,
     state_text,
     when,
 )
 
 __all__ = [
+    "ACTION_RESUME_WATCH",
     "ACTION_UNWATCH",
+    "ACTION_UNWATCH_PRODUCT",
+    "product_root_blocks",
     "WatchRow",
     "watch_exists_blocks",
     "watch_line",
@@ -41,6 +45,10 @@ __all__ = [
 ]
 
 ACTION_UNWATCH = "unwatch"
+ACTION_UNWATCH_PRODUCT = "unwatch_product"
+ACTION_RESUME_WATCH = "resume_watch"
+PAUSED_SHOWN = 10
+"""Paused watches listed one by one (each with its Resume button)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,10 @@ class WatchRow:
     errors_only: bool
     created_by: str | None
     """Slack user id of who started the watch."""
+    product: bool = False
+    paused_reason: str | None = None
+    """Why Slack refuses its posts, when the watch is paused."""
+    watch_id: str | None = None
 
 
 def watch_root_blocks(view: OrderView, *, errors_only: bool, tz: tzinfo | None = None) -> list[Block]:
@@ -91,7 +103,8 @@ def watch_exists_blocks(reference: str, permalink: str | None) -> list[Block]:
 
 def watch_line(row: WatchRow) -> str:
     """`` `carrier:11` · 🔧 In progress · errors only · by <@U1> · thread ``."""
-    parts = [code(row.reference), escape(row.state_text) if row.state_text else "❔ Unknown"]
+    what = f"product {code(row.reference)}" if row.product else code(row.reference)
+    parts = [what, escape(row.state_text) if row.state_text else "❔ Unknown"]
     if row.errors_only:
         parts.append("errors only")
     if row.created_by:
@@ -108,8 +121,35 @@ def watches_list_blocks(watches: Sequence[WatchRow], *, command: str = "/orange"
         hint = escape(f"`{command} watch <ref>` follows an order here, e.g. `{command} watch carrier:11`.")
         blocks.append(section(f"No order is watched in this channel yet. {hint}"))
         return blocks
-    lines = [watch_line(w) for w in watches]
-    blocks.extend(bullet_sections(lines, max_blocks=MESSAGE_BUDGET - 2, more="and {n} more watches"))
+    paused = [w for w in watches if w.paused_reason is not None][:PAUSED_SHOWN]
+    lines = [watch_line(w) for w in watches if w.paused_reason is None]
+    for row in paused:
+        resume = button("Resume", action_id=ACTION_RESUME_WATCH, value=row.watch_id or "")
+        blocks.append(
+            section(
+                f":double_vertical_bar: {watch_line(row)}\n_Paused: {escape(row.paused_reason or '')}_",
+                accessory=resume,
+            )
+        )
+    budget = MESSAGE_BUDGET - 2 - len(paused)
+    if lines:
+        blocks.extend(bullet_sections(lines, max_blocks=budget, more="and {n} more watches"))
     stop = escape(f"`{command} unwatch <ref>` or the Unwatch button in its thread stops one")
     blocks.append(context(f"{plural(len(watches), 'watch', 'watches')} · {stop}"))
     return blocks
+
+
+def product_root_blocks(view: ProductView, *, final: bool = False) -> list[Block]:
+    """The thread root of a product watch: "Watching product <reference>", its status, and Unwatch."""
+    status = escape(product_status_text(view.status, view.status_raw))
+    what = escape(view.reference) + (f" · {escape(view.name)}" if view.name else "")
+    if final:
+        return [
+            section(f":checkered_flag: *Watch ended: product {what}*\n*Status:* {status}"),
+            context("The product reached a final status: nothing more will be posted."),
+        ]
+    unwatch = button("Unwatch", action_id=ACTION_UNWATCH_PRODUCT, value=view.reference)
+    return [
+        section(f":package: *Watching product {what}*\n*Status:* {status}", accessory=unwatch),
+        context("Every change of its status is posted in this thread."),
+    ]

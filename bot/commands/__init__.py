@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from bot.commands.parser import (
-    VERB_TABLE,
-    VERBS,
+from bot.commands.parser import VERB_TABLE, VERBS, CommandError, Verb, parse
+from bot.commands.references import Reference, parse_reference
+from bot.commands.types import (
     Address,
     Cancel,
     Command,
-    CommandError,
+    DigestDaily,
+    DigestNow,
+    DigestOff,
     Help,
     Offer,
     OrderGet,
@@ -20,14 +22,16 @@ from bot.commands.parser import (
     Quotes,
     Site,
     Sites,
+    Subscribe,
+    Subscriptions,
+    Unsubscribe,
     Unwatch,
-    Verb,
+    UnwatchProduct,
     Watches,
     WatchOrder,
-    parse,
+    WatchProduct,
     to_text,
 )
-from bot.commands.references import Reference, parse_reference
 from bot.commands.usage import USAGE, usage
 
 __all__ = [
@@ -38,6 +42,9 @@ __all__ = [
     "Cancel",
     "Command",
     "CommandError",
+    "DigestDaily",
+    "DigestNow",
+    "DigestOff",
     "Help",
     "Offer",
     "OrderGet",
@@ -50,9 +57,14 @@ __all__ = [
     "Reference",
     "Site",
     "Sites",
+    "Subscribe",
+    "Subscriptions",
+    "Unsubscribe",
     "Unwatch",
+    "UnwatchProduct",
     "Verb",
     "WatchOrder",
+    "WatchProduct",
     "Watches",
     "parse",
     "parse_reference",

@@ -34,6 +34,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.commands.references import BACKENDS, BadReferenceError, Reference, check_backend, parse_reference
 from bot.commands.tokens import Pair, TokenizeError, Tokens, tokenize
@@ -41,6 +42,9 @@ from bot.commands.types import (
     Address,
     Cancel,
     Command,
+    DigestDaily,
+    DigestNow,
+    DigestOff,
     Help,
     Offer,
     OrderGet,
@@ -52,41 +56,23 @@ from bot.commands.types import (
     Quotes,
     Site,
     Sites,
+    Subscribe,
+    Subscriptions,
+    Unsubscribe,
     Unwatch,
+    UnwatchProduct,
     Watches,
     WatchOrder,
-    to_text,
+    WatchProduct,
 )
+from integrations import Backend
+from integrations.orders import SOURCES
 
-__all__ = [
-    "VERBS",
-    "VERB_BACKEND",
-    "VERB_TABLE",
-    "Address",
-    "Cancel",
-    "Command",
-    "CommandError",
-    "Help",
-    "Offer",
-    "OrderGet",
-    "Orders",
-    "ProductGet",
-    "Products",
-    "QuoteGet",
-    "QuoteNew",
-    "Quotes",
-    "Site",
-    "Sites",
-    "Unwatch",
-    "Usage",
-    "Verb",
-    "WatchOrder",
-    "Watches",
-    "parse",
-    "to_text",
-]
+__all__ = ["PRODUCT_BACKENDS", "VERBS", "VERB_BACKEND", "VERB_TABLE", "CommandError", "Usage", "Verb", "parse"]
 
 MAX_VALUE_LENGTH = 1000
+PRODUCT_BACKENDS = ("carrier", "wholesale")
+"""Backends with a product inventory."""
 _STATE = re.compile(r"^[A-Za-z0-9_.,\-]+$")
 
 
@@ -137,7 +123,7 @@ class _Args:
         except BadReferenceError as err:
             raise self.fail(err.message) from err
 
-    def backend(self, text: str, *, hint: str) -> str:
+    def backend(self, text: str, *, hint: str) -> Backend:
         if ":" in text:
             raise self.fail(f"`{self.verb}` takes a backend name ({', '.join(BACKENDS)}), not '{_show(text)}'.{hint}")
         try:
@@ -364,13 +350,15 @@ def _offer(args: _Args) -> Offer:
 
 @_verb(
     "watch",
-    "watch <ref> [errors]",
-    "follow an order in this channel (errors: only errors and the end)",
+    "watch <ref> [errors]  or  watch product <ref>",
+    "follow an order (errors: only errors and the end), or a product's status, in this channel",
     "watch carrier:11",
 )
-def _watch(args: _Args) -> WatchOrder:
+def _watch(args: _Args) -> WatchOrder | WatchProduct:
     args.no_pairs()
     word = args.need("an order reference", "carrier:11")
+    if word.lower() == "product":
+        return WatchProduct(reference=_product_reference(args))
     errors_only = len(args.words) > 1 and args.words[1].lower() == "errors"
     if len(args.words) > 1 and not errors_only:
         raise args.fail(f"Unexpected '{_show(args.words[1])}'; the only option of `watch` is `errors`.")
@@ -378,12 +366,27 @@ def _watch(args: _Args) -> WatchOrder:
     return WatchOrder(reference=args.reference(word), errors_only=errors_only)
 
 
-@_verb("unwatch", "unwatch <ref>", "stop following an order", "unwatch carrier:11")
-def _unwatch(args: _Args) -> Unwatch:
+@_verb(
+    "unwatch", "unwatch <ref>  or  unwatch product <ref>", "stop following an order or a product", "unwatch carrier:11"
+)
+def _unwatch(args: _Args) -> Unwatch | UnwatchProduct:
     args.no_pairs()
     word = args.need("an order reference", "carrier:11")
+    if word.lower() == "product":
+        return UnwatchProduct(reference=_product_reference(args))
     args.at_most(1)
     return Unwatch(reference=args.reference(word))
+
+
+def _product_reference(args: _Args) -> Reference:
+    """`watch product <ref>`: an inventory product of a backend that has an inventory."""
+    if len(args.words) < 2:
+        raise args.fail(f"`{args.verb} product` needs a product reference, e.g. `{args.verb} product wholesale:<id>`.")
+    args.at_most(2)
+    reference = args.reference(args.words[1])
+    if reference.backend not in PRODUCT_BACKENDS:
+        raise args.fail(f"Only {' and '.join(PRODUCT_BACKENDS)} have a product inventory to follow.")
+    return reference
 
 
 @_verb("watches", "watches", "the orders followed in this channel", "watches")
@@ -412,6 +415,85 @@ def _cancel(args: _Args) -> Cancel:
     if reason is not None:
         reason = args.value("The reason", reason)
     return Cancel(reference=reference, reason=reason)
+
+
+@_verb(
+    "subscribe",
+    "subscribe <backend> [errors] [key=value…]",
+    "watch here every order of a backend that matches the filters, as it appears (the backend's list filters)",
+    "subscribe wholesale state=inProgress",
+)
+def _subscribe(args: _Args) -> Subscribe:
+    backend = args.backend(args.need("a backend", "wholesale state=inProgress"), hint="")
+    rest = [w.lower() for w in args.words[1:] if w]
+    if rest not in ([], ["errors"]):
+        raise args.fail(f"Unexpected '{_show(args.words[1])}'; the only word after the backend is `errors`.")
+    errors_only = bool(rest)
+    known = {key.casefold(): key for key in SOURCES[backend].filter_keys}
+    filters: list[tuple[str, str]] = []
+    for n, pair in enumerate(args.pairs):
+        key = known.get(pair.raw_key.casefold())
+        if key is None:
+            close = difflib.get_close_matches(pair.raw_key, sorted(known.values()), n=1)
+            hint = f" Did you mean `{close[0]}=`?" if close else ""
+            raise args.fail(
+                f"{backend} orders cannot be filtered by '{_show(pair.raw_key)}='; "
+                f"the filters are {', '.join(k + '=' for k in sorted(known.values()))}.{hint}"
+            )
+        value = pair.value
+        if n == len(args.pairs) - 1 and value.lower().endswith(" errors"):  # `state=held errors`
+            value, errors_only = value[: -len(" errors")].rstrip(), True
+        filters.append((key, args.value(f"`{key}=`", value)))
+    return Subscribe(backend=backend, filters=tuple(filters), errors_only=errors_only)
+
+
+@_verb("subscriptions", "subscriptions", "the rules this channel follows orders by, with their counts", "subscriptions")
+def _subscriptions(args: _Args) -> Subscriptions:
+    args.no_pairs()
+    args.at_most(0)
+    return Subscriptions()
+
+
+@_verb("unsubscribe", "unsubscribe <n>", "end rule n of this channel (its watches go on)", "unsubscribe 1")
+def _unsubscribe(args: _Args) -> Unsubscribe:
+    args.no_pairs()
+    word = args.need("the rule's number (see `subscriptions`)", "1")
+    args.at_most(1)
+    number = word.removeprefix("#")
+    if not number.isdigit() or int(number) < 1:
+        raise args.fail(f"`unsubscribe` takes a rule's number, as `subscriptions` lists them, not '{_show(word)}'.")
+    return Unsubscribe(number=int(number))
+
+
+_HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+@_verb(
+    "digest",
+    "digest [backend]  or  digest daily HH:MM [tz]  or  digest off",
+    "open errors, late and stuck orders, old approvals: now, or every day here",
+    "digest daily 08:30 Europe/Paris",
+)
+def _digest(args: _Args) -> DigestNow | DigestDaily | DigestOff:
+    args.no_pairs()
+    first = args.words[0].lower() if args.words else None
+    if first == "off":
+        args.at_most(1)
+        return DigestOff()
+    if first == "daily":
+        args.at_most(3)
+        if len(args.words) < 2 or not _HH_MM.match(args.words[1]):
+            raise args.fail("`digest daily` needs a time of day, HH:MM, e.g. `digest daily 08:30 Europe/Paris`.")
+        hours, minutes = args.words[1].split(":")
+        tz = args.words[2] if len(args.words) > 2 else "UTC"
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise args.fail(f"'{_show(tz)}' is not a time zone; use a name such as Europe/Paris or UTC.") from None
+        return DigestDaily(at_time=f"{int(hours):02d}:{minutes}", tz=tz)
+    args.at_most(1)
+    backend = args.backend(args.words[0], hint="") if args.words else None
+    return DigestNow(backend=backend)
 
 
 VERBS: tuple[str, ...] = tuple(VERB_TABLE)

@@ -18,6 +18,9 @@ __all__ = [
     "Address",
     "Cancel",
     "Command",
+    "DigestDaily",
+    "DigestNow",
+    "DigestOff",
     "Help",
     "Offer",
     "OrderGet",
@@ -29,7 +32,12 @@ __all__ = [
     "Quotes",
     "Site",
     "Sites",
+    "Subscribe",
+    "Subscriptions",
+    "Unsubscribe",
     "Unwatch",
+    "UnwatchProduct",
+    "WatchProduct",
     "WatchOrder",
     "Watches",
     "to_text",
@@ -212,6 +220,81 @@ class Cancel:
         return [quote_word(str(self.reference))] + ([_free(self.reason)] if self.reason is not None else [])
 
 
+@dataclass(frozen=True, slots=True)
+class WatchProduct:
+    verb: ClassVar[str] = "watch"
+    reference: Reference
+
+    def args(self) -> list[str]:
+        return ["product", quote_word(str(self.reference))]
+
+
+@dataclass(frozen=True, slots=True)
+class UnwatchProduct:
+    verb: ClassVar[str] = "unwatch"
+    reference: Reference
+
+    def args(self) -> list[str]:
+        return ["product", quote_word(str(self.reference))]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribe:
+    verb: ClassVar[str] = "subscribe"
+    backend: str
+    filters: tuple[tuple[str, str], ...] = field(default=())
+    errors_only: bool = False
+
+    def args(self) -> list[str]:
+        # "errors" before the pairs: a value runs until the next key=, so after them it would join the last value
+        return [self.backend] + (["errors"] if self.errors_only else []) + _pairs(*self.filters)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriptions:
+    verb: ClassVar[str] = "subscriptions"
+
+    def args(self) -> list[str]:
+        return []
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribe:
+    verb: ClassVar[str] = "unsubscribe"
+    number: int
+
+    def args(self) -> list[str]:
+        return [str(self.number)]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestNow:
+    verb: ClassVar[str] = "digest"
+    backend: str | None = None
+
+    def args(self) -> list[str]:
+        return [self.backend] if self.backend else []
+
+
+@dataclass(frozen=True, slots=True)
+class DigestDaily:
+    verb: ClassVar[str] = "digest"
+    at_time: str
+    """`HH:MM`."""
+    tz: str = "UTC"
+
+    def args(self) -> list[str]:
+        return ["daily", self.at_time, quote_word(self.tz)]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestOff:
+    verb: ClassVar[str] = "digest"
+
+    def args(self) -> list[str]:
+        return ["off"]
+
+
 Command: TypeAlias = (
     Help
     | Sites
@@ -229,6 +312,14 @@ Command: TypeAlias = (
     | Unwatch
     | Watches
     | Cancel
+    | WatchProduct
+    | UnwatchProduct
+    | Subscribe
+    | Subscriptions
+    | Unsubscribe
+    | DigestNow
+    | DigestDaily
+    | DigestOff
 )
 
 

@@ -36,19 +36,21 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.blocks.events import paused_dm_text
 from bot.blocks.format import fallback_text
-from bot.blocks.watches import watch_root_blocks
+from bot.blocks.watches import product_root_blocks, watch_root_blocks
 from bot.context import BotContext
-from bot.diff import NoticeKind
+from bot.diff import FINAL_PRODUCT_STATUSES, NoticeKind
 from bot.leases import heartbeat
 from bot.slack import CHANNEL_ERRORS
-from integrations.views import OrderView
+from integrations.views import OrderView, ProductView
 from storage import crud
 from storage.columns import utcnow
+from storage.enums import WatchKind
 
 __all__ = ["AUTH_ERRORS", "METADATA_EVENT", "PAUSE_ERRORS", "OutboxStats", "drain_outbox", "send_outbox"]
 
@@ -103,6 +105,7 @@ class _Row:
     created_by: str
     watch_id: uuid.UUID
     paused: bool
+    product: bool
 
 
 def _take_next(session: Session, watch_id: uuid.UUID, token: str, claim: timedelta) -> _Row | None:
@@ -128,6 +131,7 @@ def _take_next(session: Session, watch_id: uuid.UUID, token: str, claim: timedel
         created_by=watch.created_by,
         watch_id=watch.id,
         paused=watch.paused_at is not None,
+        product=watch.kind == WatchKind.PRODUCT,
     )
 
 
@@ -141,27 +145,63 @@ async def _already_posted(client: AsyncWebClient, row: _Row) -> str | None:
             channel=row.channel, ts=row.thread_ts, include_all_metadata=True, limit=200, cursor=cursor
         )
         for message in response.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_type") == METADATA_EVENT and str(
-                (metadata.get("event_payload") or {}).get("id")
-            ) == str(row.id):
+            if _carries(message, row):
                 return str(message["ts"])
         cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
         if not response.get("has_more") or not cursor:
             return None
 
 
+async def _root_already_posted(client: AsyncWebClient, row: _Row) -> str | None:
+    """The ts of a channel message carrying this row's id (a thread root whose `sent` was lost)."""
+    response = await client.conversations_history(channel=row.channel, include_all_metadata=True, limit=100)
+    for message in response.get("messages") or []:
+        if _carries(message, row):
+            return str(message["ts"])
+    return None
+
+
+def _carries(message: dict[str, Any], row: _Row) -> bool:
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    return bool(metadata.get("event_type") == METADATA_EVENT and str(payload.get("id")) == str(row.id))
+
+
+def _root_blocks(row: _Row) -> list[Block]:
+    """A watch's root as its row's payload describes the order or product now."""
+    if row.product:
+        product = ProductView.model_validate(row.payload["view"])
+        return product_root_blocks(product, final=product.status in FINAL_PRODUCT_STATUSES)
+    return watch_root_blocks(
+        OrderView.model_validate(row.payload["view"]), errors_only=bool(row.payload.get("errors_only"))
+    )
+
+
 async def _deliver(client: AsyncWebClient, row: _Row) -> tuple[str | None, bool]:
     """Send one row; (its ts, whether it was found already posted)."""
+    metadata = {"event_type": METADATA_EVENT, "event_payload": {"id": str(row.id)}}
     if row.kind == NoticeKind.root_update:
-        view = OrderView.model_validate(row.payload["view"])
-        blocks = watch_root_blocks(view, errors_only=bool(row.payload.get("errors_only")))
+        blocks = _root_blocks(row)
         if row.thread_ts is None:
             return None, False
         await client.chat_update(
             channel=row.channel, ts=row.thread_ts, text=fallback_text(blocks), blocks=[b.to_dict() for b in blocks]
         )
         return row.thread_ts, False
+    if row.kind == NoticeKind.root_post:  # a rule's new watch: its thread starts here
+        if row.uncertain:
+            found = await _root_already_posted(client, row)
+            if found is not None:
+                return found, True
+        blocks = _root_blocks(row)
+        response = await client.chat_postMessage(
+            channel=row.channel,
+            text=fallback_text(blocks),
+            blocks=[b.to_dict() for b in blocks],
+            unfurl_links=False,
+            metadata=metadata,
+        )
+        return str(response["ts"]), False
     if row.uncertain:
         found = await _already_posted(client, row)
         if found is not None:
@@ -173,7 +213,7 @@ async def _deliver(client: AsyncWebClient, row: _Row) -> tuple[str | None, bool]
         reply_broadcast=row.broadcast,
         unfurl_links=False,
         unfurl_media=False,
-        metadata={"event_type": METADATA_EVENT, "event_payload": {"id": str(row.id)}},
+        metadata=metadata,
     )
     return str(response["ts"]), False
 
@@ -288,6 +328,8 @@ async def _send_watch(
 async def _sent(ctx: BotContext, row: _Row, ts: str | None, stats: OutboxStats, *, recovered: bool) -> None:
     def work(session: Session) -> tuple[bool, bool]:
         mine = crud.mark_outbox_sent(session=session, message_id=row.id, token=row.token, slack_ts=ts)
+        if mine and row.kind == NoticeKind.root_post and ts is not None:
+            crud.set_watch_root(session=session, watch_id=row.watch_id, thread_ts=ts)
         resumed = mine and row.paused and crud.resume_watch(session=session, watch_id=row.watch_id)
         return mine, resumed
 

@@ -1,5 +1,7 @@
-"""APScheduler 3.11 jobs: the poll cycle every `POLL_INTERVAL_SECONDS`, the outbox sender every few seconds, and
-the approvals' check (look-ups of lost carrier answers, cards to redraw) every `APPROVALS_INTERVAL_SECONDS`.
+"""APScheduler 3.11 jobs: the poll cycle and the subscriptions' scan every `POLL_INTERVAL_SECONDS`, the outbox
+sender every few seconds, the approvals' check (look-ups of lost carrier answers, cards to redraw) every
+`APPROVALS_INTERVAL_SECONDS`, the daily digests (a cron job every minute: each schedule's time comes), and, with
+`HUB_CALLBACK_URL`, the hubs' registration (at start, then whenever one is missing).
 
 Both jobs are `max_instances=1` (a slow cycle is never overlapped by the next), `coalesce=True` (missed runs
 collapse into one) and `misfire_grace_time` at least one interval (a late run still runs); the poll job has
@@ -20,8 +22,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.approvals.reconcile import reconcile
 from bot.context import BotContext
+from bot.digests import send_due_digests
 from bot.jobs.outbox import send_outbox
 from bot.jobs.poll import run_cycle
+from bot.push import HubWatch, ensure_hubs
+from bot.subscriptions import scan_due
 
 __all__ = ["APPROVALS_INTERVAL_SECONDS", "OUTBOX_INTERVAL_SECONDS", "replica_owner", "start_scheduler"]
 
@@ -41,11 +46,36 @@ def start_scheduler(ctx: BotContext, client: AsyncWebClient) -> AsyncIOScheduler
     owner = replica_owner()
     interval = float(ctx.settings.poll_interval_seconds)
 
+    hubs = HubWatch()
+
     async def poll() -> None:
         try:
-            await run_cycle(ctx, owner=owner)
+            stats = await run_cycle(ctx, owner=owner)
+            await hubs.after_cycle(ctx, wholesale_events=stats.events_by_backend.get("wholesale", 0))
         except Exception:  # the next run tries again; a job must not die
             log.exception("poll cycle failed")
+
+    async def subscriptions() -> None:
+        try:
+            stats = await scan_due(ctx, client, owner=owner)
+            if stats.watched:
+                log.info("subscriptions watched %d new orders (%d wait for room)", stats.watched, stats.waiting)
+        except Exception:
+            log.exception("scanning subscriptions failed")
+
+    async def digests() -> None:
+        try:
+            await send_due_digests(ctx, client)
+        except Exception:
+            log.exception("sending digests failed")
+
+    async def register_hubs() -> None:
+        try:
+            done = await ensure_hubs(ctx)
+            if done:
+                log.info("hubs: %s", done)
+        except Exception:
+            log.exception("registering hubs failed")
 
     async def outbox() -> None:
         try:
@@ -94,6 +124,30 @@ def start_scheduler(ctx: BotContext, client: AsyncWebClient) -> AsyncIOScheduler
         replace_existing=True,
         next_run_time=datetime.now(UTC),  # at start: what a crash left behind is settled first
     )
+    scheduler.add_job(
+        subscriptions,
+        "interval",
+        seconds=interval,
+        jitter=max(1, int(interval * 0.1)),
+        id="subscriptions",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=max(1, int(interval * 2)),
+        replace_existing=True,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(digests, "cron", minute="*", id="digests", max_instances=1, coalesce=True, misfire_grace_time=300)
+    if ctx.settings.hub_callback_url:
+        scheduler.add_job(
+            register_hubs,
+            "interval",
+            seconds=max(interval, 60.0),
+            id="hubs",
+            max_instances=1,
+            coalesce=True,
+            replace_existing=True,
+            next_run_time=datetime.now(UTC),  # at start
+        )
     scheduler.start()
     ctx.scheduler_running = lambda: bool(scheduler.running)
     log.info("scheduler started: poll every %.0fs as %s, outbox every %.0fs", interval, owner, OUTBOX_INTERVAL_SECONDS)

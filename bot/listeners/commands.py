@@ -9,7 +9,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 import bot.approvals
+import bot.digests
 import bot.queries
+import bot.subscriptions
 import bot.watching  # noqa: F401  # the features register their command handlers on import
 from bot.commands import CommandError, parse
 from bot.context import BotContext

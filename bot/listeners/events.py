@@ -13,11 +13,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.approvals import policy
 from bot.blocks.home import ApprovalRow, home_view
 from bot.context import BotContext
+from bot.jobs.outbox import send_outbox
 from bot.slack import permalink
 from bot.watching import watch_rows
 from storage import crud
 
-__all__ = ["publish_home", "register"]
+__all__ = ["on_member_joined", "publish_home", "register"]
 
 log = logging.getLogger("bot.events")
 
@@ -32,11 +33,29 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         await next()
         return None
 
+    @app.event("member_joined_channel")
+    async def on_joined(
+        event: dict[str, Any], body: dict[str, Any], context: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        if event.get("user") != context.get("bot_user_id"):
+            return  # someone else joined: nothing changes for the bot
+        team = str(event.get("team") or body.get("team_id") or "")
+        await on_member_joined(ctx, client, team_id=team, channel_id=str(event.get("channel") or ""))
+
     @app.event("app_home_opened")
     async def on_home(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home":
             return
         await publish_home(ctx, client, team_id=str(body.get("team_id") or ""), user_id=str(event.get("user") or ""))
+
+
+async def on_member_joined(ctx: BotContext, client: AsyncWebClient, *, team_id: str, channel_id: str) -> int:
+    """The bot is in the channel again: its paused watches resume, and what they owe goes out now, in order."""
+    resumed = await ctx.db(lambda s: crud.resume_channel(session=s, team_id=team_id, channel_id=channel_id))
+    if resumed:
+        log.info("invited back in %s: %d paused watches resume", channel_id, len(resumed))
+        await send_outbox(ctx, client)
+    return len(resumed)
 
 
 async def publish_home(ctx: BotContext, client: AsyncWebClient, *, team_id: str, user_id: str) -> None:

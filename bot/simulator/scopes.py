@@ -23,6 +23,7 @@ from typing import Literal
 import yaml
 
 __all__ = [
+    "EVENT_SCOPES",
     "DOCS",
     "MANIFEST",
     "METHOD_SCOPES",
@@ -129,3 +130,12 @@ def manifest_scopes(path: Path | None = None) -> tuple[str, ...]:
     if not isinstance(bot, list) or not all(isinstance(s, str) for s in bot):
         raise ManifestError(f"{path}: oauth_config.scopes.bot must be a list of scopes")
     return tuple(bot)
+
+
+EVENT_SCOPES: Mapping[str, tuple[str, ...]] = {
+    # docs.slack.dev/reference/events/app_home_opened: no scope
+    "app_home_opened": (),
+    # docs.slack.dev/reference/events/member_joined_channel: channels:read (public), groups:read (private)
+    "member_joined_channel": ("channels:read", "groups:read"),
+}
+"""The bot scopes Slack requires to deliver each Events API event the bot subscribes to."""

@@ -24,12 +24,17 @@ def enqueue_outbox(
     kind: str,
     payload: dict[str, Any],
     broadcast: bool = False,
+    not_before: datetime | None = None,
 ) -> bool:
-    """Owe a Slack post to the watch's thread; False when that fingerprint is already owed or sent."""
+    """Owe a Slack post to the watch's thread (not before `not_before`); False when that fingerprint is already owed
+    or sent."""
     message = OutboxMessageCreate(
         watch_id=watch_id, fingerprint=fingerprint, kind=kind, payload=payload, broadcast=broadcast
     )
-    return insert_ignore(session, OutboxMessage, message.model_dump(), conflict=("watch_id", "fingerprint"))
+    values = message.model_dump()
+    if not_before is not None:
+        values["next_attempt_at"] = not_before
+    return insert_ignore(session, OutboxMessage, values, conflict=("watch_id", "fingerprint"))
 
 
 def _outbox_due(now: datetime) -> ColumnElement[bool]:

@@ -7,23 +7,24 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.columns import utcnow
 from storage.digest import digest
-from storage.enums import AuditAction, WatchFilter
-from storage.models import OrderSnapshot, Watch, WatchCreate
+from storage.enums import AuditAction, OutboxStatus, WatchFilter, WatchKind
+from storage.models import OrderSnapshot, OutboxMessage, Watch, WatchCreate
 
 from ._common import refresh_loaded
 from .audit import record_audit
 
 
-def _live_watch_filter(*, team_id: str, channel_id: str, backend: str, order_id: str) -> ColumnElement[bool]:
+def _live_watch_filter(*, team_id: str, channel_id: str, backend: str, order_id: str, kind: str) -> ColumnElement[bool]:
     return and_(
         col(Watch.team_id) == team_id,
         col(Watch.channel_id) == channel_id,
+        col(Watch.kind) == kind,
         col(Watch.backend) == backend,
         col(Watch.order_id) == order_id,
         col(Watch.ended_at).is_(None),
@@ -39,10 +40,16 @@ def create_watch(
     order_id: str,
     created_by: str,
     filter: str = WatchFilter.ALL,
+    kind: str = WatchKind.ORDER,
     thread_ts: str | None = None,
     next_poll_at: datetime | None = None,
+    subscription_id: uuid.UUID | None = None,
+    state_since: datetime | None = None,
 ) -> tuple[Watch, bool]:
-    """The channel's live watch of the order: a new one (``created=True``) or the one already there."""
+    """The channel's live watch of the order (or product): a new one (``created=True``) or the one already there.
+
+    An order watched by hand and by a subscription in one channel is one watch: whoever came first keeps it.
+    """
     watch_in = WatchCreate(
         team_id=team_id,
         channel_id=channel_id,
@@ -50,14 +57,30 @@ def create_watch(
         order_id=order_id,
         created_by=created_by,
         filter=filter,  # type: ignore[arg-type]  # validated into WatchFilter
+        kind=kind,  # type: ignore[arg-type]  # validated into WatchKind
         thread_ts=thread_ts,
         next_poll_at=next_poll_at,
+        subscription_id=subscription_id,
     )
-    key = {"team_id": team_id, "channel_id": channel_id, "backend": watch_in.backend, "order_id": order_id}
+    key = {
+        "team_id": team_id,
+        "channel_id": channel_id,
+        "backend": watch_in.backend,
+        "order_id": order_id,
+        "kind": watch_in.kind.value,
+    }
     existing = get_live_watch(session=session, **key)
     if existing is not None:
         return existing, False
-    watch = Watch.model_validate(watch_in, update={"backend": watch_in.backend, "filter": watch_in.filter.value})
+    watch = Watch.model_validate(
+        watch_in,
+        update={
+            "backend": watch_in.backend,
+            "filter": watch_in.filter.value,
+            "kind": watch_in.kind.value,
+            "state_since": state_since or utcnow(),
+        },
+    )
     try:
         # The partial unique index settles a race; the SAVEPOINT keeps the caller's transaction usable.
         with session.begin_nested():
@@ -74,9 +97,11 @@ def get_watch(*, session: Session, watch_id: uuid.UUID) -> Watch | None:
     return session.get(Watch, watch_id)
 
 
-def get_live_watch(*, session: Session, team_id: str, channel_id: str, backend: str, order_id: str) -> Watch | None:
+def get_live_watch(
+    *, session: Session, team_id: str, channel_id: str, backend: str, order_id: str, kind: str = WatchKind.ORDER
+) -> Watch | None:
     stmt = select(Watch).where(
-        _live_watch_filter(team_id=team_id, channel_id=channel_id, backend=backend, order_id=order_id)
+        _live_watch_filter(team_id=team_id, channel_id=channel_id, backend=backend, order_id=order_id, kind=kind)
     )
     return session.exec(stmt).first()
 
@@ -142,8 +167,10 @@ def claim_due_watches(
     lease: timedelta,
     limit: int = 500,
     now: datetime | None = None,
+    ids: Sequence[uuid.UUID] | None = None,
 ) -> list[Watch]:
-    """Lease up to `limit` live, unpaused watches whose poll is due and whose lease is free or expired.
+    """Lease up to `limit` live, unpaused watches whose poll is due and whose lease is free or expired; with `ids`,
+    those watches whether due or not (an event said their order moved).
 
     Three statements whatever `limit`: the candidates (``SKIP LOCKED`` on PostgreSQL sends replicas to different
     watches), the lease as one compare-and-set ``UPDATE … WHERE id IN (…) AND <free> RETURNING id`` (replicas
@@ -151,7 +178,11 @@ def claim_due_watches(
     """
     now = now or utcnow()
     free = or_(col(Watch.lease_until).is_(None), col(Watch.lease_until) <= now)
-    due = or_(col(Watch.next_poll_at).is_(None), col(Watch.next_poll_at) <= now)
+    due = (
+        col(Watch.id).in_(list(ids))
+        if ids is not None
+        else or_(col(Watch.next_poll_at).is_(None), col(Watch.next_poll_at) <= now)
+    )
     candidates = list(
         session.exec(
             select(col(Watch.id))
@@ -292,3 +323,63 @@ def save_snapshot(*, session: Session, watch_id: uuid.UUID, view: dict[str, Any]
     session.add(snapshot)
     session.flush()
     return True
+
+
+def live_watches_of(*, session: Session, backend: str, order_id: str, kind: str = WatchKind.ORDER) -> list[Watch]:
+    """Every channel's live watch of one order (or product): what an event about it concerns."""
+    stmt = select(Watch).where(
+        col(Watch.backend) == backend,
+        col(Watch.order_id) == order_id,
+        col(Watch.kind) == kind,
+        col(Watch.ended_at).is_(None),
+    )
+    return list(session.exec(stmt.order_by(col(Watch.created_at))).all())
+
+
+def mark_watches_due(*, session: Session, watch_ids: Sequence[uuid.UUID], now: datetime | None = None) -> int:
+    """Poll these watches at the next chance (an event said their order moved); a leased one keeps its lease."""
+    if not watch_ids:
+        return 0
+    stmt = (
+        update(Watch)
+        .where(col(Watch.id).in_(list(watch_ids)), col(Watch.ended_at).is_(None))
+        .values(next_poll_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.exec(stmt).rowcount)
+
+
+def set_state_since(*, session: Session, watch_id: uuid.UUID, at: datetime) -> None:
+    """The watched order entered a new state at `at` (as seen by the poll)."""
+    stmt = update(Watch).where(col(Watch.id) == watch_id).values(state_since=at)
+    session.exec(stmt.execution_options(synchronize_session=False))
+
+
+def count_live_watches(*, session: Session, subscription_id: uuid.UUID) -> int:
+    stmt = select(func.count()).where(col(Watch.subscription_id) == subscription_id, col(Watch.ended_at).is_(None))
+    return int(session.exec(stmt).one())
+
+
+def resume_channel(*, session: Session, team_id: str, channel_id: str, now: datetime | None = None) -> list[uuid.UUID]:
+    """Un-pause every watch of a channel the bot can post in again; their owed posts become due now, in order."""
+    now = now or utcnow()
+    paused = session.exec(
+        select(col(Watch.id)).where(
+            col(Watch.team_id) == team_id,
+            col(Watch.channel_id) == channel_id,
+            col(Watch.ended_at).is_(None),
+            col(Watch.paused_at).is_not(None),
+        )
+    ).all()
+    resumed = [watch_id for watch_id in paused if resume_watch(session=session, watch_id=watch_id)]
+    if resumed:
+        session.exec(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.watch_id).in_(resumed),
+                col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+            )
+            .values(next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return resumed

@@ -18,7 +18,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.simulator import DEFAULT_SCOPES, Channel, FakeSlack
-from bot.simulator.scopes import METHOD_SCOPES, Conversation, ManifestError, manifest_scopes, required_scope
+from bot.simulator.scopes import (
+    EVENT_SCOPES,
+    METHOD_SCOPES,
+    Conversation,
+    ManifestError,
+    manifest_scopes,
+    required_scope,
+)
 from bot.slack import cannot_post_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -201,9 +208,9 @@ async def test_the_manifest_grant_covers_what_the_bot_does() -> None:
         dm = await client.conversations_open(users="U_ALICE")
         assert (await client.chat_postMessage(channel=dm["channel"]["id"], text="your watch is paused"))["ok"]
         assert (await client.users_info(user="U_ALICE"))["user"]["tz"] == "Europe/Paris"
-        with pytest.raises(SlackApiError) as raised:  # the bot never asks for channel info: no channels:read
-            await client.conversations_info(channel="C_GENERAL")
-    assert raised.value.response["needed"] == "channels:read"
+        with pytest.raises(SlackApiError) as raised:  # the bot never reads a DM back: no im:history
+            await client.conversations_history(channel=dm["channel"]["id"])
+    assert raised.value.response["needed"] == "im:history"
 
 
 # ---------------------------------------------------------------------- history only where the bot is a member
@@ -310,6 +317,37 @@ def test_every_method_the_bot_calls_is_granted_by_the_manifest() -> None:
     assert missing == {}, f"manifest.yml lacks scopes the bot needs: {missing}"
 
 
+def _bot_events() -> set[str]:
+    """Every event the bot listens to (`@app.event("…")`)."""
+    found: set[str] = set()
+    for path in (ROOT / "bot").rglob("*.py"):
+        if "simulator" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "event"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                found.add(str(node.args[0].value))
+    return found
+
+
+def test_every_event_the_bot_listens_to_is_subscribed_and_granted() -> None:
+    import yaml
+
+    events = _bot_events()
+    assert "member_joined_channel" in events
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == events
+    granted = set(manifest_scopes(MANIFEST))
+    missing = {e: sorted(set(EVENT_SCOPES[e]) - granted) for e in sorted(events) if set(EVENT_SCOPES[e]) - granted}
+    assert missing == {}, f"manifest.yml lacks scopes for events: {missing}"
+
+
 def test_the_manifest_grants_nothing_the_bot_does_not_use() -> None:
     used = {"commands"}.union(*(_bot_needs(method) for method in _bot_methods()))  # commands: the slash command
+    used |= {scope for event in _bot_events() for scope in EVENT_SCOPES[event]}
     assert set(manifest_scopes(MANIFEST)) == used

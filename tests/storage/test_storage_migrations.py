@@ -14,7 +14,18 @@ import storage.models  # noqa: F401  # the tables
 from storage import migrate
 from storage.db import make_engine
 
-TABLES = {"watch", "order_snapshot", "outbox_message", "approval", "audit_event", "processed_delivery"}
+TABLES = {
+    "watch",
+    "order_snapshot",
+    "outbox_message",
+    "approval",
+    "audit_event",
+    "processed_delivery",
+    "subscription",
+    "subscription_order",
+    "hub_registration",
+    "digest_schedule",
+}
 
 
 def _inspect_tables(url: str) -> set[str]:
@@ -29,7 +40,7 @@ def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     assert migrate.current(db_url) is None
 
     migrate.upgrade(db_url)
-    assert migrate.current(db_url) == migrate.head() == "0003"
+    assert migrate.current(db_url) == migrate.head() == "0004"
     assert _inspect_tables(db_url) == TABLES | {"alembic_version"}
 
     migrate.downgrade(db_url, "base")
@@ -48,7 +59,7 @@ def test_schema_details(engine: Engine) -> None:
     watch_indexes = {index["name"]: index for index in inspector.get_indexes("watch")}
     live = watch_indexes["uq_watch_live"]
     assert live["unique"]
-    assert live["column_names"] == ["team_id", "channel_id", "backend", "order_id"]
+    assert live["column_names"] == ["team_id", "channel_id", "kind", "backend", "order_id"]
     where = live.get("dialect_options", {}).get(f"{dialect}_where")
     assert where is not None and "ended_at IS NULL" in str(where).replace("(", "").replace(")", "")
     assert "ix_watch_due" in watch_indexes

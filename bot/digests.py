@@ -1,0 +1,168 @@
+"""`digest`: what needs attention among a channel's watched orders, now or once a day.
+
+A digest lists open error messages on watched orders, orders past their expected completion date, orders in one
+state longer than `DIGEST_STALE_DAYS`, and approvals of the channel waiting over a day — with a link to each
+thread. It is read from what the notifier stored (snapshots, the watch's `state_since`), so it costs Orange nothing.
+`digest daily HH:MM [tz]` posts it in the channel every day: the digests job looks every minute, and a
+compare-and-set on the schedule's date lets one replica send it, once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
+
+from bot.blocks.digests import DigestItem, DigestReport, digest_blocks
+from bot.blocks.format import fallback_text
+from bot.commands import DigestDaily, DigestNow, DigestOff
+from bot.context import BotContext
+from bot.diff import Snapshot
+from bot.slack import Invocation, Reply, handles, permalink, reply
+from storage import crud
+from storage.columns import utcnow
+from storage.enums import ApprovalState, WatchKind
+from storage.models import DigestSchedule
+
+__all__ = ["PENDING_APPROVAL_AGE", "build_digest", "send_due_digests"]
+
+log = logging.getLogger("bot.digests")
+
+PENDING_APPROVAL_AGE = timedelta(hours=24)
+
+
+async def build_digest(
+    ctx: BotContext, client: AsyncWebClient, *, team_id: str, channel_id: str, backend: str | None, now: datetime
+) -> DigestReport:
+    stale = timedelta(days=ctx.settings.digest_stale_days)
+
+    def load(
+        session: Session,
+    ) -> tuple[list[tuple[str, str | None, Snapshot, datetime | None]], list[tuple[str, str | None, datetime]]]:
+        watches = [
+            w
+            for w in crud.list_live_watches(session=session, team_id=team_id, channel_id=channel_id)
+            if w.kind == WatchKind.ORDER and (backend is None or w.backend == backend)
+        ]
+        stored = crud.load_snapshots(session=session, watch_ids=[w.id for w in watches])
+        orders = [
+            (w.id.hex, w.thread_ts, Snapshot.from_json(stored[w.id]), w.state_since) for w in watches if w.id in stored
+        ]
+        approvals = [
+            (str((a.payload or {}).get("reference") or a.target_id), a.message_ts, a.created_at)
+            for a in crud.list_pending_approvals(session=session, team_id=team_id)
+            if a.channel_id == channel_id and a.state == ApprovalState.PENDING.value
+        ]
+        return orders, approvals
+
+    orders, approvals = await ctx.db(load)
+    errors: list[DigestItem] = []
+    late: list[DigestItem] = []
+    stuck: list[DigestItem] = []
+    links: dict[str | None, str | None] = {}
+
+    async def link(ts: str | None) -> str | None:
+        if ts not in links:
+            links[ts] = await permalink(client, channel_id, ts)
+        return links[ts]
+
+    for _, thread_ts, snapshot, state_since in orders:
+        view = snapshot.view
+        if view.is_final:
+            continue
+        for error in view.open_errors:
+            errors.append(
+                DigestItem(view.reference, error.message or error.code or "(no message)", await link(thread_ts))
+            )
+        expected = view.expected_completion_date
+        if expected is not None and expected < now:
+            late.append(DigestItem(view.reference, f"expected {expected.date().isoformat()}", await link(thread_ts)))
+        if state_since is not None and now - state_since > stale:
+            days = (now - state_since).days
+            stuck.append(DigestItem(view.reference, f"{view.state.value} for {days} days", await link(thread_ts)))
+    waiting = [
+        DigestItem(reference, f"asked {(now - created).days or '<1'} day(s) ago", await link(ts))
+        for reference, ts, created in approvals
+        if now - created > PENDING_APPROVAL_AGE
+    ]
+    return DigestReport(
+        watched=len(orders), errors=errors, late=late, stuck=stuck, approvals=waiting, stale_days=stale.days
+    )
+
+
+@handles(DigestNow)
+async def _digest_now(inv: Invocation, cmd: DigestNow) -> Reply:
+    report = await build_digest(
+        inv.ctx,
+        inv.client,
+        team_id=inv.where.team_id,
+        channel_id=inv.where.channel_id,
+        backend=cmd.backend,
+        now=utcnow(),
+    )
+    return reply(digest_blocks(report, title="Digest of this channel's watched orders"))
+
+
+@handles(DigestDaily)
+async def _digest_daily(inv: Invocation, cmd: DigestDaily) -> Reply:
+    where = inv.where
+    await inv.ctx.db(
+        lambda s: crud.set_digest_schedule(
+            session=s,
+            team_id=where.team_id,
+            channel_id=where.channel_id,
+            at_time=cmd.at_time,
+            tz=cmd.tz,
+            backend=None,
+            created_by=where.user_id,
+        )
+    )
+    return Reply(text=f"Every day at {cmd.at_time} ({cmd.tz}) the digest is posted in this channel.", shareable=False)
+
+
+@handles(DigestOff)
+async def _digest_off(inv: Invocation, cmd: DigestOff) -> Reply:
+    where = inv.where
+    ended = await inv.ctx.db(
+        lambda s: crud.end_digest_schedule(session=s, team_id=where.team_id, channel_id=where.channel_id)
+    )
+    return Reply(text="No more daily digest here." if ended else "This channel had no daily digest.", shareable=False)
+
+
+def _due(schedule: DigestSchedule, now: datetime) -> str | None:
+    """Today's local date when the schedule's time has come and today's digest was not sent yet."""
+    local = now.astimezone(ZoneInfo(schedule.tz))
+    today = local.date().isoformat()
+    if local.strftime("%H:%M") < schedule.at_time or (schedule.last_sent_on or "") >= today:
+        return None
+    return today
+
+
+async def send_due_digests(ctx: BotContext, client: AsyncWebClient, *, now: datetime | None = None) -> list[str]:
+    """The digests job: post each schedule's digest once on its day, on whichever replica claims it first."""
+    now = now or utcnow()
+    sent: list[str] = []
+    for schedule in await ctx.db(lambda s: crud.live_digest_schedules(session=s)):
+        today = _due(schedule, now)
+        if today is None:
+            continue
+        if not await ctx.db(
+            lambda s, sc=schedule, d=today: crud.claim_digest(session=s, schedule_id=sc.id, local_date=d)  # type: ignore[misc]
+        ):
+            continue  # another replica has it
+        report = await build_digest(
+            ctx, client, team_id=schedule.team_id, channel_id=schedule.channel_id, backend=schedule.backend, now=now
+        )
+        blocks = digest_blocks(report, title=f"Daily digest · {today}")
+        try:
+            await client.chat_postMessage(
+                channel=schedule.channel_id, text=fallback_text(blocks), blocks=[b.to_dict() for b in blocks]
+            )
+            sent.append(schedule.channel_id)
+        except SlackApiError as err:
+            log.warning("the digest of %s could not be posted: %s", schedule.channel_id, err.response.get("error"))
+    return sent

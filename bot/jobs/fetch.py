@@ -1,0 +1,315 @@
+"""Fetching what a poll batch needs, the fewest requests first: each backend's `OrderSource` says what its list
+can do (see `bot.jobs.poll` for the strategy), under a semaphore and a per-backend request-rate cap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.commands import CommandError
+from bot.context import BotContext
+from bot.diff import FIELDS_COMPARED, Snapshot
+from bot.queries import fetch_product
+from integrations import BACKENDS, APIError
+from integrations.states import OrderState
+from integrations.views import OrderView, ProductView
+from storage.columns import utcnow
+from storage.enums import WatchKind
+from storage.models import Watch
+
+__all__ = [
+    "CONCURRENCY",
+    "DETAIL_EVERY",
+    "ID_PAGE",
+    "RATE_PER_SECOND",
+    "SUMMARY_MAX_ITEMS",
+    "SUMMARY_MIN_WATCHES",
+    "SUMMARY_PAGE",
+    "Claimed",
+    "CycleStats",
+    "Fetcher",
+    "Polled",
+    "TokenBucket",
+    "fetch_all",
+    "new_fetcher",
+]
+
+log = logging.getLogger("bot.jobs.poll")
+
+
+ID_PAGE = 50
+"""Ids per list request, where a backend lists by id (Orange caps a page at 50)."""
+
+
+CONCURRENCY = 16
+"""Carrier requests in flight at once, per cycle."""
+
+
+RATE_PER_SECOND: dict[str, float] = {"wholesale": 25.0, "carrier": 20.0, "business": 20.0}
+"""Request-rate cap per backend (token bucket refill rate; the burst is the same number)."""
+
+
+SUMMARY_MIN_WATCHES = 3
+"""Fewer watches of a summary backend in a batch: one GET each. The list walk pages through EVERY order of the
+account, so it only pays from a few watches on (and its cost is then shared by the whole cycle)."""
+
+
+SUMMARY_MAX_ITEMS = 10_000
+"""At most this many list entries are read per backend and cycle; a watched order beyond them gets its GET."""
+
+
+SUMMARY_PAGE = 50
+"""Entries asked per list page (Orange caps a page at 50 anyway)."""
+
+
+DETAIL_EVERY = 12
+"""A watch polled from the list still gets a full GET once every `DETAIL_EVERY` poll intervals (`_refresh_due`)."""
+
+
+@dataclass
+class CycleStats:
+    """What one `run_cycle` did."""
+
+    claimed: int = 0
+    polled: int = 0
+    failed: int = 0
+    lost: int = 0
+    events: int = 0
+    ended: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    by_backend: dict[str, int] = field(default_factory=dict)
+    """Requests per backend."""
+    events_by_backend: dict[str, int] = field(default_factory=dict)
+
+
+class TokenBucket:
+    """At most `rate` acquisitions per second on average, bursts of `burst`."""
+
+    def __init__(self, rate: float, burst: float | None = None) -> None:
+        self.rate = rate
+        self.capacity = burst if burst is not None else max(rate, 1.0)
+        self._tokens = self.capacity
+        self._stamp = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
+                self._stamp = now
+                if self._tokens >= 1.0:
+                    self._tokens -= 1.0
+                    return
+                await asyncio.sleep((1.0 - self._tokens) / self.rate)
+
+
+Polled = OrderView | ProductView | Exception | None
+"""What one watch's fetch gave: its order or product, the failure, or None (no root yet: nothing to do)."""
+
+
+@dataclass
+class Claimed:
+    watch: Watch
+    snapshot: dict[str, Any] | None
+
+
+@dataclass
+class Fetcher:
+    ctx: BotContext
+    stats: CycleStats
+    semaphore: asyncio.Semaphore
+    buckets: dict[str, TokenBucket]
+    _summaries: dict[str, asyncio.Task[dict[str, OrderState] | None]] = field(default_factory=dict)
+
+    async def call(self, backend: str, work: Callable[[], Awaitable[Any]]) -> Any:
+        async with self.semaphore:
+            await self.buckets[backend].acquire()
+            self.stats.requests += 1
+            self.stats.by_backend[backend] = self.stats.by_backend.get(backend, 0) + 1
+            return await work()
+
+    async def one(self, backend: str, order_id: str) -> OrderView | Exception:
+        source = self.ctx.orange.orders(backend)
+        try:
+            view: OrderView = await self.call(backend, lambda: source.get(order_id, fields=FIELDS_COMPARED))
+            return view
+        except APIError as err:
+            return err
+        except Exception as err:  # an order the mapping cannot read must not stop the others
+            log.warning("%s:%s could not be read: %r", backend, order_id, err)
+            return err
+
+    async def product(self, backend: str, product_id: str) -> ProductView | Exception:
+        try:
+            view: ProductView = await self.call(backend, lambda: fetch_product(self.ctx, backend, product_id))
+            return view
+        except (APIError, CommandError) as err:
+            return err
+
+    async def by_ids(self, backend: str, ids: Sequence[str]) -> dict[str, OrderView | Exception]:
+        """One list request per page the server returns for these ids; a failed list falls back to GETs."""
+        found: dict[str, OrderView | Exception] = {}
+        source = self.ctx.orange.orders(backend)
+        pages = source.list(ids=ids, fields=FIELDS_COMPARED, limit=len(ids)).pages()
+        try:
+            while True:
+                try:
+                    page = await self.call(backend, lambda: anext(pages))
+                except StopAsyncIteration:
+                    break
+                for view in page.items:
+                    found[view.id] = view
+                if page.next_offset is None or len(found) >= len(ids):
+                    break
+        except Exception as err:  # APIError, or an entry the mapping cannot read
+            log.info("%s list of %d orders failed (%s); one GET each", backend, len(ids), err)
+            return dict(zip(ids, await asyncio.gather(*(self.one(backend, i) for i in ids)), strict=True))
+        missing = [i for i in ids if i not in found]
+        if missing:  # not listed: ask for each, so a gone order gets its own 404
+            found.update(zip(missing, await asyncio.gather(*(self.one(backend, i) for i in missing)), strict=True))
+        return found
+
+    async def summaries(self, backend: str) -> dict[str, OrderState] | None:
+        """Order id -> state from the backend's list, walked once per cycle (its batches share it); None: it failed."""
+        task = self._summaries.get(backend)
+        if task is None:
+            task = self._summaries[backend] = asyncio.create_task(self._walk(backend))
+        return await task
+
+    async def _walk(self, backend: str) -> dict[str, OrderState] | None:
+        pages = self.ctx.orange.orders(backend).list(limit=SUMMARY_PAGE, max_items=SUMMARY_MAX_ITEMS).pages()
+        states: dict[str, OrderState] = {}
+        seen = 0
+        try:
+            while seen < SUMMARY_MAX_ITEMS:
+                try:
+                    page = await self.call(backend, lambda: anext(pages))
+                except StopAsyncIteration:
+                    break
+                for view in page.items:
+                    states[view.id] = view.state
+                seen += len(page.items)
+                if page.next_offset is None:
+                    break
+        except Exception as err:  # APIError, or an entry the mapping cannot read
+            log.info("%s list failed (%s); one GET per watched order this cycle", backend, err)
+            return None
+        return states
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _refresh_due(watch: Watch, now: datetime, interval: float) -> bool:
+    """Whether a watch polled from the list is due its full GET anyway (item-level changes move no order state).
+
+    Deterministic, the same on every replica: a watch has a refresh point every `DETAIL_EVERY` intervals, shifted
+    by `watch.id.int % DETAIL_EVERY` intervals (so the watches' refreshes spread evenly over the cycles), counted
+    in seconds since the epoch. The refresh is due when a refresh point lies in (last successful poll — or the
+    watch's creation, when its baseline was fetched —, now]: at least one GET per `DETAIL_EVERY` intervals, even if
+    cycles are late or polls fail in between (a failed poll does not move `last_polled_at`).
+    """
+    period = DETAIL_EVERY * interval
+    if period <= 0:
+        return True
+    shift = (watch.id.int % DETAIL_EVERY) * interval
+    last = _aware(watch.last_polled_at or watch.created_at).timestamp()
+    return math.floor((_aware(now).timestamp() - shift) / period) > math.floor((last - shift) / period)
+
+
+def _kept_view(claimed: Claimed, states: dict[str, OrderState], now: datetime, interval: float) -> OrderView | None:
+    """The stored view, when the list shows the order unchanged and no refresh is due; None: GET the details."""
+    listed = states.get(claimed.watch.order_id)
+    if claimed.snapshot is None or listed is None or _refresh_due(claimed.watch, now, interval):
+        return None
+    try:
+        previous = Snapshot.from_json(claimed.snapshot).view
+    except Exception:  # a snapshot we cannot read back: fetch afresh
+        return None
+    return previous if previous.state == listed else None
+
+
+async def fetch_all(
+    fetcher: Fetcher, batch: list[Claimed], *, now: datetime | None = None, interval: float | None = None
+) -> dict[uuid.UUID, Polled]:
+    now = now or utcnow()
+    if interval is None:
+        interval = fetcher.ctx.settings.poll_interval_seconds
+    results: dict[uuid.UUID, Polled] = {}
+    by_backend: dict[str, list[Claimed]] = {}
+    products: list[Claimed] = []
+    for c in batch:
+        if c.watch.kind == WatchKind.PRODUCT and c.watch.thread_ts is not None:
+            products.append(c)
+            continue
+        if c.watch.thread_ts is None:  # the root is not posted yet: nothing to diff against
+            results[c.watch.id] = None
+            continue
+        by_backend.setdefault(c.watch.backend, []).append(c)
+
+    async def listed(backend: str, chunk: list[Claimed]) -> None:
+        found = await fetcher.by_ids(backend, sorted({c.watch.order_id for c in chunk}))
+        for c in chunk:
+            results[c.watch.id] = found[c.watch.order_id]
+
+    async def single(c: Claimed) -> None:
+        results[c.watch.id] = await fetcher.one(c.watch.backend, c.watch.order_id)
+
+    async def summarized(backend: str, claimed: list[Claimed]) -> None:
+        states = await fetcher.summaries(backend)
+        fetch: list[Claimed] = []
+        for c in claimed:
+            kept = _kept_view(c, states, now, interval) if states is not None else None
+            if kept is None:
+                fetch.append(c)
+            else:
+                results[c.watch.id] = kept
+        await asyncio.gather(*(single(c) for c in fetch))
+
+    async def product(c: Claimed) -> None:
+        results[c.watch.id] = await fetcher.product(c.watch.backend, c.watch.order_id)
+
+    jobs: list[Awaitable[None]] = [product(c) for c in products]
+    for backend, claimed in by_backend.items():
+        source = fetcher.ctx.orange.orders(backend)
+        if source.lists_by_id:
+            jobs.extend(listed(backend, chunk) for chunk in _id_chunks(claimed))
+        elif source.list_has_state and len(claimed) >= SUMMARY_MIN_WATCHES:
+            jobs.append(summarized(backend, claimed))
+        else:
+            jobs.extend(single(c) for c in claimed)
+    await asyncio.gather(*jobs)
+    return results
+
+
+def _id_chunks(claimed: list[Claimed]) -> list[list[Claimed]]:
+    """The watches in groups of at most `ID_PAGE` distinct orders (one list request each)."""
+    chunks: list[list[Claimed]] = []
+    chunk: list[Claimed] = []
+    distinct: set[str] = set()
+    for c in sorted(claimed, key=lambda c: c.watch.order_id):
+        if c.watch.order_id not in distinct and len(distinct) == ID_PAGE:
+            chunks.append(chunk)
+            chunk, distinct = [], set()
+        chunk.append(c)
+        distinct.add(c.watch.order_id)
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
+def new_fetcher(ctx: BotContext, stats: CycleStats, *, concurrency: int, rates: dict[str, float] | None) -> Fetcher:
+    caps = rates or RATE_PER_SECOND
+    buckets: dict[str, TokenBucket] = {b: TokenBucket(caps.get(b, 20.0)) for b in BACKENDS}
+    return Fetcher(ctx, stats, asyncio.Semaphore(concurrency), buckets)

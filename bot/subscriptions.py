@@ -1,0 +1,313 @@
+"""`subscribe`, `subscriptions`, `unsubscribe`: channel rules that watch every matching order as it appears.
+
+A rule is the backend's own list filters (checked against what the backend documents). When it is made, the orders
+matching already are remembered as left out; the channel chooses whether to watch them too. Then every scan (each
+poll interval, `scan_due`) and every `ProductOrderCreateEvent` from Orange's hub (`on_new_order`) watches the
+matching orders the rule has not dealt with yet, each once: `crud.take_order` decides between replicas and repeated
+events, and an order watched by hand in the channel stays one thread (`uq_watch_live`). A rule has at most
+`SUBSCRIPTION_WATCH_LIMIT` live watches; when full, the channel is told once, and the rest waits for room. New
+watches' thread roots go through the outbox, spaced `ROOT_SPACING` apart, so a rule never floods a channel.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
+
+from bot.blocks.format import fallback_text
+from bot.blocks.subscriptions import SubscriptionRow, cap_reached_text, subscription_card, subscriptions_list_blocks
+from bot.commands import Subscribe, Subscriptions, Unsubscribe
+from bot.context import BotContext
+from bot.diff import NoticeKind, diff
+from bot.slack import CHANNEL_ERRORS, Invocation, Reply, cannot_post_text, handles, reply
+from bot.watching import audit_watch_created
+from integrations import APIError
+from integrations.views import OrderView
+from storage import crud
+from storage.columns import utcnow
+from storage.enums import WatchFilter
+from storage.models import Subscription
+
+__all__ = [
+    "ROOT_SPACING",
+    "SCAN_MAX",
+    "ScanStats",
+    "choose_existing",
+    "end_rule",
+    "on_new_order",
+    "row_of",
+    "scan",
+    "scan_due",
+]
+
+log = logging.getLogger("bot.subscriptions")
+
+SCAN_MAX = 2000
+"""Orders a rule may match at once (every scan lists them all); a wider rule is refused: narrow it."""
+ROOT_SPACING = timedelta(seconds=1.1)
+"""Between two new thread roots of one scan: Slack takes about one message a second in a channel."""
+SCAN_LEASE = timedelta(minutes=5)
+
+
+@dataclass
+class ScanStats:
+    watched: int = 0
+    waiting: int = 0
+    """Matching orders left for later: the rule is at its cap."""
+
+
+async def _matching(ctx: BotContext, backend: str, filters: Mapping[str, str]) -> tuple[list[OrderView], bool]:
+    """The orders matching the rule now (at most `SCAN_MAX`), and whether there are more."""
+    views: list[OrderView] = []
+    async for view in ctx.orange.orders(backend).list(filters=filters, max_items=SCAN_MAX + 1):
+        views.append(view)
+    return views[:SCAN_MAX], len(views) > SCAN_MAX
+
+
+async def row_of(ctx: BotContext, subscription: Subscription, *, matching: int | None) -> SubscriptionRow:
+    def counts(session: Session) -> tuple[int, int]:
+        watched = crud.watched_counts(session=session, subscription_ids=[subscription.id]).get(subscription.id, 0)
+        return watched, crud.count_live_watches(session=session, subscription_id=subscription.id)
+
+    watched, live = await ctx.db(counts)
+    return SubscriptionRow(
+        number=subscription.number,
+        backend=subscription.backend,
+        filters=tuple(subscription.filters.items()),
+        errors_only=subscription.errors_only,
+        matching=matching,
+        watched=watched,
+        live=live,
+        cap=subscription.cap,
+        created_by=subscription.created_by,
+        subscription_id=str(subscription.id),
+        include_existing=subscription.include_existing,
+    )
+
+
+@handles(Subscribe)
+async def _subscribe(inv: Invocation, cmd: Subscribe) -> Reply:
+    ctx, where = inv.ctx, inv.where
+    filters = dict(cmd.filters)
+    matching, more = await _matching(ctx, cmd.backend, filters)
+    if more:
+        return Reply(
+            text=f"More than {SCAN_MAX} {cmd.backend} orders match that rule: narrow it with more filters.",
+            shareable=False,
+        )
+    cap = ctx.settings.subscription_watch_limit
+
+    def create(session: Session) -> Subscription:
+        subscription = crud.create_subscription(
+            session=session,
+            team_id=where.team_id,
+            channel_id=where.channel_id,
+            backend=cmd.backend,
+            filters=filters,
+            errors_only=cmd.errors_only,
+            cap=cap,
+            created_by=where.user_id,
+        )
+        crud.leave_out(session=session, subscription_id=subscription.id, order_ids=[v.id for v in matching])
+        return subscription
+
+    subscription = await ctx.db(create)
+    row = await row_of(ctx, subscription, matching=len(matching))
+    blocks = subscription_card(row, choice=None)
+    try:
+        await inv.client.chat_postMessage(
+            channel=where.channel_id, text=fallback_text(blocks), blocks=[b.to_dict() for b in blocks]
+        )
+    except SlackApiError as err:
+        error = str(err.response.get("error", ""))
+        await end_rule(ctx, subscription, reason=f"could not post: {error}", actor=where.user_id)
+        if error in CHANNEL_ERRORS:
+            return Reply(text=cannot_post_text(error, command=ctx.settings.slack_command), shareable=False)
+        return Reply(text=f"Slack refused the message ({error}); try again in a moment.", shareable=False)
+    return Reply(
+        text=f"Rule #{subscription.number} is on: matching {cmd.backend} orders are watched here as they appear.",
+        shareable=False,
+    )
+
+
+@handles(Subscriptions)
+async def _subscriptions(inv: Invocation, cmd: Subscriptions) -> Reply:
+    ctx, where = inv.ctx, inv.where
+    rules = await ctx.db(
+        lambda s: crud.list_live_subscriptions(session=s, team_id=where.team_id, channel_id=where.channel_id)
+    )
+    rows: list[SubscriptionRow] = []
+    for rule in rules:
+        try:
+            first = await ctx.orange.orders(rule.backend).list(filters=rule.filters, limit=1)
+            matching = first.total
+        except APIError as err:
+            log.info("counting the orders of rule %s failed: %s", rule.number, err)
+            matching = None
+        rows.append(await row_of(ctx, rule, matching=matching))
+    return reply(subscriptions_list_blocks(rows, command=ctx.settings.slack_command), shareable=False)
+
+
+@handles(Unsubscribe)
+async def _unsubscribe(inv: Invocation, cmd: Unsubscribe) -> Reply:
+    ctx, where = inv.ctx, inv.where
+    rule = await ctx.db(
+        lambda s: crud.get_live_subscription(
+            session=s, team_id=where.team_id, channel_id=where.channel_id, number=cmd.number
+        )
+    )
+    if rule is None:
+        return Reply(text=f"This channel has no rule #{cmd.number} (see `subscriptions`).", shareable=False)
+    return await end_rule(ctx, rule, reason=f"unsubscribed by {where.user_id}", actor=where.user_id)
+
+
+async def end_rule(ctx: BotContext, rule: Subscription, *, reason: str, actor: str) -> Reply:
+    """End a rule (its watches go on, each until its order ends or someone unwatches it)."""
+    ended = await ctx.db(
+        lambda s: crud.end_subscription(session=s, subscription_id=rule.id, reason=reason, actor=actor)
+    )
+    if not ended:
+        return Reply(text=f"Rule #{rule.number} had already ended.", shareable=False)
+    return Reply(text=f"Rule #{rule.number} ended; the orders it watches stay watched.", shareable=False)
+
+
+async def choose_existing(ctx: BotContext, client: AsyncWebClient, subscription_id: uuid.UUID) -> Subscription | None:
+    """ "Watch these too": the rule takes the orders that matched already (once), and scans at once."""
+    if not await ctx.db(lambda s: crud.include_existing(session=s, subscription_id=subscription_id)):
+        return None
+    rule = await ctx.db(lambda s: crud.get_subscription(session=s, subscription_id=subscription_id))
+    if rule is not None:
+        await scan(ctx, client, rule)
+    return rule
+
+
+# --- watching what a rule matches ---------------------------------------------------------------
+
+
+async def _watch_for(ctx: BotContext, rule: Subscription, order_id: str, *, existing: bool, root_at: datetime) -> bool:
+    """Watch one order for `rule` unless someone did already; True when this call watched it."""
+    view = await ctx.orange.orders(rule.backend).get(order_id)  # fresh: a list entry or an event is only a hint
+
+    def work(session: Session) -> bool:
+        if not crud.take_order(session=session, subscription_id=rule.id, order_id=view.id, existing=existing):
+            return False
+        filter_ = WatchFilter.ERRORS if rule.errors_only else WatchFilter.ALL
+        watch, created = crud.create_watch(
+            session=session,
+            team_id=rule.team_id,
+            channel_id=rule.channel_id,
+            backend=view.backend,
+            order_id=view.id,
+            created_by=rule.created_by,
+            filter=filter_,
+            subscription_id=rule.id,
+        )
+        if created:  # watched by hand here already: that thread is the one
+            crud.save_snapshot(session=session, watch_id=watch.id, view=diff(None, view)[1].to_json())
+            crud.enqueue_outbox(
+                session=session,
+                watch_id=watch.id,
+                fingerprint="root",
+                kind=NoticeKind.root_post,
+                payload={"view": view.model_dump(mode="json"), "errors_only": rule.errors_only, "seq": 0},
+                not_before=root_at,
+            )
+            audit_watch_created(session, watch, view, actor=f"subscription {rule.number}")
+        return created
+
+    return await ctx.db(work)
+
+
+async def scan(ctx: BotContext, client: AsyncWebClient, rule: Subscription) -> ScanStats:
+    """Watch the orders matching `rule` that it has not dealt with yet, up to its cap."""
+    stats = ScanStats()
+    matching, more = await _matching(ctx, rule.backend, rule.filters)
+    if more:
+        log.warning("rule %s of %s matches over %d orders; scanning the first", rule.number, rule.channel_id, SCAN_MAX)
+    seen, live = await ctx.db(
+        lambda s: (
+            crud.seen_orders(session=s, subscription_id=rule.id),
+            crud.count_live_watches(session=s, subscription_id=rule.id),
+        )
+    )
+    todo = [(v.id, False) for v in matching if v.id not in seen and not v.is_final]
+    if rule.include_existing:
+        todo += [(v.id, True) for v in matching if seen.get(v.id) is False and not v.is_final]
+    room = max(0, rule.cap - live)
+    now = utcnow()
+    for order_id, existing in todo:
+        if stats.watched >= room:
+            stats.waiting += 1
+            continue
+        try:
+            if await _watch_for(ctx, rule, order_id, existing=existing, root_at=now + stats.watched * ROOT_SPACING):
+                stats.watched += 1
+        except APIError as err:  # this one is tried again at the next scan
+            log.info("rule %s: %s could not be read: %s", rule.number, order_id, err)
+    await _note_cap(ctx, client, rule, waiting=stats.waiting)
+    return stats
+
+
+async def _note_cap(ctx: BotContext, client: AsyncWebClient, rule: Subscription, *, waiting: int) -> None:
+    """Tell the channel once that the rule is full; forget it once there is room again."""
+    reached = waiting > 0
+    if not await ctx.db(lambda s: crud.note_cap(session=s, subscription_id=rule.id, reached=reached)) or not reached:
+        return
+    try:
+        await client.chat_postMessage(channel=rule.channel_id, text=cap_reached_text(rule.number, rule.cap, waiting))
+    except SlackApiError as err:
+        log.warning(
+            "could not tell %s that rule %s is full: %s", rule.channel_id, rule.number, err.response.get("error")
+        )
+
+
+async def scan_due(ctx: BotContext, client: AsyncWebClient, *, owner: str) -> ScanStats:
+    """The subscriptions job: every rule whose scan is due, leased so replicas scan each once per interval."""
+    total = ScanStats()
+    rules = await ctx.db(lambda s: crud.claim_due_subscriptions(session=s, owner=owner, lease=SCAN_LEASE))
+    interval = timedelta(seconds=ctx.settings.poll_interval_seconds)
+    for rule in rules:
+        try:
+            stats = await scan(ctx, client, rule)
+            total.watched += stats.watched
+            total.waiting += stats.waiting
+        except APIError as err:
+            log.info("scanning rule %s failed: %s; trying at the next interval", rule.number, err)
+        finally:
+            done = utcnow()
+            await ctx.db(
+                lambda s, r=rule, d=done: crud.release_subscription(  # type: ignore[misc]
+                    session=s, subscription_id=r.id, owner=owner, next_scan_at=d + interval, now=d
+                )
+            )
+    return total
+
+
+async def on_new_order(ctx: BotContext, client: AsyncWebClient, backend: str, order_id: str) -> int:
+    """Orange says an order was created: every rule of that backend it matches watches it now (asked again, by
+    the backend's own filters, for that one order). The number of watches made."""
+    source = ctx.orange.orders(backend)
+    if not source.lists_by_id:
+        return 0  # the rule's scan finds it
+    rules = await ctx.db(lambda s: crud.list_live_subscriptions(session=s, backend=backend))
+    made = 0
+    for rule in rules:
+        try:
+            found = await source.list(ids=[order_id], filters=rule.filters, limit=1)
+            if not found.items or found.items[0].is_final:
+                continue
+            live = await ctx.db(lambda s, r=rule: crud.count_live_watches(session=s, subscription_id=r.id))  # type: ignore[misc]
+            if live >= rule.cap:
+                await _note_cap(ctx, client, rule, waiting=1)
+                continue
+            made += await _watch_for(ctx, rule, order_id, existing=False, root_at=utcnow())
+        except APIError as err:
+            log.info("rule %s: new order %s could not be checked: %s", rule.number, order_id, err)
+    return made
