@@ -13,6 +13,9 @@ from bot.commands import (
     Cancel,
     Command,
     CommandError,
+    DigestDaily,
+    DigestNow,
+    DigestOff,
     Help,
     Offer,
     OrderGet,
@@ -25,16 +28,23 @@ from bot.commands import (
     Reference,
     Site,
     Sites,
+    Subscribe,
+    Subscriptions,
+    Unsubscribe,
     Unwatch,
+    UnwatchProduct,
     Watches,
     WatchOrder,
+    WatchProduct,
     parse,
     parse_reference,
     to_text,
     usage,
 )
+from bot.commands.parser import PRODUCT_BACKENDS
 from bot.commands.references import BadReferenceError
 from bot.commands.tokens import KEY_PATTERN, Pair, TokenizeError, quote_word, tokenize, unescape_slack
+from integrations.orders import SOURCES
 
 ALL = ("carrier", "wholesale", "business")
 UUID = "de76cfa1-9a55-412f-a9ee-61ca2f662a63"
@@ -446,7 +456,35 @@ _COMMANDS: st.SearchStrategy[Command] = st.one_of(
     st.builds(Unwatch, reference=_ANY_REF),
     st.just(Watches()),
     st.builds(Cancel, reference=st.builds(Reference, backend=st.just("wholesale"), id=_ID), reason=_OPT),
+    st.builds(WatchProduct, reference=st.builds(Reference, backend=st.sampled_from(PRODUCT_BACKENDS), id=_ID)),
+    st.builds(UnwatchProduct, reference=st.builds(Reference, backend=st.sampled_from(PRODUCT_BACKENDS), id=_ID)),
+    st.sampled_from(ALL).flatmap(
+        lambda backend: st.builds(
+            Subscribe,
+            backend=st.just(backend),
+            filters=st.lists(
+                st.tuples(st.sampled_from(sorted(SOURCES[backend].filter_keys)), _VALUE.filter(_no_trailing_errors)),
+                max_size=3,
+                unique_by=lambda pair: pair[0],
+            ).map(tuple),
+            errors_only=st.booleans(),
+        )
+    ),
+    st.just(Subscriptions()),
+    st.builds(Unsubscribe, number=st.integers(min_value=1, max_value=10_000)),
+    st.builds(DigestNow, backend=st.none() | st.sampled_from(ALL)),
+    st.builds(
+        DigestDaily,
+        at_time=st.builds(lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23), st.integers(0, 59)),
+        tz=st.sampled_from(["UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo"]),
+    ),
+    st.just(DigestOff()),
 )
+
+
+def _no_trailing_errors(value: str) -> bool:
+    # `subscribe … state=held errors`: a last value ending in the word "errors" means the option
+    return not value.lower().endswith(" errors")
 
 
 @given(command=_COMMANDS, default=_DEFAULT)
@@ -475,3 +513,47 @@ def test_tokenize_pairs_round_trip(pairs: list[tuple[str, list[str]]], sep: str)
     tokens = tokenize(text)
     assert tokens.words == ()
     assert tokens.pairs == tuple(Pair(key.lower(), " ".join(words), key) for key, words in pairs)
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("subscribe wholesale state=inProgress", Subscribe("wholesale", (("state", "inProgress"),))),
+        ("subscribe wholesale state=held errors", Subscribe("wholesale", (("state", "held"),), errors_only=True)),
+        ("Subscribe WHOLESALE errors STATE=held", Subscribe("wholesale", (("state", "held"),), errors_only=True)),
+        ("subscribe carrier orderdate.gt=2026-01-01", Subscribe("carrier", (("orderDate.gt", "2026-01-01"),))),
+        ("subscribe business step=DELIVERY", Subscribe("business", (("step", "DELIVERY"),))),
+        ("subscriptions", Subscriptions()),
+        ("unsubscribe #2", Unsubscribe(2)),
+        ("digest", DigestNow()),
+        ("digest carrier", DigestNow("carrier")),
+        ("digest daily 8:05", DigestDaily("08:05", "UTC")),
+        ("digest daily 18:30 Europe/Paris", DigestDaily("18:30", "Europe/Paris")),
+        ("digest off", DigestOff()),
+        ("watch product wholesale:P1", WatchProduct(Reference("wholesale", "P1"))),
+        ("unwatch product carrier:LDD30200", UnwatchProduct(Reference("carrier", "LDD30200"))),
+    ],
+)
+def test_rules_digests_and_product_watches_parse(text: str, command: Command) -> None:
+    assert run(text) == command
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("subscribe", "needs a backend"),
+        ("subscribe wholesale colour=red", "cannot be filtered by 'colour='"),
+        ("subscribe wholesale loud", "the only word after the backend is `errors`"),
+        ("unsubscribe two", "takes a rule's number"),
+        ("unsubscribe 0", "takes a rule's number"),
+        ("digest daily", "needs a time of day"),
+        ("digest daily 24:00", "needs a time of day"),
+        ("digest daily 08:00 Nowhere/Land", "is not a time zone"),
+        ("digest nowhere", "Unknown backend"),
+        ("watch product business:W05VL130721", "product inventory"),
+    ],
+)
+def test_bad_rules_and_digests_say_what_is_wrong(text: str, fragment: str) -> None:
+    with pytest.raises(CommandError) as raised:
+        run(text)
+    assert fragment in raised.value.message

@@ -1,0 +1,209 @@
+"""Channel rules end to end: `/orange subscribe` through signed requests, the scan job, the outbox into the
+simulator, the sandbox's orders; each matching order watched once, in a thread of its own, never a flood."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from bot_harness import Harness
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+from test_notifier import admin, ask, cycle, slack
+
+import bot.subscriptions as subscriptions
+from bot.blocks.subscriptions import ACTION_SUBSCRIPTION_EXISTING, ACTION_SUBSCRIPTION_NEW_ONLY, ACTION_UNSUBSCRIBE
+from bot.jobs.outbox import drain_outbox
+from storage.enums import OutboxStatus
+from storage.models import OutboxMessage, Subscription, SubscriptionOrder, Watch
+
+CHANNEL = "C_GENERAL"
+
+
+@pytest.fixture(autouse=True)
+def quick_roots(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Roots at once (the spacing itself is checked in its own test)."""
+    monkeypatch.setattr(subscriptions, "ROOT_SPACING", timedelta(0))
+
+
+async def bulk(h: Harness, count: int, state: str) -> list[str]:
+    created = await h.admin.post("/_sandbox/bulk", json={"backend": "wholesale", "count": count, "state": state})
+    assert created.status_code == 201
+    return list(created.json()["ids"])
+
+
+async def scan(h: Harness) -> subscriptions.ScanStats:
+    """The subscriptions job, due now (the tests do not wait for POLL_INTERVAL_SECONDS), then the outbox."""
+
+    def due(s: Session) -> None:
+        s.exec(update(Subscription).values(next_scan_at=None))  # type: ignore[call-overload]
+
+    await h.ctx.db(due)
+    stats = await subscriptions.scan_due(h.ctx, slack(h), owner="scanner")
+    await drain_outbox(h.ctx, slack(h))
+    return stats
+
+
+def rule_watches(h: Harness) -> list[Watch]:
+    with Session(h.ctx.engine) as s:
+        return list(s.exec(select(Watch).where(col(Watch.subscription_id).is_not(None))).all())
+
+
+def card(h: Harness) -> dict[str, Any]:
+    cards = [m for m in h.fake.channel_messages(CHANNEL) if "made rule" in str(m.get("text"))]
+    assert cards, h.fake.channel_messages(CHANNEL)
+    return cards[-1]
+
+
+def roots(h: Harness) -> list[dict[str, Any]]:
+    return [m for m in h.fake.channel_messages(CHANNEL) if "Watching wholesale:" in str(m.get("text"))]
+
+
+async def test_a_rule_watches_each_new_matching_order_once_in_a_thread_of_its_own(harness: Harness) -> None:
+    h = harness
+    before = await bulk(h, 3, "held")  # match already
+    answer = await ask(h, "subscribe wholesale state=held")
+    assert "Rule #1 is on" in answer, answer
+    shown = str(h.user.render(card(h), channel=CHANNEL))
+    assert "Watch these too" in shown and "Only new ones" in shown
+    assert "orders match already" in shown
+    await h.user.click(ACTION_SUBSCRIPTION_NEW_ONLY, user="U_BOB", message=card(h))
+    await h.fake.wait_for(lambda: "Only orders that match from now on" in str(h.user.render(card(h))))
+    assert (await scan(h)).watched == 0  # only new ones
+
+    new = await bulk(h, 2, "held")
+    await bulk(h, 2, "inProgress")  # do not match
+    assert (await scan(h)).watched == 2
+    watched = {w.order_id for w in rule_watches(h)}
+    assert watched == set(new) and not watched & set(before)
+    assert len(roots(h)) == 2
+    assert (await scan(h)).watched == 0  # once each
+    assert len(roots(h)) == 2
+
+    # each one is a normal watch: its changes go to its own thread
+    target = next(w for w in rule_watches(h) if w.order_id == new[0])
+    assert target.thread_ts is not None
+    await admin(h, f"/_sandbox/orders/wholesale/{new[0]}/milestones", {"message": "Site survey done"})
+    await cycle(h)
+    replies = h.fake.thread(CHANNEL, target.thread_ts)
+    assert any("Site survey done" in str(r["text"]) for r in replies), replies
+
+
+async def test_watch_these_too_takes_the_existing_ones_up_to_the_cap_and_says_so_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = harness
+    monkeypatch.setattr(h.ctx.settings, "subscription_watch_limit", 3)
+    await bulk(h, 5, "held")
+    await ask(h, "subscribe wholesale state=held")
+    first = card(h)
+    await h.user.click(ACTION_SUBSCRIPTION_EXISTING, user="U_BOB", message=first)
+    await h.fake.wait_for(lambda: len(rule_watches(h)) == 3, timeout=10)
+    await h.fake.wait_for(lambda: "are watched too" in str(h.user.render(card(h))), timeout=10)
+    await drain_outbox(h.ctx, slack(h))
+    assert len(roots(h)) == 3
+
+    def cap_notices() -> list[dict[str, Any]]:
+        return [m for m in h.fake.channel_messages(CHANNEL) if "its cap" in str(m.get("text"))]
+
+    assert len(cap_notices()) == 1 and "2 more matching orders" in str(cap_notices()[0]["text"])
+    await scan(h)
+    assert len(cap_notices()) == 1  # said once
+    # room again: an order ends, and the next scan takes one of those waiting
+    done = rule_watches(h)[0]
+    await admin(h, f"/_sandbox/orders/wholesale/{done.order_id}/state", {"state": "completed"})
+    await cycle(h)
+    await scan(h)
+    live = [w for w in rule_watches(h) if w.ended_at is None]
+    assert len(live) == 3 and len(rule_watches(h)) == 4
+    # a second click (on a copy of the card from before the first) does nothing more
+    before = len(h.fake.response_posts())
+    await h.user.click(ACTION_SUBSCRIPTION_EXISTING, user="U_CAROL", message=first)
+    await h.fake.wait_for_responses(count=before + 1)
+    assert "chose already" in str(h.user.render(h.fake.response_posts()[-1].body))
+
+
+async def test_an_order_watched_by_hand_and_by_a_rule_is_one_thread(harness: Harness) -> None:
+    h = harness
+    await ask(h, "subscribe wholesale state=held")
+    (order_id,) = await bulk(h, 1, "held")
+    assert "Watching" in await ask(h, f"watch wholesale:{order_id}")
+    assert (await scan(h)).watched == 0
+    with Session(h.ctx.engine) as s:
+        watches = s.exec(select(Watch).where(col(Watch.order_id) == order_id)).all()
+        taken = s.exec(select(SubscriptionOrder).where(col(SubscriptionOrder.order_id) == order_id)).all()
+    assert len(watches) == 1 and watches[0].subscription_id is None
+    assert [t.watched for t in taken] == [True]  # dealt with: not tried again
+    assert sum(1 for m in h.fake.channel_messages(CHANNEL) if order_id in str(m.get("text"))) == 1
+
+
+async def test_replicas_scanning_at_once_watch_each_order_once(harness: Harness) -> None:
+    h = harness
+    await ask(h, "subscribe wholesale state=held")
+    new = await bulk(h, 6, "held")
+    rule = (await h.ctx.db(lambda s: s.exec(select(Subscription)).all()))[0]
+    # Two replicas racing past the lease (each scans the rule itself): the database decides per order.
+    client = slack(h)
+    a, b = await asyncio.gather(subscriptions.scan(h.ctx, client, rule), subscriptions.scan(h.ctx, client, rule))
+    assert a.watched + b.watched == 6
+    await drain_outbox(h.ctx, client)
+    assert sorted(w.order_id for w in rule_watches(h)) == sorted(new)
+    assert len(roots(h)) == 6
+    # and the scan job leases each rule to one replica per interval
+    await h.ctx.db(lambda s: s.exec(update(Subscription).values(next_scan_at=None)))  # type: ignore[call-overload]
+    x, y = await asyncio.gather(
+        subscriptions.scan_due(h.ctx, client, owner="replica-a"),
+        subscriptions.scan_due(h.ctx, client, owner="replica-b"),
+    )
+    assert x.watched == y.watched == 0
+
+
+async def test_new_roots_are_spaced_at_slacks_pace(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    h = harness
+    monkeypatch.setattr(subscriptions, "ROOT_SPACING", timedelta(seconds=1.1))
+    await ask(h, "subscribe wholesale state=held")
+    await bulk(h, 4, "held")
+    await h.ctx.db(lambda s: s.exec(update(Subscription).values(next_scan_at=None)))  # type: ignore[call-overload]
+    await subscriptions.scan_due(h.ctx, slack(h), owner="scanner")
+    with Session(h.ctx.engine) as s:
+        rows = s.exec(select(OutboxMessage).where(col(OutboxMessage.kind) == "root_post")).all()
+    due = sorted(r.next_attempt_at for r in rows)
+    assert len(due) == 4
+    assert all(later - earlier >= timedelta(seconds=1.09) for earlier, later in zip(due, due[1:], strict=False))
+    stats = await drain_outbox(h.ctx, slack(h))
+    assert stats.sent == 1  # the others wait their turn
+    assert {r.status for r in rows} == {OutboxStatus.PENDING.value}
+
+
+async def test_listing_and_ending_rules(harness: Harness) -> None:
+    h = harness
+    await ask(h, "subscribe wholesale state=held")
+    await ask(h, "subscribe carrier errors state=inProgress")
+    listed = await ask(h, "subscriptions")
+    assert "#1" in listed and "#2" in listed and "state=held" in listed and "error messages" in listed
+    assert "matching now" in listed and "Unsubscribe" in listed
+    assert "Rule #1 ended" in await ask(h, "unsubscribe 1")
+    assert "no rule #1" in await ask(h, "unsubscribe 1")
+    listing = h.fake.response_posts()[-3].body
+    second = next(r for r in await h.ctx.db(lambda s: s.exec(select(Subscription)).all()) if r.number == 2)
+    before = len(h.fake.response_posts())
+    message = {"type": "message", "ts": "", **listing}
+    await h.user.click(ACTION_UNSUBSCRIBE, user="U_BOB", message=message, value=str(second.id))
+    await h.fake.wait_for_responses(count=before + 1)
+    rules = await h.ctx.db(lambda s: s.exec(select(Subscription)).all())
+    assert all(r.ended_at is not None for r in rules)
+    assert "no subscription" in await ask(h, "subscriptions")
+
+
+async def test_bad_rules_are_refused_in_one_line(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    h = harness
+    wrong = await ask(h, "subscribe wholesale colour=red")
+    assert "cannot be filtered by 'colour='" in wrong and "state=" in wrong
+    assert "Did you mean `state=`" in await ask(h, "subscribe wholesale stat=held")
+    assert "backend" in await ask(h, "subscribe")
+    monkeypatch.setattr(subscriptions, "SCAN_MAX", 2)
+    await bulk(h, 3, "held")
+    assert "narrow it" in await ask(h, "subscribe wholesale state=held")
+    assert await h.ctx.db(lambda s: s.exec(select(Subscription)).all()) == []
