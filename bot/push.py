@@ -50,6 +50,7 @@ __all__ = [
     "handle_event",
     "hub_routes",
     "secret_digest",
+    "settle",
     "unregister_hubs",
 ]
 
@@ -213,9 +214,18 @@ async def handle_event(ctx: BotContext, client: AsyncWebClient, body: Mapping[st
     return f"{event_type}: {made} new watches, {polled.polled} watches read again, {polled.events} changes"
 
 
+_PENDING: set[asyncio.Task[str]] = set()
+"""Events accepted and still being handled (the listener answers before the work)."""
+
+
+async def settle() -> None:
+    """Wait until every accepted event is handled (a clean stop; tests)."""
+    while _PENDING:
+        await asyncio.gather(*list(_PENDING), return_exceptions=True)
+
+
 def hub_routes(ctx: BotContext, client: AsyncWebClient, *, owner: str) -> list[Route]:
     """`POST /orange/hub/<secret>` (and TMF's `…/listener/<eventName>` under it): 204 at once, the work after."""
-    pending: set[asyncio.Task[str]] = set()
 
     async def listener(request: Request) -> Response:
         declared = request.headers.get("content-length")
@@ -238,8 +248,8 @@ def hub_routes(ctx: BotContext, client: AsyncWebClient, *, owner: str) -> list[R
             return JSONResponse({"error": "an event is a JSON object"}, status_code=400)
         await ctx.db(lambda s: crud.touch_hub(session=s, registration_id=registration.id))
         task = asyncio.create_task(_run(ctx, client, body, owner=owner))
-        pending.add(task)
-        task.add_done_callback(pending.discard)
+        _PENDING.add(task)
+        task.add_done_callback(_PENDING.discard)
         return Response(status_code=204)
 
     return [

@@ -7,6 +7,7 @@ approvals job runs at once, so what a crash left `submitting` is looked up first
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import signal
@@ -19,6 +20,7 @@ from starlette.applications import Starlette
 
 from bot.app import create_bolt_app, create_health_app, create_web_app, make_web_client
 from bot.context import BotContext
+from bot.push import settle
 from bot.settings import Settings
 from integrations import OrangeClient
 from storage.db import make_engine
@@ -101,6 +103,8 @@ async def run(settings: Settings) -> int:
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)  # type: ignore[attr-defined]
+            with contextlib.suppress(TimeoutError):  # hub events accepted, not handled yet: polling catches them up
+                await asyncio.wait_for(settle(), timeout=5)
     return 0
 
 
