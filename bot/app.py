@@ -7,10 +7,12 @@ carrier is called after it, so Slack gets its answer within its 3 s whatever Ora
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -28,6 +30,7 @@ from starlette.routing import Route
 from bot.context import BotContext
 from bot.jobs.scheduler import replica_owner
 from bot.listeners import actions, approvals, commands, events, rules
+from bot.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.push import hub_routes
 from bot.settings import Settings
 from storage.db import ping
@@ -75,11 +78,50 @@ class CappedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         return True
 
 
-def make_web_client(settings: Settings) -> AsyncWebClient:
+class MeteredWebClient(AsyncWebClient):
+    """slack_sdk's client, counting each Web API call by method and outcome (`ok`, Slack's error, the failure)."""
+
+    metrics: Metrics | None = None
+
+    async def api_call(self, api_method: str, **kwargs: Any) -> Any:
+        outcome = "ok"
+        try:
+            return await super().api_call(api_method, **kwargs)
+        except SlackApiError as err:
+            outcome = str(err.response.get("error") or f"http {err.response.status_code}")
+            raise
+        except Exception as err:
+            outcome = type(err).__name__
+            raise
+        finally:
+            if self.metrics is not None:
+                self.metrics.slack_call(api_method, outcome)
+
+
+def metered_copy(client: AsyncWebClient, metrics: Metrics) -> MeteredWebClient:
+    """The same client (token, base URL, session, retry handlers), counting its calls."""
+    copy = MeteredWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        session=client.session,
+        trust_env_in_session=client.trust_env_in_session,
+        headers=client.headers,
+        team_id=client.default_params.get("team_id"),
+        logger=client.logger,
+        retry_handlers=client.retry_handlers.copy() if client.retry_handlers is not None else None,
+    )
+    copy.metrics = metrics
+    return copy
+
+
+def make_web_client(settings: Settings, *, metrics: Metrics | None = None) -> AsyncWebClient:
     """The Web API client: `SLACK_API_URL` for every call; short 429s wait for Retry-After, 5xx back off."""
     base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return AsyncWebClient(
+    client = MeteredWebClient(
         token=token,
         base_url=base_url,
         timeout=15,
@@ -89,19 +131,28 @@ def make_web_client(settings: Settings) -> AsyncWebClient:
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
         ],
     )
+    client.metrics = metrics
+    return client
 
 
 def create_bolt_app(ctx: BotContext, *, client: AsyncWebClient | None = None) -> AsyncApp:
     settings = ctx.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = AsyncApp(
-        client=client or make_web_client(settings),
+        client=client or make_web_client(settings, metrics=ctx.metrics),
         signing_secret=secret,
         process_before_response=False,
         # Messages and events we do not handle are acknowledged and dropped, not logged as errors.
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("bot.bolt"),
     )
+
+    @app.middleware
+    async def metered_client(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
+        # bolt makes a plain AsyncWebClient per request: the listeners get a counted copy of it instead.
+        context["client"] = metered_copy(context.client, ctx.metrics)
+        await next()
+
     commands.register(app, ctx)
     actions.register(app, ctx)
     events.register(app, ctx)
@@ -122,7 +173,8 @@ def create_web_app(app: AsyncApp, ctx: BotContext) -> Starlette:
     handler = AsyncSlackRequestHandler(app)
 
     async def slack_events(request: Request) -> Response:
-        return await handler.handle(request)
+        with ctx.metrics.timed_ack("http"):  # bolt answers at ack(): this is the time Slack waits
+            return await handler.handle(request)
 
     return Starlette(routes=[Route("/slack/events", slack_events, methods=["POST"]), *_common_routes(ctx, app.client)])
 
@@ -136,7 +188,14 @@ def _common_routes(ctx: BotContext, client: AsyncWebClient) -> list[Route]:
     async def healthz(request: Request) -> Response:
         return JSONResponse(*await health(ctx))
 
-    return [Route("/healthz", healthz, methods=["GET"]), *hub_routes(ctx, client, owner=replica_owner())]
+    async def metrics(request: Request) -> Response:
+        return Response(await ctx.metrics.render(ctx.engine), media_type=CONTENT_TYPE_LATEST)
+
+    return [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        *hub_routes(ctx, client, owner=replica_owner()),
+    ]
 
 
 async def health(ctx: BotContext) -> tuple[dict[str, Any], int]:

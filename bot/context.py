@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.metrics import Metrics
 from bot.settings import Settings
 from integrations import OrangeClient
 from storage.db import session_scope
@@ -53,6 +54,7 @@ class BotContext:
     orange: OrangeClient
     engine: Engine
     users: UserDirectory = field(default_factory=UserDirectory)
+    metrics: Metrics = field(default_factory=Metrics)
     scheduler_running: Callable[[], bool] = lambda: False
 
     @property

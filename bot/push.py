@@ -71,6 +71,8 @@ ORDER_EVENTS = (
 )
 PRODUCT_EVENTS = ("ProductStateChangeEvent", "ProductDeleteEvent")
 HUB_APIS: dict[str, tuple[str, ...]] = {"ordering": ORDER_EVENTS, "inventory": PRODUCT_EVENTS}
+KNOWN_EVENTS = frozenset(ORDER_EVENTS + PRODUCT_EVENTS) | {"ProductOrderDeleteEvent", "CancelProductOrderCreateEvent"}
+"""Event types counted by name; anything else (a forged type, say) is counted as `other`: labels stay few."""
 """The APIs hubs are registered at, with the event types asked for (the query `eventType=A,B,…`)."""
 UNCONFIRMED = timedelta(minutes=5)
 """A registration that has no hub id this long after it was opened (its replica died mid-POST) is done again."""
@@ -192,6 +194,7 @@ def _resource(body: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]]:
 async def handle_event(ctx: BotContext, client: AsyncWebClient, body: Mapping[str, Any], *, owner: str) -> str:
     """What an event leads to; never trusts its content beyond the id it names."""
     event_type, resource = _resource(body)
+    ctx.metrics.hub_events.labels(event_type if event_type in KNOWN_EVENTS else "other").inc()
     kind = resource.get("kind")
     if kind == "cancelProductOrder":
         order = resource.get("productOrder")

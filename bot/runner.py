@@ -13,6 +13,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import uvicorn
 from slack_sdk.web.async_client import AsyncWebClient
@@ -20,6 +21,7 @@ from starlette.applications import Starlette
 
 from bot.app import create_bolt_app, create_health_app, create_web_app, make_web_client
 from bot.context import BotContext
+from bot.metrics import Metrics
 from bot.push import settle
 from bot.settings import Settings
 from integrations import OrangeClient
@@ -35,9 +37,10 @@ log = logging.getLogger("bot.runner")
 async def bot_context(settings: Settings) -> AsyncIterator[BotContext]:
     engine = make_engine(settings.database_url)
     await asyncio.to_thread(upgrade, engine)
-    async with OrangeClient(settings) as orange:
+    metrics = Metrics()
+    async with OrangeClient(settings, observer=metrics) as orange:
         try:
-            yield BotContext(settings=settings, orange=orange, engine=engine)
+            yield BotContext(settings=settings, orange=orange, engine=engine, metrics=metrics)
         finally:
             engine.dispose()
 
@@ -88,14 +91,14 @@ async def run(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with bot_context(settings) as ctx:
-        client = make_web_client(settings)
+        client = make_web_client(settings, metrics=ctx.metrics)
         app = create_bolt_app(ctx, client=client)
         scheduler = await start_background(ctx, client)
         try:
             if settings.slack_app_token is not None:
                 # /healthz still answers on PORT, so a container health check works in both modes.
                 health = asyncio.create_task(_serve(create_health_app(ctx, client), settings.port, stop))
-                await _socket_mode(app, settings, stop)
+                await _socket_mode(app, settings, stop, ctx.metrics)
                 await health
             else:
                 log.info("HTTP mode on port %d: POST /slack/events, GET /healthz", settings.port)
@@ -120,13 +123,21 @@ async def _serve(web: Starlette, port: int, stop: asyncio.Event) -> None:
     stopping.cancel()
 
 
-async def _socket_mode(app: object, settings: Settings, stop: asyncio.Event) -> None:
+async def _socket_mode(app: object, settings: Settings, stop: asyncio.Event, metrics: Metrics) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     from bot.socket_mode import SocketModeRunner
 
     assert settings.slack_app_token is not None
     token = settings.slack_app_token.get_secret_value()
-    runner = SocketModeRunner(lambda: AsyncSocketModeHandler(app, token))  # type: ignore[arg-type,return-value]
+
+    class Metered(AsyncSocketModeHandler):
+        """bolt's handler, timing each envelope from its arrival to its ack (the response bolt sends back)."""
+
+        async def handle(self, client: Any, req: Any) -> None:
+            with metrics.timed_ack("socket_mode"):
+                await super().handle(client, req)
+
+    runner = SocketModeRunner(lambda: Metered(app, token))  # type: ignore[arg-type,return-value]
     log.info("Socket Mode")
     await runner.run(stop)

@@ -32,6 +32,7 @@ from integrations._exceptions import (
     PermissionDeniedError,
     RateLimitError,
 )
+from integrations._observe import Observer
 from integrations._query import check_id
 from integrations._redact import install_log_redaction, redact, register_secret
 from integrations.client import OrangeClient
@@ -62,6 +63,7 @@ __all__ = [
     "OrangeClient",
     "OrangeError",
     "OrangeSettings",
+    "Observer",
     "OrderSource",
     "Page",
     "PermissionDeniedError",

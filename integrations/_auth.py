@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from integrations._base_client import BaseAPI, RetryPolicy, Sleep, parse_json, parse_model
 from integrations._exceptions import APIStatusError, AuthenticationError, carrier_code, error_body
+from integrations._observe import NO_OBSERVER, Observer
 from integrations._redact import register_secret
 from integrations.types.auth import TokenResponse as Token
 
@@ -45,14 +46,18 @@ class OAuth2ClientCredentials(httpx.Auth):
         retry: RetryPolicy | None = None,
         sleep: Sleep | None = None,
         clock: Callable[[], float] = time.monotonic,
+        observer: Observer = NO_OBSERVER,
     ) -> None:
         self.backend = backend
+        self._observer = observer
         self._token_url = token_url
         self._client_id = client_id
         self._client_secret = client_secret
         self._scopes = scopes
         self._clock = clock
-        self._api = BaseAPI(backend=backend, http_client=http_client, retry=retry, sleep=sleep, clock=clock)
+        self._api = BaseAPI(
+            backend=backend, http_client=http_client, retry=retry, sleep=sleep, clock=clock, observer=observer
+        )
         self._lock = asyncio.Lock()
         self._token: str | None = None
         self._expires_at: float | None = None
@@ -88,6 +93,7 @@ class OAuth2ClientCredentials(httpx.Auth):
         if self._scopes:
             form["scope"] = self._scopes
         self.token_requests += 1
+        self._observer.token_fetched(self.backend)
         operation = "get an access token"
         try:
             # A token request changes nothing on the server, so it may be retried like a GET.

@@ -31,6 +31,7 @@ from integrations._exceptions import (
     RateLimitError,
     make_status_error,
 )
+from integrations._observe import NO_OBSERVER, Observer
 from integrations._query import build_query
 from integrations._redact import redact
 
@@ -113,8 +114,10 @@ class BaseAPI:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         sleep: Sleep | None = None,
         clock: Callable[[], float] = time.monotonic,
+        observer: Observer = NO_OBSERVER,
     ) -> None:
         self.backend = backend
+        self._observer = observer
         self._http = http_client
         self._auth = auth
         self._headers = dict(headers or {})
@@ -176,12 +179,14 @@ class BaseAPI:
                     reference=reference,
                 ) from err
             except httpx.TimeoutException as err:
+                self._observer.request_done(self.backend, operation, "timeout")
                 sent = not isinstance(err, httpx.ConnectTimeout | httpx.PoolTimeout)
                 error = APITimeoutError(backend=self.backend, operation=operation, sent=sent, reference=reference)
                 if not (idempotent or not sent):
                     raise error from err
                 cause: BaseException = err
             except httpx.TransportError as err:
+                self._observer.request_done(self.backend, operation, "unreachable")
                 sent = not isinstance(err, httpx.ConnectError)
                 error = APIConnectionError(backend=self.backend, operation=operation, sent=sent, reference=reference)
                 if not (idempotent or not sent):
@@ -189,6 +194,7 @@ class BaseAPI:
                 cause = err
             else:
                 log.debug("%s %s %s -> %s", self.backend, method, response.request.url.path, response.status_code)
+                self._observer.request_done(self.backend, operation, str(response.status_code))
                 if response.status_code < 400:
                     return response
                 await response.aread()

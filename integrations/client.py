@@ -22,6 +22,7 @@ import httpx
 from integrations._auth import OAuth2ClientCredentials
 from integrations._base_client import BaseAPI, RetryPolicy, Sleep
 from integrations._exceptions import BackendNotEnabledError
+from integrations._observe import NO_OBSERVER, Observer
 from integrations.orders import BusinessOrderSource, CarrierOrderSource, OrderSource, WholesaleOrderSource
 from integrations.resources import business as business_resources
 from integrations.resources import carrier as carrier_resources
@@ -45,6 +46,7 @@ class _BackendClient:
         timeout: httpx.Timeout,
         sleep: Sleep | None,
         clock: Callable[[], float],
+        observer: Observer,
     ) -> None:
         self.config = config
         self.auth = OAuth2ClientCredentials(
@@ -57,6 +59,7 @@ class _BackendClient:
             retry=retry,
             sleep=sleep,
             clock=clock,
+            observer=observer,
         )
         headers = {"X-API-Key": config.api_key.get_secret_value()} if config.api_key is not None else None
         self.api = BaseAPI(
@@ -68,6 +71,7 @@ class _BackendClient:
             timeout=timeout,
             sleep=sleep,
             clock=clock,
+            observer=observer,
         )
 
     @property
@@ -130,6 +134,7 @@ class OrangeClient:
         sleep: Sleep | None = None,
         clock: Callable[[], float] = time.monotonic,
         max_connections: int = 100,
+        observer: Observer = NO_OBSERVER,
     ) -> None:
         self.settings = settings or OrangeSettings()
         timeout = httpx.Timeout(self.settings.orange_http_timeout_seconds, connect=5.0, pool=10.0)
@@ -145,7 +150,13 @@ class OrangeClient:
         self._backends: dict[Backend, _BackendClient] = {}
         for name, config in self.settings.backends().items():
             self._backends[name] = _CLASSES[name](
-                config, http_client=self.http, retry=retry, timeout=timeout, sleep=sleep, clock=clock
+                config,
+                http_client=self.http,
+                retry=retry,
+                timeout=timeout,
+                sleep=sleep,
+                clock=clock,
+                observer=observer,
             )
 
     @property

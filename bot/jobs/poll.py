@@ -306,6 +306,7 @@ async def run_cycle(
     while await poll_batch(ctx, owner=owner, fetcher=fetcher, limit=batch, interval=interval, lease=lease) >= batch:
         pass
     stats.seconds = time.monotonic() - started
+    ctx.metrics.poll_cycle(stats.seconds)
     log.info(
         "poll cycle: %d claimed, %d polled, %d failed, %d lost, %d events, %d ended, %d requests in %.2fs",
         stats.claimed,

@@ -48,6 +48,7 @@ from .outbox import (
     renew_outbox_claim,
     unsent_outbox,
 )
+from .stats import OperationalCounts, operational_counts
 from .subscriptions import (
     claim_due_subscriptions,
     create_subscription,
@@ -87,6 +88,8 @@ from .watches import (
 )
 
 __all__ = [
+    "OperationalCounts",
+    "operational_counts",
     "APPROVAL_TRANSITIONS",
     "AUDIT_CSV_FIELDS",
     "LIVE_APPROVAL_STATES",

@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 
 from bot.app import create_bolt_app, create_web_app
 from bot.context import BotContext
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.simulator import FakeSlack, SlackUserClient
 from integrations.client import OrangeClient
@@ -74,8 +75,9 @@ async def harness(db_url: str, sandbox_clock: Clock) -> AsyncIterator[Harness]:
         engine = make_engine(db_url)
         upgrade(engine)
         orange_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox))
-        orange = OrangeClient(settings, http_client=orange_http)
-        ctx = BotContext(settings=settings, orange=orange, engine=engine)
+        metrics = Metrics()
+        orange = OrangeClient(settings, http_client=orange_http, observer=metrics)
+        ctx = BotContext(settings=settings, orange=orange, engine=engine, metrics=metrics)
         bolt = create_bolt_app(ctx)
         web = create_web_app(bolt, ctx)
         async with (
