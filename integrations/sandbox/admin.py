@@ -11,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import carrier, wholesale
+from . import carrier, hubs, wholesale
 from .auth import expire_all
 from .state import Fault, Record, SandboxState, Store
 
@@ -74,6 +74,13 @@ def _target(order: Record, item_id: str | None) -> Record:
     raise AdminError(404, f"order {order.get('id')} has no item '{item_id}'")
 
 
+def _changed(state: SandboxState, backend: str, store: Store, ident: str, order: Record, event_type: str) -> None:
+    """After an admin change: lists follow the detail, and a United Way order's hubs hear of it."""
+    store.changed(ident)
+    if backend == "wholesale":
+        wholesale.order_event(state, event_type, order)
+
+
 def _date(state: SandboxState, backend: str) -> str:
     return state.tmf_date() if backend == "wholesale" else state.carrier_date()
 
@@ -99,7 +106,7 @@ async def set_state(request: Request, state: SandboxState, backend: str, ident: 
         for item in order.get("productOrderItem") or []:
             if isinstance(item, dict):
                 item["state"] = new_state
-    store.changed(ident)
+    _changed(state, backend, store, ident, order, "ProductOrderStateChangeEvent")
     return ok(order)
 
 
@@ -111,7 +118,7 @@ async def open_error(request: Request, state: SandboxState, backend: str, ident:
     entry = {"message": message, "reason": _text(body, "reason", required=False) or "OWF", "status": "opened"}
     entry.update({"timestamp": _date(state, backend), "@type": "ErrorMessage"})
     target.setdefault("errorMessage", []).append(entry)
-    store.changed(ident)
+    _changed(state, backend, store, ident, order, "ProductOrderErrorMessageEvent")
     return ok(order)
 
 
@@ -123,7 +130,7 @@ async def close_error(request: Request, state: SandboxState, backend: str, ident
     for entry in reversed(target.get("errorMessage") or []):
         if isinstance(entry, dict) and entry.get("message") == message and entry.get("status") == "opened":
             entry["status"] = "closed"
-            store.changed(ident)
+            _changed(state, backend, store, ident, order, "ProductOrderErrorMessageEvent")
             return ok(order)
     raise AdminError(404, f"no opened error message {message!r} on {backend} order {ident}")
 
@@ -141,8 +148,63 @@ async def add_milestone(request: Request, state: SandboxState, backend: str, ide
     milestone["name"] = _text(body, "name", required=False) or "FTTH"
     milestone.update({"status": "completed", "@type": "Milestone"})
     target.setdefault("milestone", []).append(milestone)
-    store.changed(ident)
+    _changed(state, backend, store, ident, order, "ProductOrderMilestoneEvent")
     return ok(order)
+
+
+async def set_product_status(request: Request, state: SandboxState, ident: str) -> Response:
+    """`{"status": "SUSPENDED", "operationalStatus": "suspended"?}` on a United Way inventory product."""
+    body = await _body(request)
+    status = _text(body, "status")
+    state.tick()
+    product = state.inventory.get(ident)
+    if product is None:
+        raise AdminError(404, f"no wholesale product '{ident}'")
+    product["status"] = status
+    operational = _text(body, "operationalStatus", required=False)
+    if operational is not None:
+        product["operationalStatus"] = operational
+    wholesale.product_event(state, "ProductStateChangeEvent", product)
+    return ok(product)
+
+
+# ---------------------------------------------------------------------------- hub deliveries
+
+
+async def list_hubs(request: Request, state: SandboxState) -> Response:
+    return ok(state.deliveries.describe())
+
+
+async def lose_hubs(request: Request, state: SandboxState) -> Response:
+    """Orange forgets every registration (a redeployment, say): nothing is pushed until they are made again."""
+    lost = len(state.ordering_hubs) + len(state.inventory_hubs)
+    for store in (state.ordering_hubs, state.inventory_hubs):
+        for key in list(store.keys()):
+            store.remove(key)
+    return ok({"lost": lost})
+
+
+async def add_hub_fault(request: Request, state: SandboxState) -> Response:
+    body = await _body(request)
+    mode = body.get("mode")
+    if mode not in hubs.FAULT_MODES:
+        raise AdminError(400, f"'mode' must be one of {', '.join(hubs.FAULT_MODES)}")
+    count = body.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise AdminError(400, "'count' must be a positive integer")
+    seconds = body.get("seconds", 0)
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        raise AdminError(400, "'seconds' must be a non-negative number")
+    if mode == "delay" and not seconds:
+        raise AdminError(400, "a delay needs 'seconds'")
+    if mode == "reorder" and count < 2:
+        raise AdminError(400, "reordering needs a 'count' of at least 2 events")
+    fault = state.deliveries.add_fault(mode, count, float(seconds))
+    return ok(fault.describe(), status=201)
+
+
+async def clear_hub_faults(request: Request, state: SandboxState) -> Response:
+    return ok({"removed": state.deliveries.clear_faults()})
 
 
 # ---------------------------------------------------------------------------- faults
@@ -313,6 +375,7 @@ def _bulk_wholesale(state: SandboxState, count: int, order_state: str | None) ->
         state.wholesale_external_ids.add(external)
         if order_state is None:
             wholesale.start_order_lifecycle(state, order, inventory=False)
+        wholesale.order_event(state, "ProductOrderCreateEvent", order)
         ids.append(order_id)
     return ids
 
@@ -380,6 +443,10 @@ ROUTES: list[tuple[re.Pattern[str], dict[str, AdminHandler]]] = [
     (re.compile(ORDER + "/errors"), {"POST": open_error}),
     (re.compile(ORDER + "/errors/close"), {"POST": close_error}),
     (re.compile(ORDER + "/milestones"), {"POST": add_milestone}),
+    (re.compile(r"/_sandbox/products/wholesale/(?P<ident>[^/]+)/status"), {"POST": set_product_status}),
+    (re.compile(r"/_sandbox/hubs"), {"GET": list_hubs}),
+    (re.compile(r"/_sandbox/hubs/lose"), {"POST": lose_hubs}),
+    (re.compile(r"/_sandbox/hubs/faults"), {"POST": add_hub_fault, "DELETE": clear_hub_faults}),
     (re.compile(r"/_sandbox/faults"), {"POST": add_fault, "GET": list_faults, "DELETE": clear_faults}),
     (re.compile(r"/_sandbox/faults/(?P<fault_id>[^/]+)"), {"DELETE": delete_fault}),
     (re.compile(r"/_sandbox/tokens/expire"), {"POST": expire_tokens}),

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -145,6 +147,7 @@ def create_app(
     clients: Mapping[str, str] | None = None,
     start: datetime | None = None,
     index_delay: float = 0.0,
+    delivery_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
     """The sandbox app.
 
@@ -153,6 +156,8 @@ def create_app(
     added to every API call. ``api_key`` is the only business API key accepted (default: any),
     ``clients`` the only client id/secret pairs accepted (default: any). ``index_delay`` is how long
     (sandbox clock) a created order or cancellation stays out of lists, though a GET by id finds it.
+    ``delivery_transport`` carries hub events to their callbacks (default: the network; tests pass an
+    ``httpx.ASGITransport`` of the listener's app, or set ``app.state.sandbox.deliveries.transport`` later).
     """
     config = Config(
         step_seconds=step_seconds,
@@ -163,6 +168,14 @@ def create_app(
         clients=dict(clients) if clients is not None else None,
         index_delay=index_delay,
     )
-    app = Starlette(routes=[Route("/{path:path}", dispatch, methods=METHODS)])
-    app.state.sandbox = SandboxState(clock=clock, start=start, config=config, seed=seed_state if seed else None)
+    state = SandboxState(clock=clock, start=start, config=config, seed=seed_state if seed else None)
+    state.deliveries.transport = delivery_transport
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await state.deliveries.aclose()
+
+    app = Starlette(routes=[Route("/{path:path}", dispatch, methods=METHODS)], lifespan=lifespan)
+    app.state.sandbox = state
     return app

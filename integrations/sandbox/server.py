@@ -19,7 +19,7 @@ from .state import SandboxState
 def serve(host: str = "127.0.0.1", port: int = 8765, *, log_level: str = "warning", **create_app_kwargs: Any) -> None:
     """Run the sandbox until interrupted (``orange-bot sandbox``, ``python -m integrations.sandbox``)."""
     app = create_app(**create_app_kwargs)
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="off")
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on")
     uvicorn.Server(config).run()
 
 
@@ -43,7 +43,7 @@ def running(
         httpx.get(f"{sandbox.url}/_sandbox/health")
     """
     app = create_app(**create_app_kwargs)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name="orange-sandbox", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout

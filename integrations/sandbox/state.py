@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .hubs import HubDeliveries
 from .lifecycle import Lifecycle
 
 Record = dict[str, Any]
@@ -205,6 +206,8 @@ class SandboxState:
         self.faults: list[Fault] = []
         self.fault_seq = 0
         self._dates: dict[tuple[Callable[[datetime], str], float, timedelta], str] = {}
+        self.deliveries = HubDeliveries(self)
+        """The events POSTed to the callbacks of registered hubs (`hubs.py`)."""
         self.reset()
 
     # ------------------------------------------------------------------ time
@@ -248,6 +251,7 @@ class SandboxState:
         """Forget every resource and go back to the seed (tokens and counters are kept)."""
         self.lifecycle = Lifecycle()
         self.faults.clear()
+        self.deliveries.faults.clear()
         # carrier (MEF Sonata)
         self.addresses = Store()
         self.sites = Store()

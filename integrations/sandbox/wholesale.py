@@ -11,6 +11,7 @@ from typing import Any
 from starlette.responses import Response
 
 from .errors import ApiError, tmf_error
+from .hubs import QueryError, parse_hub_query
 from .query import values_at
 from .routing import Api, Ctx, Router, collection, json_response, one
 from .state import Record, SandboxState, Store, customer_identifiers, is_final
@@ -126,6 +127,16 @@ def order_values(record: Any, path: str) -> list[Any]:
     return values_at(record, path)
 
 
+def order_event(state: SandboxState, event_type: str, order: Record) -> None:
+    """Push `event_type` about a United Way order to the ordering hubs."""
+    state.deliveries.emit("ordering", event_type, "productOrder", order)
+
+
+def product_event(state: SandboxState, event_type: str, product: Record) -> None:
+    """Push `event_type` about an inventory product to the inventory hubs."""
+    state.deliveries.emit("inventory", event_type, "product", product)
+
+
 def specification(body: Record) -> Any:
     if "productOrderSpecification" in body:
         return body["productOrderSpecification"]
@@ -233,6 +244,7 @@ def new_order(state: SandboxState, body: Record, *, prefix: str = ORDERING_PREFI
     state.wholesale_external_ids.update(customer_identifiers(order))
     if lifecycle:
         start_order_lifecycle(state, order)
+    order_event(state, "ProductOrderCreateEvent", order)
     return order
 
 
@@ -254,6 +266,8 @@ def start_order_lifecycle(state: SandboxState, order: Record, *, inventory: bool
                 item.setdefault("milestone", []).append(milestone)
             if target == "completed" and inventory:
                 apply_to_inventory(state, order, due)
+            order_event(state, "ProductOrderStateChangeEvent", order)
+            order_event(state, "ProductOrderMilestoneEvent", order)
 
         return apply
 
@@ -276,6 +290,7 @@ def apply_to_inventory(state: SandboxState, order: Record, due: float) -> None:
             existing = state.inventory.get(product_id) if product_id else None
             if existing is not None:
                 existing.update({"status": "TERMINATED", "operationalStatus": "terminated", "terminationDate": when})
+                product_event(state, "ProductStateChangeEvent", existing)
         return
     if spec != "acquisition":
         return
@@ -311,6 +326,7 @@ def apply_to_inventory(state: SandboxState, order: Record, due: float) -> None:
         record.update({"status": "ACTIVE", "operationalStatus": "active", "@type": "ProductValue"})
         state.inventory.put(record)
         product.setdefault("id", product_id)
+        product_event(state, "ProductCreateEvent", record)
 
 
 async def list_orders(ctx: Ctx) -> Response:
@@ -386,6 +402,7 @@ async def create_cancellation(ctx: Ctx) -> Response:
     cancel["@type"] = body.get("@type", "CancelProductOrder")
     state.cancellations.put(cancel, listed_from=state.listed_from())
     start_cancellation(state, order, cancel)
+    state.deliveries.emit("ordering", "CancelProductOrderCreateEvent", "cancelProductOrder", cancel)
     return json_response(cancel, status=201, headers={"Location": f"/cancelProductOrder/{cancel_id}"})
 
 
@@ -401,11 +418,14 @@ def start_cancellation(state: SandboxState, order: Record, cancel: Record) -> No
     def step(order_state: str, cancel_state: str) -> Callable[[float], None]:
         def apply(due: float) -> None:
             move(order_state)
+            order_event(state, "ProductOrderStateChangeEvent", order)
             cancel["state"] = cancel_state
+            state.deliveries.emit("ordering", "CancelProductOrderStateChangeEvent", "cancelProductOrder", cancel)
 
         return apply
 
     move("assessingCancellation")
+    order_event(state, "ProductOrderStateChangeEvent", order)
     state.lifecycle.start(
         ("wholesale", str(order["id"])),
         [step("pendingCancellation", "inProgress"), step("cancelled", "done")],
@@ -441,8 +461,13 @@ async def create_hub(ctx: Ctx) -> Response:
     query = body.get("query")
     if query is not None and not isinstance(query, str):
         raise tmf_error(400, 24, "query must be a string")
+    try:
+        parse_hub_query(query)
+    except QueryError as err:
+        raise tmf_error(400, 24, f"query: {err}") from None
     hub = {"id": str(uuid.uuid4()), "callback": callback, "query": query}
     _hub_store(ctx).put(hub)
+    ctx.state.deliveries.hubs_changed()
     return json_response(hub, status=201, headers={"Location": f"/hub/{hub['id']}"})
 
 

@@ -125,8 +125,10 @@ async def test_two_senders_with_slack_slower_than_a_claim_post_each_row_once(har
         for order_id in ids:
             await h.admin.post(f"/_sandbox/orders/wholesale/{order_id}/milestones", json={"message": f"M{step}"})
     await run_cycle(h.ctx, owner="poller")
-    h.fake.inject("chat.postMessage", None, delay=0.6, count=None)  # each post outlasts a 0.3 s claim
-    claim = timedelta(seconds=0.3)
+    # Each post outlasts a claim. The claim is long enough that a heartbeat queued behind the other sender's
+    # database calls (one small thread pool for both) still lands in time: only a dead sender loses it.
+    h.fake.inject("chat.postMessage", None, delay=1.5, count=None)
+    claim = timedelta(seconds=1.0)
 
     async def all_sent() -> bool:
         rows = await h.ctx.db(lambda s: s.exec(select(OutboxMessage)).all())
