@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest bench sandbox clean
+.PHONY: install demo test lint typecheck pytest bench sandbox clean docker-smoke
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ bench: $(STAMP)
 
 sandbox: $(STAMP)
 	$(BIN)/orange-bot sandbox --port 8765
+
+# The Docker image and docker-compose.yml, end to end (root, Docker; builds a local base image when none is there).
+docker-smoke:
+	bash scripts/docker-smoke.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -104,15 +104,41 @@ async def run(settings: Settings) -> int:
                 log.info("HTTP mode on port %d: POST /slack/events, GET /healthz", settings.port)
                 await _serve(create_web_app(app, ctx), settings.port, stop)
         finally:
+            log.info("stopping: no new requests; finishing the answers under way")
             if scheduler is not None:
                 scheduler.shutdown(wait=False)  # type: ignore[attr-defined]
             with contextlib.suppress(TimeoutError):  # hub events accepted, not handled yet: polling catches them up
                 await asyncio.wait_for(settle(), timeout=5)
+            await _finish_listeners(timeout=LISTENER_GRACE_SECONDS)
+            log.info("stopped")
     return 0
 
 
+LISTENER_GRACE_SECONDS = 6.0
+"""How long a stop waits for commands acked but not yet answered (their reply goes to `response_url`)."""
+
+
+async def _finish_listeners(*, timeout: float) -> None:
+    """Let bolt's listeners still running (acked, answering) finish, up to `timeout` s: a stop must not swallow a
+    reply the user was told is coming."""
+    running = [
+        task
+        for task in asyncio.all_tasks()
+        if task is not asyncio.current_task()
+        and not task.done()
+        and "run_ack_function_asynchronously" in getattr(task.get_coro(), "__qualname__", "")
+    ]
+    if running:
+        log.info("waiting for %d answer(s) under way", len(running))
+        _, late = await asyncio.wait(running, timeout=timeout)
+        if late:
+            log.warning("%d answer(s) did not finish within %.0f s of the stop", len(late), timeout)
+
+
 async def _serve(web: Starlette, port: int, stop: asyncio.Event) -> None:
-    server = uvicorn.Server(uvicorn.Config(web, host="0.0.0.0", port=port, log_level="warning"))
+    # A connection still open after 5 s does not hold the stop past docker's 10 s.
+    config = uvicorn.Config(web, host="0.0.0.0", port=port, log_level="warning", timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
     stopping = asyncio.create_task(stop.wait())
     # uvicorn takes over SIGINT/SIGTERM while it serves: whichever of us sees the signal first ends both.

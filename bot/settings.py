@@ -33,6 +33,8 @@ class Settings(OrangeSettings):
     """The public base URL Orange posts its hub notifications to (`<base>/orange/hub/<secret>`); unset: no push."""
     digest_stale_days: int = 7
     """A digest lists orders that stayed in one state longer than this."""
+    poll_requests_per_second: float = 25.0
+    """The poll's request-rate cap, per backend (a token bucket; Orange documents no figure, only a threshold)."""
 
     @field_validator("approver_user_ids", mode="before")
     @classmethod

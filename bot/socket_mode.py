@@ -5,15 +5,20 @@ on a closed session, or a silently dead socket never delivers another envelope, 
 say yes (python-slack-sdk#1379, #1701). Slack pings every few seconds on a healthy connection, so a watchdog that
 also looks at the age of the last ping/pong, and rebuilds the handler (a fresh session) when it is stale, brings
 the bot back without a restart.
+
+A connection attempt is bounded too (`connect_timeout`): slack_sdk's `connect()` retries a refused handshake on the
+same URL without end, and a URL Slack no longer honours (used, expired) would hold the watchdog there for good; a
+fresh handler asks apps.connections.open for a new one. `run(stop)` also hears `stop` while it connects or backs off.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 __all__ = ["SocketModeRunner"]
 
@@ -44,10 +49,12 @@ class SocketModeRunner:
         ping_interval: float = 10.0,
         check_every: float = 10.0,
         stale_after: float | None = None,
+        connect_timeout: float = 30.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._make_handler = make_handler
         self._check_every = check_every
+        self._connect_timeout = connect_timeout
         self._stale_after = stale_after if stale_after is not None else ping_interval * 6
         self._clock = clock
         self.handler: _Handler | None = None
@@ -68,24 +75,30 @@ class SocketModeRunner:
         reference = last if last is not None else self.connected_at
         return reference is None or now - reference <= self._stale_after
 
-    async def connect(self) -> None:
+    async def connect(self, stop: asyncio.Event | None = None) -> bool:
+        """Connect a fresh handler, backing off between attempts; False when `stop` was set first."""
         attempt = 0
-        while True:
+        while stop is None or not stop.is_set():
             handler = self._make_handler()
             try:
-                await handler.connect_async()
-            except Exception as err:  # Slack down, bad network: back off and try again
+                connected = await _unless_stopped(handler.connect_async(), stop, timeout=self._connect_timeout)
+            except Exception as err:  # Slack down, bad network, a handshake that never succeeds: back off, retry
                 delay = min(60.0, 2.0**attempt)
                 log.warning("Socket Mode connection failed (%s); retrying in %.0fs", type(err).__name__, delay)
                 await _close_quietly(handler)
                 attempt += 1
-                await asyncio.sleep(delay)
+                if await _stopped_within(stop, delay):
+                    return False
                 continue
+            if not connected:
+                await _close_quietly(handler)
+                return False
             self.handler = handler
             self.connected_at = self._clock()
-            return
+            return True
+        return False
 
-    async def check(self) -> bool:
+    async def check(self, stop: asyncio.Event | None = None) -> bool:
         """One watchdog round; True when it had to rebuild the connection."""
         if await self.healthy():
             return False
@@ -93,21 +106,52 @@ class SocketModeRunner:
         old, self.handler = self.handler, None
         if old is not None:
             await _close_quietly(old)
-        await self.connect()
-        self.reconnects += 1
+        if await self.connect(stop):
+            self.reconnects += 1
         return True
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.connect()
         try:
+            if not await self.connect(stop):
+                return
             while not stop.is_set():
                 try:
                     await asyncio.wait_for(stop.wait(), timeout=self._check_every)
                 except TimeoutError:
-                    await self.check()
+                    await self.check(stop)
         finally:
             if self.handler is not None:
                 await _close_quietly(self.handler)
+
+
+async def _unless_stopped(connecting: Awaitable[None], stop: asyncio.Event | None, *, timeout: float) -> bool:
+    """Await `connecting` for at most `timeout` s (TimeoutError after); False, abandoning it, once `stop` is set."""
+    task = asyncio.ensure_future(connecting)
+    stopping = asyncio.ensure_future(stop.wait()) if stop is not None else None
+    waiting: set[asyncio.Future[Any]] = {task} if stopping is None else {task, stopping}
+    try:
+        done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if stopping is not None:
+            stopping.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    if task in done:
+        task.result()
+        return True
+    if stop is not None and stop.is_set():
+        return False
+    raise TimeoutError(f"not connected within {timeout:g}s")
+
+
+async def _stopped_within(stop: asyncio.Event | None, seconds: float) -> bool:
+    if stop is None:
+        await asyncio.sleep(seconds)
+        return False
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    return stop.is_set()
 
 
 async def _close_quietly(handler: _Handler) -> None:

@@ -36,7 +36,14 @@ from integrations._observe import Observer
 from integrations._query import check_id
 from integrations._redact import install_log_redaction, redact, register_secret
 from integrations.client import OrangeClient
-from integrations.orders import BusinessOrderSource, CarrierOrderSource, OrderSource, WholesaleOrderSource
+from integrations.orders import (
+    BusinessOrderSource,
+    CarrierOrderSource,
+    ListedOrder,
+    OrderSource,
+    WholesaleOrderSource,
+    entry_digest,
+)
 from integrations.pagination import AsyncPaginator, Page
 from integrations.settings import BACKENDS, Backend, OrangeSettings
 
@@ -64,11 +71,13 @@ __all__ = [
     "OrangeError",
     "OrangeSettings",
     "Observer",
+    "ListedOrder",
     "OrderSource",
     "Page",
     "PermissionDeniedError",
     "RateLimitError",
     "WholesaleOrderSource",
+    "entry_digest",
     "check_id",
     "install_log_redaction",
     "redact",

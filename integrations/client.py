@@ -144,7 +144,8 @@ class OrangeClient:
         self._owns_http = http_client is None
         self.http = http_client or httpx.AsyncClient(
             timeout=timeout,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            # Idle connections kept: enough for the poll's concurrency; every request scans the pool's connections.
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=min(16, max_connections)),
             headers={"User-Agent": "orange-bot/0.1"},
         )
         self._backends: dict[Backend, _BackendClient] = {}

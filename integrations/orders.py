@@ -14,7 +14,10 @@ field selection, ignore `fields` and answer whole orders or their fixed list sum
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, get_type_hints
 
 from integrations.pagination import DEFAULT_LIMIT, AsyncPaginator
@@ -27,7 +30,34 @@ from integrations.types.carrier import ProductOrderListParams
 from integrations.types.wholesale import WholesaleProductOrderListParams
 from integrations.views import OrderView, order_view_from_business, order_view_from_carrier, order_view_from_wholesale
 
-__all__ = ["SOURCES", "BusinessOrderSource", "CarrierOrderSource", "OrderSource", "WholesaleOrderSource"]
+__all__ = [
+    "SOURCES",
+    "BusinessOrderSource",
+    "CarrierOrderSource",
+    "ListedOrder",
+    "OrderSource",
+    "WholesaleOrderSource",
+    "entry_digest",
+]
+
+
+def entry_digest(raw: Mapping[str, Any]) -> str:
+    """128 bits of blake2b over the entry's JSON, keys sorted: two equal entries, one digest."""
+    text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ListedOrder:
+    """One entry of an order list as Orange sent it, unread: its id, its digest and its JSON.
+
+    A caller that knows the digest of what it saw last skips the entries that did not change without building a
+    model; `OrderSource.view(entry)` reads the others.
+    """
+
+    id: str
+    digest: str
+    raw: dict[str, Any]
 
 
 class _OrderResource(Protocol):
@@ -38,6 +68,10 @@ class _OrderResource(Protocol):
     def list(
         self, params: Any = None, *, limit: int = ..., offset: int = ..., max_items: int | None = None
     ) -> AsyncPaginator[Any]: ...
+
+    def list_json(
+        self, params: Any = None, *, limit: int = ..., offset: int = ..., max_items: int | None = None
+    ) -> AsyncPaginator[dict[str, Any]]: ...
 
 
 class OrderSource:
@@ -95,11 +129,31 @@ class OrderSource:
         found = self._resource.list(params or None, limit=limit, offset=offset, max_items=max_items)
         return found.map(self._to_view)
 
+    def entries(
+        self, *, ids: Sequence[str], fields: Sequence[str] | None = None, limit: int = DEFAULT_LIMIT
+    ) -> AsyncPaginator[ListedOrder]:
+        """The orders among `ids` (where `lists_by_id`) as `ListedOrder`s: JSON and digest, no model yet."""
+        if not self.lists_by_id:
+            raise ValueError(f"the {self.backend} order list cannot filter by id; get each order instead")
+        params: dict[str, object] = {"id": list(ids)}
+        selected = self._fields(fields)
+        if selected:
+            params["fields"] = selected
+        return self._resource.list_json(params, limit=limit).map(_listed)
+
+    def view(self, entry: ListedOrder) -> OrderView:
+        """The `OrderView` of a list entry (raises what the mapping raises on an entry it cannot read)."""
+        return self._to_view(entry.raw)
+
     async def _fetch(self, order_id: str, fields: Sequence[str] | None) -> Any:
         return await self._resource.get(order_id)
 
     def _fields(self, fields: Sequence[str] | None) -> Sequence[str] | None:
         return list(fields) if fields and self.selects_fields else None
+
+
+def _listed(raw: dict[str, Any]) -> ListedOrder:
+    return ListedOrder(id=str(raw.get("id") or ""), digest=entry_digest(raw), raw=raw)
 
 
 def _filters(params: type) -> frozenset[str]:

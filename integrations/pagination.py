@@ -117,6 +117,17 @@ class AsyncPaginator(Generic[T]):
             mapped, offset=self.offset, limit=self.limit, max_items=self.max_items, max_pages=self.max_pages
         )
 
+    def map_pages(self, fn: Callable[[Page[T]], Page[U]]) -> AsyncPaginator[U]:
+        """The same collection with every page passed through `fn` (one validation per page, say)."""
+        fetch = self._fetch
+
+        async def mapped(offset: int, limit: int) -> Page[U]:
+            return fn(await fetch(offset, limit))
+
+        return AsyncPaginator(
+            mapped, offset=self.offset, limit=self.limit, max_items=self.max_items, max_pages=self.max_pages
+        )
+
     def __await__(self) -> Generator[object, None, Page[T]]:
         return self._fetch(self.offset, self.limit).__await__()
 

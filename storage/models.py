@@ -78,7 +78,8 @@ class Watch(WatchBase, table=True):
             sqlite_where=_LIVE,
             postgresql_where=_LIVE,
         ),
-        Index("ix_watch_due", "next_poll_at", sqlite_where=_LIVE, postgresql_where=_LIVE),
+        # The claim's order (due first, then id): a batch reads 500 index entries, never a sort of every due watch.
+        Index("ix_watch_due", "next_poll_at", "id", sqlite_where=_LIVE, postgresql_where=_LIVE),
         Index("ix_watch_team_id_created_by", "team_id", "created_by"),
         Index("ix_watch_subscription_id", "subscription_id", sqlite_where=_LIVE, postgresql_where=_LIVE),
     )
@@ -211,6 +212,24 @@ class OrderSnapshot(SQLModel, table=True):
     view: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDocument)
     digest: str = Field(max_length=64)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    source_digest: str | None = Field(default=None, max_length=64)
+    """The digest of the order as the backend last listed it: an equal list entry is the same order."""
+    state: str | None = Field(default=None, max_length=64)
+    """The snapshot's order state (a summary list is compared with it without reading `view`)."""
+
+
+class PollWalk(SQLModel, table=True):
+    """Who walks a backend's whole order list this cycle (carrier, business: their lists cannot filter by id).
+
+    Replicas sharing a database walk it once between them: the holder polls every watch of that backend, the
+    others leave those watches to it until its lease ends (a dead holder's lease runs out).
+    """
+
+    __tablename__ = "poll_walk"
+
+    backend: str = Field(primary_key=True, max_length=32)
+    owner: str
+    until: datetime = Field(sa_type=UTCDateTime)
 
 
 # --- outbox --------------------------------------------------------------------------------

@@ -16,20 +16,19 @@ from typing import Any
 
 from bot.commands import CommandError
 from bot.context import BotContext
-from bot.diff import FIELDS_COMPARED, Snapshot
+from bot.diff import FIELDS_COMPARED
 from bot.queries import fetch_product
-from integrations import BACKENDS, APIError
+from integrations import BACKENDS, APIError, ListedOrder, OrderSource
 from integrations.states import OrderState
 from integrations.views import OrderView, ProductView
 from storage.columns import utcnow
+from storage.crud import ClaimedWatch
 from storage.enums import WatchKind
-from storage.models import Watch
 
 __all__ = [
     "CONCURRENCY",
     "DETAIL_EVERY",
     "ID_PAGE",
-    "RATE_PER_SECOND",
     "SUMMARY_MAX_ITEMS",
     "SUMMARY_MIN_WATCHES",
     "SUMMARY_PAGE",
@@ -37,7 +36,9 @@ __all__ = [
     "CycleStats",
     "Fetcher",
     "Polled",
+    "UNCHANGED",
     "TokenBucket",
+    "Unchanged",
     "fetch_all",
     "new_fetcher",
 ]
@@ -51,10 +52,6 @@ ID_PAGE = 50
 
 CONCURRENCY = 16
 """Carrier requests in flight at once, per cycle."""
-
-
-RATE_PER_SECOND: dict[str, float] = {"wholesale": 25.0, "carrier": 20.0, "business": 20.0}
-"""Request-rate cap per backend (token bucket refill rate; the burst is the same number)."""
 
 
 SUMMARY_MIN_WATCHES = 3
@@ -80,6 +77,8 @@ class CycleStats:
 
     claimed: int = 0
     polled: int = 0
+    unchanged: int = 0
+    """Polled watches whose order's list entry was the one seen last (nothing read, diffed or written)."""
     failed: int = 0
     lost: int = 0
     events: int = 0
@@ -113,14 +112,36 @@ class TokenBucket:
                 await asyncio.sleep((1.0 - self._tokens) / self.rate)
 
 
-Polled = OrderView | ProductView | Exception | None
-"""What one watch's fetch gave: its order or product, the failure, or None (no root yet: nothing to do)."""
+class Unchanged:
+    """The order's list entry is the one the last poll saw (the same digest, or the same listed state while no
+    detail refresh is due): no model is built, nothing is diffed, nothing is written but the lease."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED = Unchanged()
+
+Polled = OrderView | ProductView | Unchanged | Exception | None
+"""What one watch's fetch gave: its order or product, UNCHANGED, the failure, or None (no root yet: nothing to do)."""
 
 
 @dataclass
 class Claimed:
-    watch: Watch
-    snapshot: dict[str, Any] | None
+    """A claimed watch and what its snapshot row says, without the stored view (loaded only for a changed order)."""
+
+    watch: ClaimedWatch
+    snapshot: dict[str, Any] | None = None
+    """The stored view; loaded at commit, for the watches whose order changed."""
+    has_snapshot: bool = False
+    source_digest: str | None = None
+    """The digest of the list entry the stored view was read from (None: read by a GET, or never)."""
+    snapshot_state: str | None = None
+    """The stored view's order state (None: an older row; the order is then read in full once)."""
+    fresh_digest: str | None = None
+    """The digest of the list entry this poll read, to store with the new snapshot."""
 
 
 @dataclass
@@ -156,22 +177,23 @@ class Fetcher:
         except (APIError, CommandError) as err:
             return err
 
-    async def by_ids(self, backend: str, ids: Sequence[str]) -> dict[str, OrderView | Exception]:
-        """One list request per page the server returns for these ids; a failed list falls back to GETs."""
-        found: dict[str, OrderView | Exception] = {}
+    async def by_ids(self, backend: str, ids: Sequence[str]) -> dict[str, ListedOrder | OrderView | Exception]:
+        """One list request per page the server returns for these ids: each order's entry, unread (`ListedOrder`);
+        a failed list falls back to GETs (an `OrderView` or the failure each)."""
+        found: dict[str, ListedOrder | OrderView | Exception] = {}
         source = self.ctx.orange.orders(backend)
-        pages = source.list(ids=ids, fields=FIELDS_COMPARED, limit=len(ids)).pages()
+        pages = source.entries(ids=ids, fields=FIELDS_COMPARED, limit=len(ids)).pages()
         try:
             while True:
                 try:
                     page = await self.call(backend, lambda: anext(pages))
                 except StopAsyncIteration:
                     break
-                for view in page.items:
-                    found[view.id] = view
+                for entry in page.items:
+                    found[entry.id] = entry
                 if page.next_offset is None or len(found) >= len(ids):
                     break
-        except Exception as err:  # APIError, or an entry the mapping cannot read
+        except Exception as err:  # APIError, or a page that is not a list of objects
             log.info("%s list of %d orders failed (%s); one GET each", backend, len(ids), err)
             return dict(zip(ids, await asyncio.gather(*(self.one(backend, i) for i in ids)), strict=True))
         missing = [i for i in ids if i not in found]
@@ -211,7 +233,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _refresh_due(watch: Watch, now: datetime, interval: float) -> bool:
+def _refresh_due(watch: ClaimedWatch, now: datetime, interval: float) -> bool:
     """Whether a watch polled from the list is due its full GET anyway (item-level changes move no order state).
 
     Deterministic, the same on every replica: a watch has a refresh point every `DETAIL_EVERY` intervals, shifted
@@ -228,16 +250,22 @@ def _refresh_due(watch: Watch, now: datetime, interval: float) -> bool:
     return math.floor((_aware(now).timestamp() - shift) / period) > math.floor((last - shift) / period)
 
 
-def _kept_view(claimed: Claimed, states: dict[str, OrderState], now: datetime, interval: float) -> OrderView | None:
-    """The stored view, when the list shows the order unchanged and no refresh is due; None: GET the details."""
+def _kept(claimed: Claimed, states: dict[str, OrderState], now: datetime, interval: float) -> bool:
+    """Whether the list shows the order in the state of its snapshot and no refresh is due (else: GET it)."""
     listed = states.get(claimed.watch.order_id)
-    if claimed.snapshot is None or listed is None or _refresh_due(claimed.watch, now, interval):
-        return None
-    try:
-        previous = Snapshot.from_json(claimed.snapshot).view
-    except Exception:  # a snapshot we cannot read back: fetch afresh
-        return None
-    return previous if previous.state == listed else None
+    if not claimed.has_snapshot or claimed.snapshot_state is None or listed is None:
+        return False
+    return listed.value == claimed.snapshot_state and not _refresh_due(claimed.watch, now, interval)
+
+
+def _entry_result(source: OrderSource, claimed: Claimed, entry: ListedOrder | OrderView | Exception) -> Polled:
+    """What a watch gets from its order's list entry: UNCHANGED when the digest is the one it stored."""
+    if not isinstance(entry, ListedOrder):
+        return entry
+    claimed.fresh_digest = entry.digest
+    if claimed.has_snapshot and claimed.source_digest == entry.digest:
+        return UNCHANGED
+    return None  # read it (once per order: see `listed`)
 
 
 async def fetch_all(
@@ -259,9 +287,28 @@ async def fetch_all(
         by_backend.setdefault(c.watch.backend, []).append(c)
 
     async def listed(backend: str, chunk: list[Claimed]) -> None:
+        source = fetcher.ctx.orange.orders(backend)
         found = await fetcher.by_ids(backend, sorted({c.watch.order_id for c in chunk}))
+        views: dict[str, OrderView | Exception] = {}
+        unread: list[Claimed] = []
         for c in chunk:
-            results[c.watch.id] = found[c.watch.order_id]
+            entry = found[c.watch.order_id]
+            result = _entry_result(source, c, entry)
+            if result is None and isinstance(entry, ListedOrder):
+                if entry.id not in views:
+                    try:
+                        views[entry.id] = source.view(entry)
+                    except Exception as err:  # an entry the mapping cannot read: its own GET says more
+                        log.info("%s:%s list entry unreadable (%s); one GET", backend, entry.id, err)
+                        unread.append(c)
+                        continue
+                result = views[entry.id]
+            results[c.watch.id] = result
+        if unread:
+            got = await asyncio.gather(*(fetcher.one(backend, c.watch.order_id) for c in unread))
+            for c, view in zip(unread, got, strict=True):
+                c.fresh_digest = None
+                results[c.watch.id] = view
 
     async def single(c: Claimed) -> None:
         results[c.watch.id] = await fetcher.one(c.watch.backend, c.watch.order_id)
@@ -270,11 +317,10 @@ async def fetch_all(
         states = await fetcher.summaries(backend)
         fetch: list[Claimed] = []
         for c in claimed:
-            kept = _kept_view(c, states, now, interval) if states is not None else None
-            if kept is None:
-                fetch.append(c)
+            if states is not None and _kept(c, states, now, interval):
+                results[c.watch.id] = UNCHANGED
             else:
-                results[c.watch.id] = kept
+                fetch.append(c)
         await asyncio.gather(*(single(c) for c in fetch))
 
     async def product(c: Claimed) -> None:
@@ -310,6 +356,8 @@ def _id_chunks(claimed: list[Claimed]) -> list[list[Claimed]]:
 
 
 def new_fetcher(ctx: BotContext, stats: CycleStats, *, concurrency: int, rates: dict[str, float] | None) -> Fetcher:
-    caps = rates or RATE_PER_SECOND
-    buckets: dict[str, TokenBucket] = {b: TokenBucket(caps.get(b, 20.0)) for b in BACKENDS}
+    """`rates` per backend (tests), else POLL_REQUESTS_PER_SECOND for each."""
+    cap = float(ctx.settings.poll_requests_per_second)
+    caps = rates or dict.fromkeys(BACKENDS, cap)
+    buckets: dict[str, TokenBucket] = {b: TokenBucket(caps.get(b, cap)) for b in BACKENDS}
     return Fetcher(ctx, stats, asyncio.Semaphore(concurrency), buckets)

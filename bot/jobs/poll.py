@@ -65,18 +65,17 @@ from bot.jobs.fetch import (
     Fetcher,
     Polled,
     TokenBucket,
+    Unchanged,
     fetch_all,
     new_fetcher,
 )
 from integrations.states import is_final
-from integrations.views import (
-    ProductView,
-)
+from integrations.views import OrderView, ProductView
 from storage import crud
 from storage.columns import utcnow
+from storage.crud import ClaimedWatch
 from storage.digest import short_digest
 from storage.enums import WatchFilter
-from storage.models import Watch
 
 __all__ = [
     "CLAIM_BATCH",
@@ -99,7 +98,7 @@ FAILURES_BEFORE_NOTICE = 3
 """Consecutive failed polls before the thread is told polling is failing."""
 
 
-def _streak_key(watch: Watch) -> str:
+def _streak_key(watch: ClaimedWatch) -> str:
     """Identifies a failure streak: the last success before it (or the watch's creation)."""
     moment = watch.last_polled_at or watch.created_at
     return f"{watch.id}:{moment.isoformat()}"
@@ -174,6 +173,9 @@ def _record(
             NoticeKind.polling_recovered,
             _notice(polling_recovered_text(ref), 0),
         )
+    if isinstance(result, Unchanged):
+        stats.unchanged += 1
+        return
     if isinstance(result, ProductView):
         _record_product(session, claimed, result, owe, stats=stats, seq=lambda: seq)
         return
@@ -199,8 +201,20 @@ def _record(
             {"view": view.model_dump(mode="json"), "errors_only": watch.filter == WatchFilter.ERRORS, "seq": seq},
         )
     stored = snapshot.to_json()
-    if stored != claimed.snapshot:  # most polls change nothing: no write
-        crud.save_snapshot(session=session, watch_id=watch.id, view=stored)
+    # Most polls that get here changed nothing that counts (a list entry moved in a field no diff reads): the
+    # digest of the new entry is still kept, so that the next poll stops at UNCHANGED.
+    if (
+        stored != claimed.snapshot
+        or claimed.fresh_digest != claimed.source_digest
+        or claimed.snapshot_state != view.state.value
+    ):
+        crud.save_snapshot(
+            session=session,
+            watch_id=watch.id,
+            view=stored,
+            source_digest=claimed.fresh_digest,
+            state=view.state.value,
+        )
     if is_final(view.state):
         if crud.end_watch(session=session, watch_id=watch.id, reason=f"order reached {label(view.state).lower()}"):
             stats.ended += 1
@@ -242,16 +256,25 @@ async def poll_batch(
     interval: timedelta,
     lease: timedelta,
     ids: Sequence[uuid.UUID] | None = None,
+    skip_backends: Sequence[str] = (),
 ) -> int:
-    """Claim up to `limit` due watches (or the watches `ids`), poll them, commit; returns how many were claimed."""
+    """Claim up to `limit` due watches (or the watches `ids`), poll them, commit; returns how many were claimed.
+    Watches of `skip_backends` are left to the replica walking their list."""
     now = utcnow()
 
     def claim(session: Session) -> list[Claimed]:
-        watches = crud.claim_due_watches(session=session, owner=owner, lease=lease, limit=limit, now=now, ids=ids)
-        snapshots = crud.load_snapshots(session=session, watch_ids=[w.id for w in watches])
+        watches = crud.claim_due_watches(
+            session=session, owner=owner, lease=lease, limit=limit, now=now, ids=ids, skip_backends=skip_backends
+        )
+        marks = crud.load_poll_marks(session=session, watch_ids=[w.id for w in watches])
+        claimed = []
         for w in watches:
-            session.expunge(w)
-        return [Claimed(w, snapshots.get(w.id)) for w in watches]
+            mark = marks.get(w.id)
+            if mark is None:
+                claimed.append(Claimed(w))
+            else:
+                claimed.append(Claimed(w, has_snapshot=True, source_digest=mark[0], snapshot_state=mark[1]))
+        return claimed
 
     batch = await ctx.db(claim)
     if not batch:
@@ -265,7 +288,11 @@ async def poll_batch(
         kept = crud.release_watches_ok(
             session=session, watch_ids=ok, owner=owner, next_poll_at=done + interval, now=done
         )
-        crud.load_snapshots(session=session, watch_ids=list(kept))  # save_snapshot then needs no query each
+        read = [c for c in batch if c.watch.id in kept and isinstance(results.get(c.watch.id), OrderView | ProductView)]
+        # Only a changed order needs its stored view (to diff); the rows stay loaded for save_snapshot.
+        snapshots = crud.load_snapshots(session=session, watch_ids=[c.watch.id for c in read])
+        for c in read:
+            c.snapshot = snapshots.get(c.watch.id)
         cards = crud.approval_cards_among(
             session=session, message_ts=[c.watch.thread_ts for c in batch if c.watch.thread_ts]
         )
@@ -303,8 +330,33 @@ async def run_cycle(
     interval, lease = _interval_and_lease(ctx, lease)
     stats = CycleStats()
     fetcher = new_fetcher(ctx, stats, concurrency=concurrency, rates=rates)
-    while await poll_batch(ctx, owner=owner, fetcher=fetcher, limit=batch, interval=interval, lease=lease) >= batch:
-        pass
+    walks = [b for b in ctx.enabled if ctx.orange.orders(b).list_has_state]
+    now = utcnow()
+
+    def take(session: Session) -> tuple[list[str], set[str]]:
+        mine = [
+            b for b in walks if crud.claim_walk(session=session, backend=b, owner=owner, until=now + lease, now=now)
+        ]
+        return mine, crud.walks_of_others(session=session, owner=owner, now=now)
+
+    mine, others = await ctx.db(take)
+    try:
+        while (
+            await poll_batch(
+                ctx,
+                owner=owner,
+                fetcher=fetcher,
+                limit=batch,
+                interval=interval,
+                lease=lease,
+                skip_backends=sorted(others),
+            )
+            >= batch
+        ):
+            pass
+    finally:
+        if mine:
+            await ctx.db(lambda s: crud.release_walks(session=s, owner=owner, backends=mine, now=utcnow()))
     stats.seconds = time.monotonic() - started
     ctx.metrics.poll_cycle(stats.seconds)
     log.info(

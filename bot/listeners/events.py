@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -25,11 +26,13 @@ log = logging.getLogger("bot.events")
 
 def register(app: AsyncApp, ctx: BotContext) -> None:
     @app.middleware
-    async def once_per_event(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:
+    async def once_per_event(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and not await ctx.db(lambda s: crud.mark_delivery_processed(session=s, key=f"event:{event_id}")):
             log.info("event %s was delivered again; already handled", event_id)
-            return None  # bolt acknowledges it; nothing runs twice
+            # Answered 200 here: a middleware that neither calls next() nor answers makes bolt say 404, and in
+            # Socket Mode an unacked envelope keeps coming back.
+            return BoltResponse(status=200, body="")
         await next()
         return None
 

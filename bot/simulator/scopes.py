@@ -58,6 +58,9 @@ _OPEN: _BY_CONVERSATION = {"public": "im:write", "private": "im:write", "im": "i
 METHOD_SCOPES: Mapping[str, str | _BY_CONVERSATION | None] = {
     # https://docs.slack.dev/reference/methods/api.test — no scope (it echoes its arguments)
     "api.test": None,
+    # https://docs.slack.dev/reference/methods/apps.connections.open — an app-level token with connections:write;
+    # no bot scope will do (a bot token is refused with not_allowed_token_type, bot/simulator/methods/apps.py)
+    "apps.connections.open": None,
     # https://docs.slack.dev/reference/methods/auth.test — no scope (any valid token)
     "auth.test": None,
     # https://docs.slack.dev/reference/methods/chat.postMessage — bot token: chat:write; a public channel the

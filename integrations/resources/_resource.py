@@ -6,6 +6,7 @@ that resource; lists, and creates about no existing resource, pass none.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -67,23 +68,44 @@ class Resource:
         offset: int = 0,
         max_items: int | None = None,
     ) -> AsyncPaginator[T]:
+        adapter: TypeAdapter[list[T]] = _list_adapter(model)  # type: ignore[arg-type]
+        backend = self.backend
+
+        def parse(page: Page[dict[str, Any]]) -> Page[T]:
+            items = parse_model(adapter, page.items, backend=backend, operation=operation)
+            return Page(items, page.offset, page.limit, page.total, page.result_count, page.headers)
+
+        return self._list_json(
+            path, operation=operation, params=params, limit=limit, offset=offset, max_items=max_items
+        ).map_pages(parse)
+
+    def _list_json(
+        self,
+        path: str,
+        *,
+        operation: str,
+        params: Mapping[str, object] | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> AsyncPaginator[dict[str, Any]]:
+        """The collection as Orange sent it: JSON objects, no model (a caller that skips most entries unread)."""
         filters = {k: v for k, v in (params or {}).items() if k not in _PAGING_KEYS}
         if params:
             limit = int(params.get("limit", limit))  # type: ignore[call-overload]
             offset = int(params.get("offset", offset))  # type: ignore[call-overload]
-        adapter: TypeAdapter[list[T]] = TypeAdapter(list[model])  # type: ignore[valid-type]
         url = self._url(path)
+        backend = self.backend
 
-        async def fetch(page_offset: int, page_limit: int) -> Page[T]:
+        async def fetch(page_offset: int, page_limit: int) -> Page[dict[str, Any]]:
             query = {**filters, "offset": page_offset, "limit": page_limit}
             data, response = await self._api.get_json(url, operation=operation, params=query)
-            if not isinstance(data, list):
+            if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
                 raise APIResponseValidationError(
-                    "Orange sent something other than a list", backend=self.backend, operation=operation
+                    "Orange sent something other than a list of objects", backend=backend, operation=operation
                 )
-            items = parse_model(adapter, data, backend=self.backend, operation=operation)
             return Page(
-                items=items,
+                items=data,
                 offset=page_offset,
                 limit=page_limit,
                 total=header_int(response, "X-Total-Count"),
@@ -92,3 +114,9 @@ class Resource:
             )
 
         return AsyncPaginator(fetch, offset=offset, limit=limit, max_items=max_items)
+
+
+@functools.lru_cache(maxsize=128)
+def _list_adapter(model: type[Any]) -> TypeAdapter[list[Any]]:
+    """One validator per model for its lists (building one costs more than validating a page)."""
+    return TypeAdapter(list[model])  # type: ignore[valid-type]

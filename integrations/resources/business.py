@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from integrations._query import path
 from integrations.pagination import DEFAULT_LIMIT, AsyncPaginator
 from integrations.resources._resource import Resource
@@ -23,6 +25,24 @@ class Requests(Resource):
         return self._list(
             "/requests",
             BusinessRequest,
+            operation="list requests",
+            params=params,
+            limit=limit,
+            offset=offset,
+            max_items=max_items,
+        )
+
+    def list_json(
+        self,
+        params: BusinessRequestListParams | dict[str, object] | None = None,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> AsyncPaginator[dict[str, Any]]:
+        """`list` as Orange sent it: JSON objects, no model."""
+        return self._list_json(
+            "/requests",
             operation="list requests",
             params=params,
             limit=limit,

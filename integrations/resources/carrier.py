@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from integrations._query import path
 from integrations.pagination import DEFAULT_LIMIT, AsyncPaginator
 from integrations.resources._resource import Resource
@@ -152,6 +154,24 @@ class Orders(Resource):
         return self._list(
             f"{_ORDER}/productOrder",
             CarrierProductOrder,
+            operation="list orders",
+            params=params,
+            limit=limit,
+            offset=offset,
+            max_items=max_items,
+        )
+
+    def list_json(
+        self,
+        params: ProductOrderListParams | dict[str, object] | None = None,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> AsyncPaginator[dict[str, Any]]:
+        """`list` as Orange sent it: JSON objects, no model."""
+        return self._list_json(
+            f"{_ORDER}/productOrder",
             operation="list orders",
             params=params,
             limit=limit,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from integrations._query import path
 from integrations.pagination import DEFAULT_LIMIT, AsyncPaginator
@@ -42,6 +43,24 @@ class Orders(Resource):
         return self._list(
             "/productOrder",
             WholesaleProductOrder,
+            operation="list orders",
+            params=params,
+            limit=limit,
+            offset=offset,
+            max_items=max_items,
+        )
+
+    def list_json(
+        self,
+        params: WholesaleProductOrderListParams | dict[str, object] | None = None,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> AsyncPaginator[dict[str, Any]]:
+        """`list` as Orange sent it: JSON objects, no model."""
+        return self._list_json(
+            "/productOrder",
             operation="list orders",
             params=params,
             limit=limit,

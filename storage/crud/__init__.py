@@ -5,8 +5,8 @@ call per approval, a Slack delivery) is decided by the database: a unique key wi
 ``INSERT … ON CONFLICT DO NOTHING``, or a compare-and-set ``UPDATE … WHERE``, never by a read
 followed by a write. That holds across threads, processes and replicas sharing PostgreSQL.
 
-One module per table family: ``watches`` (and snapshots), ``outbox``, ``approvals``, ``audit``, ``deliveries``;
-every SQL statement of the bot lives in one of them.
+One module per table family: ``watches`` (and snapshots), ``walks``, ``outbox``, ``approvals``, ``audit``,
+``deliveries``; every SQL statement of the bot lives in one of them.
 """
 
 from __future__ import annotations
@@ -64,7 +64,9 @@ from .subscriptions import (
     take_order,
     watched_counts,
 )
+from .walks import claim_walk, release_walks, walks_of_others
 from .watches import (
+    ClaimedWatch,
     claim_due_watches,
     count_live_watches,
     create_watch,
@@ -75,6 +77,7 @@ from .watches import (
     list_live_watches,
     list_user_watches,
     live_watches_of,
+    load_poll_marks,
     load_snapshots,
     mark_watches_due,
     pause_watch,
@@ -98,6 +101,7 @@ __all__ = [
     "claim_approval",
     "claim_digest",
     "claim_due_subscriptions",
+    "ClaimedWatch",
     "claim_due_watches",
     "claim_outbox_row",
     "count_live_watches",
@@ -135,6 +139,7 @@ __all__ = [
     "live_hub",
     "live_hubs",
     "live_watches_of",
+    "load_poll_marks",
     "load_snapshots",
     "mark_card_shown",
     "mark_delivery_processed",
@@ -169,4 +174,7 @@ __all__ = [
     "transition_approval",
     "unsent_outbox",
     "watched_counts",
+    "claim_walk",
+    "release_walks",
+    "walks_of_others",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -160,6 +161,31 @@ def set_watch_root(*, session: Session, watch_id: uuid.UUID, thread_ts: str, rep
     return updated
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimedWatch:
+    """A watch as a claim leased it: what polling it reads (`Watch`'s names), nothing more."""
+
+    id: uuid.UUID
+    team_id: str
+    channel_id: str
+    backend: str
+    order_id: str
+    kind: str
+    filter: str
+    created_by: str
+    thread_ts: str | None
+    consecutive_failures: int
+    last_polled_at: datetime | None
+    created_at: datetime
+    next_poll_at: datetime | None
+    lease_owner: str | None
+    lease_until: datetime | None
+    subscription_id: uuid.UUID | None
+
+
+_CLAIMED_COLUMNS = tuple(f.name for f in fields(ClaimedWatch))
+
+
 def claim_due_watches(
     *,
     session: Session,
@@ -168,13 +194,16 @@ def claim_due_watches(
     limit: int = 500,
     now: datetime | None = None,
     ids: Sequence[uuid.UUID] | None = None,
-) -> list[Watch]:
+    skip_backends: Sequence[str] = (),
+) -> list[ClaimedWatch]:
     """Lease up to `limit` live, unpaused watches whose poll is due and whose lease is free or expired; with `ids`,
-    those watches whether due or not (an event said their order moved).
+    those watches whether due or not (an event said their order moved). Watches of `skip_backends` are left
+    (another replica walks their list this cycle).
 
-    Three statements whatever `limit`: the candidates (``SKIP LOCKED`` on PostgreSQL sends replicas to different
-    watches), the lease as one compare-and-set ``UPDATE … WHERE id IN (…) AND <free> RETURNING id`` (replicas
-    racing for a watch get it once), and the claimed rows, in the candidates' order.
+    Two statements whatever `limit`: the candidates (``SKIP LOCKED`` on PostgreSQL sends replicas to different
+    watches), and the lease as one compare-and-set ``UPDATE … WHERE id IN (…) AND <free> RETURNING <what a poll
+    reads>`` (replicas racing for a watch get it once), in the candidates' order. Plain rows, not ORM objects: a
+    cycle claims every watch, and loading 100,000 instances costs more than polling them.
     """
     now = now or utcnow()
     free = or_(col(Watch.lease_until).is_(None), col(Watch.lease_until) <= now)
@@ -183,10 +212,13 @@ def claim_due_watches(
         if ids is not None
         else or_(col(Watch.next_poll_at).is_(None), col(Watch.next_poll_at) <= now)
     )
+    wanted: list[ColumnElement[bool]] = [col(Watch.ended_at).is_(None), col(Watch.paused_at).is_(None), due, free]
+    if skip_backends:
+        wanted.append(col(Watch.backend).not_in(list(skip_backends)))
     candidates = list(
         session.exec(
             select(col(Watch.id))
-            .where(col(Watch.ended_at).is_(None), col(Watch.paused_at).is_(None), due, free)
+            .where(*wanted)
             .order_by(col(Watch.next_poll_at), col(Watch.id))
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -198,17 +230,12 @@ def claim_due_watches(
         update(Watch)
         .where(col(Watch.id).in_(candidates), col(Watch.ended_at).is_(None), free)
         .values(lease_owner=owner, lease_until=now + lease)
-        .returning(col(Watch.id))
+        .returning(*(col(getattr(Watch, name)) for name in _CLAIMED_COLUMNS))
         .execution_options(synchronize_session=False)
     )
-    claimed = set(session.execute(stmt).scalars().all())
-    if not claimed:
-        return []
-    watches = session.exec(
-        select(Watch).where(col(Watch.id).in_(claimed)).execution_options(populate_existing=True)
-    ).all()
+    claimed = [ClaimedWatch(*row) for row in session.execute(stmt).all()]
     rank = {watch_id: n for n, watch_id in enumerate(candidates)}
-    return sorted(watches, key=lambda w: rank[w.id])
+    return sorted(claimed, key=lambda w: rank[w.id])
 
 
 def release_watch(
@@ -248,9 +275,10 @@ def release_watches_ok(
     if not watch_ids:
         return set()
     now = now or utcnow()
+    ids = list(watch_ids)
     stmt = (
         update(Watch)
-        .where(col(Watch.id).in_(list(watch_ids)), col(Watch.lease_owner) == owner)
+        .where(col(Watch.id).in_(ids), col(Watch.lease_owner) == owner)
         .values(
             lease_owner=None,
             lease_until=None,
@@ -258,10 +286,14 @@ def release_watches_ok(
             consecutive_failures=0,
             last_polled_at=now,
         )
-        .returning(col(Watch.id))
         .execution_options(synchronize_session=False)
     )
-    return set(session.execute(stmt).scalars().all())
+    released = session.exec(stmt).rowcount
+    if released == len(set(ids)):
+        return set(ids)  # the usual case: every lease was still ours (no id is read back)
+    # Some lease was lost to another poller: ours are the rows this UPDATE stamped with `now`.
+    mine = select(col(Watch.id)).where(col(Watch.id).in_(ids), col(Watch.last_polled_at) == now)
+    return set(session.exec(mine).all())
 
 
 def pause_watch(*, session: Session, watch_id: uuid.UUID, reason: str, at: datetime | None = None) -> bool:
@@ -303,26 +335,52 @@ def load_snapshots(*, session: Session, watch_ids: Sequence[uuid.UUID]) -> dict[
     return {s.watch_id: dict(s.view) for s in session.exec(stmt).all()}
 
 
+def load_poll_marks(
+    *, session: Session, watch_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str | None, str | None]]:
+    """(source digest, state) of these watches' snapshots, without their views: what a poll compares first."""
+    if not watch_ids:
+        return {}
+    stmt = select(col(OrderSnapshot.watch_id), col(OrderSnapshot.source_digest), col(OrderSnapshot.state)).where(
+        col(OrderSnapshot.watch_id).in_(list(watch_ids))
+    )
+    return {watch_id: (source, state) for watch_id, source, state in session.exec(stmt).all()}
+
+
 def get_snapshot(*, session: Session, watch_id: uuid.UUID) -> OrderSnapshot | None:
     return session.get(OrderSnapshot, watch_id)
 
 
-def save_snapshot(*, session: Session, watch_id: uuid.UUID, view: dict[str, Any]) -> bool:
-    """Store the order view last seen; True when it differs from the stored one (or is the first)."""
+def save_snapshot(
+    *,
+    session: Session,
+    watch_id: uuid.UUID,
+    view: dict[str, Any],
+    source_digest: str | None = None,
+    state: str | None = None,
+) -> bool:
+    """Store the order view last seen (with the digest of the entry it was read from, and its state); True when
+    the view differs from the stored one (or is the first)."""
     new_digest = digest(view)
     snapshot = session.get(OrderSnapshot, watch_id)
     if snapshot is None:
-        session.add(OrderSnapshot(watch_id=watch_id, view=view, digest=new_digest))
+        session.add(
+            OrderSnapshot(watch_id=watch_id, view=view, digest=new_digest, source_digest=source_digest, state=state)
+        )
         session.flush()
         return True
-    if snapshot.digest == new_digest:
+    changed = snapshot.digest != new_digest
+    if not changed and snapshot.source_digest == source_digest and snapshot.state == state:
         return False
-    snapshot.view = view
-    snapshot.digest = new_digest
-    snapshot.updated_at = utcnow()
+    if changed:
+        snapshot.view = view
+        snapshot.digest = new_digest
+        snapshot.updated_at = utcnow()
+    snapshot.source_digest = source_digest
+    snapshot.state = state
     session.add(snapshot)
     session.flush()
-    return True
+    return changed
 
 
 def live_watches_of(*, session: Session, backend: str, order_id: str, kind: str = WatchKind.ORDER) -> list[Watch]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -209,3 +210,18 @@ async def test_business_requests_are_polled_from_the_list_steps(harness: Harness
     await run(h)
     assert texts(h, changed) == shown
     assert all(texts(h, w) == [] for w in watches if w.id != changed.id)
+
+
+async def test_replicas_walk_a_summary_list_once_between_them(harness: Harness, now: Now) -> None:
+    h = harness
+    watches = await carrier_watches(h)
+    await run(h)
+    await admin(h, f"/_sandbox/orders/carrier/{watches[2].order_id}/state", {"state": "held"})
+    await due(h)
+    await reset(h)
+    first, second = await asyncio.gather(run_cycle(h.ctx, owner="replica-a"), run_cycle(h.ctx, owner="replica-b"))
+    await drain_outbox(h.ctx, slack(h))
+    found = await counts(h)
+    assert lists(found) == 1, found  # one walk, not one per replica
+    assert first.polled + second.polled == 10 and {first.polled, second.polled} == {0, 10}
+    assert sum("Held" in t for w in watches for t in texts(h, w)) == 1

@@ -171,3 +171,28 @@ def test_savepoint_path_when_the_read_misses_the_winner(engine: Engine, monkeypa
         assert created_other
     with session_scope(engine) as session:
         assert session.exec(select(func.count()).select_from(Watch)).one() == 2
+
+
+def test_one_walk_per_backend_across_racing_replicas(engine: Engine, concurrently: Concurrently) -> None:
+    now = datetime.now(UTC)
+    minute = timedelta(minutes=1)
+
+    def claim(owner: str, at: datetime, until: datetime) -> bool:
+        with session_scope(engine) as s:
+            return crud.claim_walk(session=s, backend="carrier", owner=owner, until=until, now=at)
+
+    assert sum(concurrently(8, lambda i: claim(f"r{i}", now, now + minute))) == 1
+    with session_scope(engine) as s:
+        holder = next(f"r{i}" for i in range(8) if not crud.walks_of_others(session=s, owner=f"r{i}", now=now))
+        assert crud.walks_of_others(session=s, owner="someone", now=now) == {"carrier"}
+    # the holder keeps it; another replica cannot take it while it lives, but can once it expired or ended
+    assert claim(holder, now, now + 2 * minute)
+    assert not claim("late", now, now + minute)
+    later = now + 3 * minute
+    with session_scope(engine) as s:
+        assert crud.walks_of_others(session=s, owner="late", now=later) == set()
+    assert claim("late", later, later + minute)
+    with session_scope(engine) as s:
+        assert crud.release_walks(session=s, owner="late", backends=["carrier"], now=later) == 1
+        assert crud.release_walks(session=s, owner="nobody", backends=["carrier"], now=later) == 0
+    assert claim(holder, later, later + minute)

@@ -169,6 +169,29 @@ def test_leases(engine: Engine) -> None:
         assert (ok.consecutive_failures, ok.last_polled_at) == (0, T0 + lease)
 
 
+def test_release_many_keeps_only_the_leases_still_held(engine: Engine) -> None:
+    lease = timedelta(minutes=5)
+    with session_scope(engine) as session:
+        for n in range(4):
+            _watch(session, order_id=f"o{n}", next_poll_at=T0)
+    with session_scope(engine) as session:
+        claimed = crud.claim_due_watches(session=session, owner="a", lease=lease, now=T0)
+        ids = [w.id for w in claimed]
+        assert len(ids) == 4 and all(w.lease_owner == "a" for w in claimed)
+        # all still ours: every one is released, and said so
+        assert crud.release_watches_ok(session=session, watch_ids=ids, owner="a", next_poll_at=T0, now=T0) == set(ids)
+        crud.claim_due_watches(session=session, owner="a", lease=lease, now=T0)
+        # the lease of two ran out and "b" took them: "a" keeps the other two only
+        stolen = crud.claim_due_watches(session=session, owner="b", lease=lease, now=T0 + lease, ids=ids[:2])
+        assert {w.id for w in stolen} == set(ids[:2])
+        done = T0 + lease + timedelta(seconds=1)
+        kept = crud.release_watches_ok(session=session, watch_ids=ids, owner="a", next_poll_at=done, now=done)
+        assert kept == set(ids[2:])
+        assert crud.release_watches_ok(
+            session=session, watch_ids=ids[:2], owner="b", next_poll_at=done, now=done
+        ) == set(ids[:2])
+
+
 # --- snapshots and outbox ------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ TABLES = {
     "subscription_order",
     "hub_registration",
     "digest_schedule",
+    "poll_walk",
 }
 
 
@@ -40,7 +41,7 @@ def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     assert migrate.current(db_url) is None
 
     migrate.upgrade(db_url)
-    assert migrate.current(db_url) == migrate.head() == "0004"
+    assert migrate.current(db_url) == migrate.head() == "0005"
     assert _inspect_tables(db_url) == TABLES | {"alembic_version"}
 
     migrate.downgrade(db_url, "base")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
-from bot.simulator.methods import auth, chat, conversations, users, views
+from bot.simulator.methods import apps, auth, chat, conversations, users, views
 from bot.simulator.params import JSONDict
 from bot.simulator.workspace import Workspace
 
@@ -12,6 +12,7 @@ Handler = Callable[[Workspace, JSONDict], Awaitable[JSONDict]]
 
 HANDLERS: Mapping[str, Handler] = {
     "api.test": auth.api_test,
+    "apps.connections.open": apps.connections_open,
     "auth.test": auth.auth_test,
     "chat.postMessage": chat.post_message,
     "chat.update": chat.update,
