@@ -25,6 +25,7 @@ from integrations.resources import business as business_resources
 from integrations.resources import carrier as carrier_resources
 from integrations.resources import wholesale as wholesale_resources
 from integrations.settings import Backend
+from integrations.states import OrderState, normalize_business_step, normalize_order_state
 from integrations.types.business import BusinessRequestListParams
 from integrations.types.carrier import ProductOrderListParams
 from integrations.types.wholesale import WholesaleProductOrderListParams
@@ -141,6 +142,23 @@ class OrderSource:
             params["fields"] = selected
         return self._resource.list_json(params, limit=limit).map(_listed)
 
+    def states(
+        self, *, limit: int = DEFAULT_LIMIT, max_items: int | None = None
+    ) -> AsyncPaginator[tuple[str, OrderState]]:
+        """Every order's (id, state) from the list (where `list_has_state`), read from the JSON: no model per entry
+        (a walk of the whole list reads thousands of them each cycle)."""
+        if not self.list_has_state:
+            raise ValueError(f"the {self.backend} order list does not carry the order state")
+        return self._resource.list_json(None, limit=limit, max_items=max_items).map(self._state_entry)
+
+    def _state_entry(self, raw: dict[str, Any]) -> tuple[str, OrderState]:
+        return str(raw.get("id") or ""), self.state_of(raw)
+
+    def state_of(self, raw: Mapping[str, Any]) -> OrderState:
+        """The normalized state of a list entry (what `view(entry).state` would say)."""
+        value = raw.get(self.state_filter)
+        return normalize_order_state(value if isinstance(value, str) else None)
+
     def view(self, entry: ListedOrder) -> OrderView:
         """The `OrderView` of a list entry (raises what the mapping raises on an entry it cannot read)."""
         return self._to_view(entry.raw)
@@ -198,6 +216,10 @@ class BusinessOrderSource(OrderSource):
 
     def __init__(self, requests: business_resources.Requests) -> None:
         super().__init__(requests, order_view_from_business)
+
+    def state_of(self, raw: Mapping[str, Any]) -> OrderState:
+        value = raw.get("step") or raw.get("status")  # as `order_view_from_business`
+        return normalize_business_step(value if isinstance(value, str) else None)
 
 
 SOURCES: dict[Backend, type[OrderSource]] = {

@@ -255,3 +255,29 @@ async def test_list_and_get_give_the_same_view_of_every_order(
     assert await _every_order_agrees(orange, backend) >= len(created)
     if orange.orders(backend).selects_fields:
         assert await _every_order_agrees(orange, backend, fields=COMPARED) >= len(created)
+
+
+@pytest.mark.parametrize("backend", ["carrier", "business"])
+async def test_states_read_from_the_json_say_what_the_views_say(orange: OrangeClient, backend: str) -> None:
+    source = orange.orders(backend)
+    views = {v.id: v.state for v in await source.list(limit=50).to_list()}
+    states = dict(await source.states(limit=50).to_list())
+    assert views and states == views
+
+
+@pytest.mark.parametrize("backend", ["carrier", "wholesale", "business"])
+async def test_entries_read_later_are_the_views_and_their_digests_follow_the_order(
+    orange: OrangeClient, admin: httpx.AsyncClient, backend: str
+) -> None:
+    source = orange.orders(backend)
+    if not source.lists_by_id:
+        with pytest.raises(ValueError, match="cannot filter by id"):
+            source.entries(ids=["1"])
+        return
+    (entry,) = await source.entries(ids=[DE76], fields=COMPARED).to_list()
+    assert source.view(entry) == await source.get(DE76, fields=COMPARED)
+    (again,) = await source.entries(ids=[DE76], fields=COMPARED).to_list()
+    assert again.digest == entry.digest
+    await admin.post(f"/_sandbox/orders/wholesale/{DE76}/state", json={"state": "held"})
+    (moved,) = await source.entries(ids=[DE76], fields=COMPARED).to_list()
+    assert moved.digest != entry.digest and source.view(moved).state is OrderState.held

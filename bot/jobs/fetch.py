@@ -209,7 +209,7 @@ class Fetcher:
         return await task
 
     async def _walk(self, backend: str) -> dict[str, OrderState] | None:
-        pages = self.ctx.orange.orders(backend).list(limit=SUMMARY_PAGE, max_items=SUMMARY_MAX_ITEMS).pages()
+        pages = self.ctx.orange.orders(backend).states(limit=SUMMARY_PAGE, max_items=SUMMARY_MAX_ITEMS).pages()
         states: dict[str, OrderState] = {}
         seen = 0
         try:
@@ -218,8 +218,8 @@ class Fetcher:
                     page = await self.call(backend, lambda: anext(pages))
                 except StopAsyncIteration:
                     break
-                for view in page.items:
-                    states[view.id] = view.state
+                for order_id, state in page.items:
+                    states[order_id] = state
                 seen += len(page.items)
                 if page.next_offset is None:
                     break
