@@ -71,9 +71,9 @@ ORDER_EVENTS = (
 )
 PRODUCT_EVENTS = ("ProductStateChangeEvent", "ProductDeleteEvent")
 HUB_APIS: dict[str, tuple[str, ...]] = {"ordering": ORDER_EVENTS, "inventory": PRODUCT_EVENTS}
+"""The APIs hubs are registered at, with the event types asked for (the query `eventType=A,B,…`)."""
 KNOWN_EVENTS = frozenset(ORDER_EVENTS + PRODUCT_EVENTS) | {"ProductOrderDeleteEvent", "CancelProductOrderCreateEvent"}
 """Event types counted by name; anything else (a forged type, say) is counted as `other`: labels stay few."""
-"""The APIs hubs are registered at, with the event types asked for (the query `eventType=A,B,…`)."""
 UNCONFIRMED = timedelta(minutes=5)
 """A registration that has no hub id this long after it was opened (its replica died mid-POST) is done again."""
 

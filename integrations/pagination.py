@@ -108,14 +108,7 @@ class AsyncPaginator(Generic[T]):
 
         `orange.carrier.orders.list().map(order_view_from_carrier)` awaits to a `Page[OrderView]`.
         """
-        fetch = self._fetch
-
-        async def mapped(offset: int, limit: int) -> Page[U]:
-            return (await fetch(offset, limit)).map(fn)
-
-        return AsyncPaginator(
-            mapped, offset=self.offset, limit=self.limit, max_items=self.max_items, max_pages=self.max_pages
-        )
+        return self.map_pages(lambda page: page.map(fn))
 
     def map_pages(self, fn: Callable[[Page[T]], Page[U]]) -> AsyncPaginator[U]:
         """The same collection with every page passed through `fn` (one validation per page, say)."""

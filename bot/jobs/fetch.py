@@ -18,7 +18,7 @@ from bot.commands import CommandError
 from bot.context import BotContext
 from bot.diff import FIELDS_COMPARED
 from bot.queries import fetch_product
-from integrations import BACKENDS, APIError, ListedOrder, OrderSource
+from integrations import BACKENDS, APIError, ListedOrder
 from integrations.states import OrderState
 from integrations.views import OrderView, ProductView
 from storage.columns import utcnow
@@ -258,16 +258,6 @@ def _kept(claimed: Claimed, states: dict[str, OrderState], now: datetime, interv
     return listed.value == claimed.snapshot_state and not _refresh_due(claimed.watch, now, interval)
 
 
-def _entry_result(source: OrderSource, claimed: Claimed, entry: ListedOrder | OrderView | Exception) -> Polled:
-    """What a watch gets from its order's list entry: UNCHANGED when the digest is the one it stored."""
-    if not isinstance(entry, ListedOrder):
-        return entry
-    claimed.fresh_digest = entry.digest
-    if claimed.has_snapshot and claimed.source_digest == entry.digest:
-        return UNCHANGED
-    return None  # read it (once per order: see `listed`)
-
-
 async def fetch_all(
     fetcher: Fetcher, batch: list[Claimed], *, now: datetime | None = None, interval: float | None = None
 ) -> dict[uuid.UUID, Polled]:
@@ -289,21 +279,25 @@ async def fetch_all(
     async def listed(backend: str, chunk: list[Claimed]) -> None:
         source = fetcher.ctx.orange.orders(backend)
         found = await fetcher.by_ids(backend, sorted({c.watch.order_id for c in chunk}))
-        views: dict[str, OrderView | Exception] = {}
+        views: dict[str, OrderView] = {}  # an order two channels watch is read once
         unread: list[Claimed] = []
         for c in chunk:
             entry = found[c.watch.order_id]
-            result = _entry_result(source, c, entry)
-            if result is None and isinstance(entry, ListedOrder):
-                if entry.id not in views:
-                    try:
-                        views[entry.id] = source.view(entry)
-                    except Exception as err:  # an entry the mapping cannot read: its own GET says more
-                        log.info("%s:%s list entry unreadable (%s); one GET", backend, entry.id, err)
-                        unread.append(c)
-                        continue
-                result = views[entry.id]
-            results[c.watch.id] = result
+            if not isinstance(entry, ListedOrder):  # the list failed: the GET's view, or its failure
+                results[c.watch.id] = entry
+                continue
+            c.fresh_digest = entry.digest
+            if c.has_snapshot and c.source_digest == entry.digest:
+                results[c.watch.id] = UNCHANGED
+                continue
+            if entry.id not in views:
+                try:
+                    views[entry.id] = source.view(entry)
+                except Exception as err:  # an entry the mapping cannot read: its own GET says more
+                    log.info("%s:%s list entry unreadable (%s); one GET", backend, entry.id, err)
+                    unread.append(c)
+                    continue
+            results[c.watch.id] = views[entry.id]
         if unread:
             got = await asyncio.gather(*(fetcher.one(backend, c.watch.order_id) for c in unread))
             for c, view in zip(unread, got, strict=True):

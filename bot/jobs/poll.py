@@ -200,21 +200,14 @@ def _record(
             NoticeKind.root_update,
             {"view": view.model_dump(mode="json"), "errors_only": watch.filter == WatchFilter.ERRORS, "seq": seq},
         )
-    stored = snapshot.to_json()
-    # Most polls that get here changed nothing that counts (a list entry moved in a field no diff reads): the
-    # digest of the new entry is still kept, so that the next poll stops at UNCHANGED.
-    if (
-        stored != claimed.snapshot
-        or claimed.fresh_digest != claimed.source_digest
-        or claimed.snapshot_state != view.state.value
-    ):
-        crud.save_snapshot(
-            session=session,
-            watch_id=watch.id,
-            view=stored,
-            source_digest=claimed.fresh_digest,
-            state=view.state.value,
-        )
+    # Writes only what moved (the view, or just the entry's digest and state, so that the next poll stops early).
+    crud.save_snapshot(
+        session=session,
+        watch_id=watch.id,
+        view=snapshot.to_json(),
+        source_digest=claimed.fresh_digest,
+        state=view.state.value,
+    )
     if is_final(view.state):
         if crud.end_watch(session=session, watch_id=watch.id, reason=f"order reached {label(view.state).lower()}"):
             stats.ended += 1
@@ -239,9 +232,7 @@ def _record_product(
             NoticeKind.root_update,
             {"view": view.model_dump(mode="json"), "seq": seq()},
         )
-    stored = snapshot.to_json()
-    if stored != claimed.snapshot:
-        crud.save_snapshot(session=session, watch_id=watch.id, view=stored)
+    crud.save_snapshot(session=session, watch_id=watch.id, view=snapshot.to_json())  # writes only what moved
     if view.status in FINAL_PRODUCT_STATUSES:
         if crud.end_watch(session=session, watch_id=watch.id, reason=f"product {view.status.value}"):
             stats.ended += 1
@@ -267,14 +258,11 @@ async def poll_batch(
             session=session, owner=owner, lease=lease, limit=limit, now=now, ids=ids, skip_backends=skip_backends
         )
         marks = crud.load_poll_marks(session=session, watch_ids=[w.id for w in watches])
-        claimed = []
-        for w in watches:
-            mark = marks.get(w.id)
-            if mark is None:
-                claimed.append(Claimed(w))
-            else:
-                claimed.append(Claimed(w, has_snapshot=True, source_digest=mark[0], snapshot_state=mark[1]))
-        return claimed
+        return [
+            Claimed(w, has_snapshot=w.id in marks, source_digest=digest, snapshot_state=state)
+            for w in watches
+            for digest, state in [marks.get(w.id, (None, None))]
+        ]
 
     batch = await ctx.db(claim)
     if not batch:

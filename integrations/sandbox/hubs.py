@@ -93,6 +93,12 @@ class Delivery:
     def event_type(self) -> str:
         return str(self.body.get("eventType"))
 
+    @property
+    def resource_state(self) -> Any:
+        """The state (or status) of the resource the event carries, as it was at the change."""
+        resource = next(iter(self.body.get("event", {}).values()), {})
+        return resource.get("state", resource.get("status")) if isinstance(resource, dict) else None
+
 
 class HubDeliveries:
     """The events waiting to be POSTed, the faults applied to them, and what became of each one."""
@@ -121,20 +127,20 @@ class HubDeliveries:
         hubs = self._hubs(api)
         if not len(hubs):
             return
+        # Matched against the live resource; the body carries a copy, as the resource was at the change.
+        event: Record = {"eventType": event_type, "event": {kind: resource}}
+        wanted = [hub for hub in list(hubs.values()) if hub_matches(hub.get("query"), event)]
+        if not wanted:
+            return
         body: Record = {
             "eventId": uuid.uuid4().hex,
             "eventTime": self.state.tmf_date(),
             "eventType": event_type,
             "event": {kind: copy.deepcopy(resource)},
         }
-        for hub in list(hubs.values()):
-            try:
-                wanted = hub_matches(hub.get("query"), body)
-            except QueryError:
-                wanted = False
-            if wanted:
-                url = str(hub["callback"]).rstrip("/") + listener_path(event_type)
-                self._queue(Delivery(hub_id=str(hub["id"]), url=url, body=body))
+        for hub in wanted:
+            url = str(hub["callback"]).rstrip("/") + listener_path(event_type)
+            self._queue(Delivery(hub_id=str(hub["id"]), url=url, body=body))
 
     def _queue(self, delivery: Delivery) -> None:
         now = time.monotonic()
@@ -168,6 +174,7 @@ class HubDeliveries:
             {
                 "eventId": delivery.body.get("eventId"),
                 "eventType": delivery.event_type,
+                "state": delivery.resource_state,
                 "hub": delivery.hub_id,
                 "outcome": outcome,
                 "status": status,
@@ -250,10 +257,11 @@ class HubDeliveries:
             return
         self._record(delivery, "delivered" if response.is_success else "refused", response.status_code)
 
-    async def idle(self, timeout: float = 10.0) -> None:
-        """Wait until nothing is due or being sent (events held back by a fault or a delay do not count as due)."""
+    async def idle(self, timeout: float = 10.0, *, delayed: bool = False) -> None:
+        """Wait until nothing is due or being sent; with `delayed`, until the events a delay fault holds back are
+        sent too (events a `reorder` fault is holding never count)."""
         deadline = time.monotonic() + timeout
-        while self._sending or (self._due and self._due[0][0] <= time.monotonic()):
+        while self._sending or (self._due and (delayed or self._due[0][0] <= time.monotonic())):
             if time.monotonic() > deadline:
                 raise TimeoutError("hub deliveries did not settle")
             await asyncio.sleep(0.01)

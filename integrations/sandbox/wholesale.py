@@ -132,6 +132,11 @@ def order_event(state: SandboxState, event_type: str, order: Record) -> None:
     state.deliveries.emit("ordering", event_type, "productOrder", order)
 
 
+def cancel_event(state: SandboxState, event_type: str, cancel: Record) -> None:
+    """Push `event_type` about a cancelProductOrder to the ordering hubs."""
+    state.deliveries.emit("ordering", event_type, "cancelProductOrder", cancel)
+
+
 def product_event(state: SandboxState, event_type: str, product: Record) -> None:
     """Push `event_type` about an inventory product to the inventory hubs."""
     state.deliveries.emit("inventory", event_type, "product", product)
@@ -402,7 +407,7 @@ async def create_cancellation(ctx: Ctx) -> Response:
     cancel["@type"] = body.get("@type", "CancelProductOrder")
     state.cancellations.put(cancel, listed_from=state.listed_from())
     start_cancellation(state, order, cancel)
-    state.deliveries.emit("ordering", "CancelProductOrderCreateEvent", "cancelProductOrder", cancel)
+    cancel_event(state, "CancelProductOrderCreateEvent", cancel)
     return json_response(cancel, status=201, headers={"Location": f"/cancelProductOrder/{cancel_id}"})
 
 
@@ -420,7 +425,7 @@ def start_cancellation(state: SandboxState, order: Record, cancel: Record) -> No
             move(order_state)
             order_event(state, "ProductOrderStateChangeEvent", order)
             cancel["state"] = cancel_state
-            state.deliveries.emit("ordering", "CancelProductOrderStateChangeEvent", "cancelProductOrder", cancel)
+            cancel_event(state, "CancelProductOrderStateChangeEvent", cancel)
 
         return apply
 

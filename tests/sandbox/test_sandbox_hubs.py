@@ -60,7 +60,6 @@ async def order(client: httpx.AsyncClient, auth: dict[str, str], ext: str = "ORD
 
 
 async def settled(sandbox: SandboxState) -> None:
-    await asyncio.sleep(0)
     await sandbox.deliveries.idle()
 
 
@@ -154,8 +153,7 @@ async def test_drop_duplicate_delay_and_reorder(
     await milestones("late", "on time")
     await settled(sandbox)
     assert [last_message(b) for _, b in listener.received] == ["on time"]
-    await asyncio.sleep(0.4)
-    await settled(sandbox)
+    await sandbox.deliveries.idle(delayed=True)
     assert [last_message(b) for _, b in listener.received] == ["on time", "late"]
     outcomes = [d["outcome"] for d in (await client.get("/_sandbox/hubs")).json()["deliveries"]]
     assert outcomes.count("dropped") == 1
