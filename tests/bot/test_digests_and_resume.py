@@ -14,7 +14,8 @@ from test_notifier import W, admin, ask, cycle, reload, slack, texts, watch
 from bot.blocks.watches import ACTION_RESUME_WATCH
 from bot.digests import send_due_digests
 from bot.jobs.outbox import drain_outbox
-from storage.models import Approval, DigestSchedule, Watch
+from storage import crud
+from storage.models import Approval, DigestSchedule, OutboxMessage, Watch
 
 CHANNEL = "C_GENERAL"
 PRODUCT = "2c9004647f69a6da017f6a1c577c0001"  # a seeded wholesale inventory product, ACTIVE
@@ -87,6 +88,9 @@ async def test_a_watch_paused_when_the_bot_left_resumes_when_it_is_invited_back(
     ack = await h.user.event({"type": "member_joined_channel", "user": "U_BOT", "channel": CHANNEL, "team": "T_SIM"})
     assert ack.status == 200
     await h.fake.wait_for(lambda: reload_sync(h, w).paused_at is None, timeout=10)
+    # what it owed goes out at once, from the event's own handler (which runs after the ack: wait until it is done)
+    await h.fake.wait_for(lambda: not unsent_sync(h, w), timeout=10)
+    assert sum("Held" in t for t in texts(h, w)) == 1
     await cycle(h)  # polled again: what happened while paused follows, in order, once
     await cycle(h)
     shown = texts(h, w)
@@ -132,6 +136,11 @@ async def test_a_product_watch_follows_the_status_in_its_thread(harness: Harness
     assert (await reload(h, w)).ended_at is not None
     assert "Only carrier and wholesale" in await ask(h, "watch product business:W05VL130721")
     assert "needs a product reference" in await ask(h, "watch product")
+
+
+def unsent_sync(h: Harness, w: Watch) -> list[OutboxMessage]:
+    with Session(h.ctx.engine) as s:
+        return crud.unsent_outbox(session=s, watch_id=w.id)
 
 
 def reload_sync(h: Harness, w: Watch) -> Watch:
