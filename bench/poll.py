@@ -500,7 +500,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--commands", type=int, default=200)
     parser.add_argument("--baseline", default=None, help="a git ref to measure beside this checkout (SQLite)")
-    parser.add_argument("--naive-sample", type=int, default=500)
+    parser.add_argument("--naive-sample", type=int, default=500, help="0: no naive row")
     parser.add_argument("--replicas", type=int, nargs="*", default=[2, 4])
     parser.add_argument("--no-pg", action="store_true")
     parser.add_argument("--only-replicas", action="store_true", help="skip the single-process rows")
@@ -567,7 +567,7 @@ def main() -> None:
                 row = run_worker(worktree, db=f"sqlite:///{tmp / 'b.db'}", **common)
                 rows.append(row | {"mode": f"before ({args.baseline})"})
                 print(summary(rows[-1]), flush=True)
-            if not args.only_replicas:
+            if not args.only_replicas and args.naive_sample > 0:
                 sample = {"wholesale": args.naive_sample}
                 naive = run_worker(
                     HERE, db=f"sqlite:///{tmp / 'n.db'}", url=url, counts=json.dumps(sample), rate=args.rate,

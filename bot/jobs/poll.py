@@ -1,11 +1,12 @@
 """The poll job: fetch every due watch's order, diff it against its snapshot, owe the changes to the outbox.
 
-One cycle (`run_cycle`) claims due watches in batches (a lease in the database, so replicas sharing PostgreSQL
-never poll the same watch at once; `SKIP LOCKED` spreads them), fetches their orders grouped by backend, and
-commits each batch in ONE transaction: the lease releases (a compare-and-set on the owner: a watch whose lease
-was lost has its results dropped), the new snapshots, one outbox row per event plus a `root_update` row, and
-the end of watches whose order reached a final state. The outbox's `(watch, fingerprint)` key makes a replay
-(a crash before the commit, a second replica) owe nothing twice; `bot/jobs/outbox.py` posts.
+One cycle (`run_cycle`) claims due watches in batches, one backend at a time (a lease in the database, so
+replicas sharing PostgreSQL never poll the same watch at once; `SKIP LOCKED` spreads them), fetches their orders,
+and commits each batch in ONE transaction while the next batch is claimed and fetched: the lease releases (a
+compare-and-set on the owner: a watch whose lease was lost has its results dropped), the new snapshots, one
+outbox row per event plus a `root_update` row, and the end of watches whose order reached a final state. The
+outbox's `(watch, fingerprint)` key makes a replay (a crash before the commit, a second replica) owe nothing
+twice; `bot/jobs/outbox.py` posts.
 
 A watch whose order cannot be read (an `APIError`: a 5xx, malformed JSON…) is released with `ok=False`; at
 `FAILURES_BEFORE_NOTICE` consecutive failures its thread gets ONE `polling_failing` message, and ONE
@@ -32,6 +33,7 @@ Requests run under a semaphore (bounded concurrency) and a per-backend token buc
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -238,24 +240,27 @@ def _record_product(
             stats.ended += 1
 
 
-async def poll_batch(
+async def _claim(
     ctx: BotContext,
     *,
     owner: str,
-    fetcher: Fetcher,
     limit: int,
-    interval: timedelta,
     lease: timedelta,
+    now: datetime,
     ids: Sequence[uuid.UUID] | None = None,
+    backend: str | None = None,
     skip_backends: Sequence[str] = (),
-) -> int:
-    """Claim up to `limit` due watches (or the watches `ids`), poll them, commit; returns how many were claimed.
-    Watches of `skip_backends` are left to the replica walking their list."""
-    now = utcnow()
-
+) -> list[Claimed]:
     def claim(session: Session) -> list[Claimed]:
         watches = crud.claim_due_watches(
-            session=session, owner=owner, lease=lease, limit=limit, now=now, ids=ids, skip_backends=skip_backends
+            session=session,
+            owner=owner,
+            lease=lease,
+            limit=limit,
+            now=now,
+            ids=ids,
+            backend=backend,
+            skip_backends=skip_backends,
         )
         marks = crud.load_poll_marks(session=session, watch_ids=[w.id for w in watches])
         return [
@@ -264,11 +269,19 @@ async def poll_batch(
             for digest, state in [marks.get(w.id, (None, None))]
         ]
 
-    batch = await ctx.db(claim)
-    if not batch:
-        return 0
-    fetcher.stats.claimed += len(batch)
-    results = await fetch_all(fetcher, batch, now=now, interval=interval.total_seconds())
+    return await ctx.db(claim)
+
+
+async def _commit(
+    ctx: BotContext,
+    batch: list[Claimed],
+    results: dict[uuid.UUID, Polled],
+    *,
+    owner: str,
+    interval: timedelta,
+    stats: CycleStats,
+) -> None:
+    """One transaction for the batch: the leases released, then each watch's snapshot, outbox rows and end."""
     done = utcnow()
 
     def commit(session: Session) -> None:
@@ -294,11 +307,84 @@ async def poll_batch(
                 owner=owner,
                 now=done,
                 interval=interval,
-                stats=fetcher.stats,
+                stats=stats,
             )
 
     await ctx.db(commit)
+
+
+async def poll_batch(
+    ctx: BotContext,
+    *,
+    owner: str,
+    fetcher: Fetcher,
+    limit: int,
+    interval: timedelta,
+    lease: timedelta,
+    ids: Sequence[uuid.UUID] | None = None,
+    backend: str | None = None,
+    skip_backends: Sequence[str] = (),
+) -> int:
+    """Claim up to `limit` due watches (or the watches `ids`; only `backend`'s, if given), poll them, commit;
+    returns how many were claimed. Watches of `skip_backends` are left to the replica walking their list."""
+    now = utcnow()
+    batch = await _claim(
+        ctx, owner=owner, limit=limit, lease=lease, now=now, ids=ids, backend=backend, skip_backends=skip_backends
+    )
+    if not batch:
+        return 0
+    fetcher.stats.claimed += len(batch)
+    results = await fetch_all(fetcher, batch, now=now, interval=interval.total_seconds())
+    await _commit(ctx, batch, results, owner=owner, interval=interval, stats=fetcher.stats)
     return len(batch)
+
+
+def _passes(enabled: Sequence[str], others: set[str]) -> list[tuple[str | None, list[str]]]:
+    """(backend, backends to skip) for each run of batches in a cycle.
+
+    One backend at a time, so a batch fills whole list pages (500 wholesale watches: 10 requests of 50 ids; a
+    mixed batch of 417 wholesale watches needs 9, the last part-filled); a backend whose list another replica
+    walks is left to it; a last pass takes whatever else is due (a backend no longer enabled: its polls fail,
+    and the thread is told).
+    """
+    mine = [b for b in enabled if b not in others]
+    return [(b, []) for b in mine] + [(None, sorted({*enabled, *others}))]
+
+
+async def _run_pass(
+    ctx: BotContext,
+    fetcher: Fetcher,
+    *,
+    owner: str,
+    batch: int,
+    interval: timedelta,
+    lease: timedelta,
+    backend: str | None,
+    skip_backends: Sequence[str],
+) -> None:
+    """Batches until a claim comes back short, pipelined: batch n+1 is claimed and fetched while batch n commits
+    (the commit runs in a thread; the fetch waits on Orange). Commits stay in order, one at a time."""
+    committing: asyncio.Task[None] | None = None
+    try:
+        while True:
+            now = utcnow()
+            claimed = await _claim(
+                ctx, owner=owner, limit=batch, lease=lease, now=now, backend=backend, skip_backends=skip_backends
+            )
+            if not claimed:
+                break
+            fetcher.stats.claimed += len(claimed)
+            results = await fetch_all(fetcher, claimed, now=now, interval=interval.total_seconds())
+            if committing is not None:
+                await committing
+            committing = asyncio.create_task(
+                _commit(ctx, claimed, results, owner=owner, interval=interval, stats=fetcher.stats)
+            )
+            if len(claimed) < batch:
+                break
+    finally:
+        if committing is not None:
+            await committing
 
 
 async def run_cycle(
@@ -329,19 +415,17 @@ async def run_cycle(
 
     mine, others = await ctx.db(take)
     try:
-        while (
-            await poll_batch(
+        for backend, skip in _passes(ctx.enabled, others):
+            await _run_pass(
                 ctx,
+                fetcher,
                 owner=owner,
-                fetcher=fetcher,
-                limit=batch,
+                batch=batch,
                 interval=interval,
                 lease=lease,
-                skip_backends=sorted(others),
+                backend=backend,
+                skip_backends=skip,
             )
-            >= batch
-        ):
-            pass
     finally:
         if mine:
             await ctx.db(lambda s: crud.release_walks(session=s, owner=owner, backends=mine, now=utcnow()))

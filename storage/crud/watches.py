@@ -194,11 +194,12 @@ def claim_due_watches(
     limit: int = 500,
     now: datetime | None = None,
     ids: Sequence[uuid.UUID] | None = None,
+    backend: str | None = None,
     skip_backends: Sequence[str] = (),
 ) -> list[ClaimedWatch]:
     """Lease up to `limit` live, unpaused watches whose poll is due and whose lease is free or expired; with `ids`,
-    those watches whether due or not (an event said their order moved). Watches of `skip_backends` are left
-    (another replica walks their list this cycle).
+    those watches whether due or not (an event said their order moved). With `backend`, only that backend's
+    watches; watches of `skip_backends` are left (another replica walks their list this cycle).
 
     Two statements whatever `limit`: the candidates (``SKIP LOCKED`` on PostgreSQL sends replicas to different
     watches), and the lease as one compare-and-set ``UPDATE … WHERE id IN (…) AND <free> RETURNING <what a poll
@@ -213,6 +214,8 @@ def claim_due_watches(
         else or_(col(Watch.next_poll_at).is_(None), col(Watch.next_poll_at) <= now)
     )
     wanted: list[ColumnElement[bool]] = [col(Watch.ended_at).is_(None), col(Watch.paused_at).is_(None), due, free]
+    if backend is not None:
+        wanted.append(col(Watch.backend) == backend)
     if skip_backends:
         wanted.append(col(Watch.backend).not_in(list(skip_backends)))
     candidates = list(

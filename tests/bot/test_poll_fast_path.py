@@ -4,6 +4,7 @@ anything else takes the full path, and what changed is still posted once."""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from bot_harness import Harness
@@ -16,7 +17,11 @@ from test_notifier import OWNER, W, admin, due, slack, texts, watch
 from bot.jobs.outbox import drain_outbox
 from bot.jobs.poll import CycleStats, run_cycle
 from integrations import entry_digest
+from integrations.sandbox.wholesale import ORDERING_PREFIX
+from storage.columns import utcnow
 from storage.models import OrderSnapshot, Watch
+
+WHOLESALE_LIST = ORDERING_PREFIX + "/productOrder"  # a request count key ends with it
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=5),
@@ -98,3 +103,41 @@ async def test_an_entry_the_mapping_cannot_read_gets_its_own_get_and_the_others_
     with Session(h.ctx.engine) as s:
         broken = s.exec(select(Watch).where(col(Watch.order_id) == ids[0])).one()
     assert broken.consecutive_failures == 1
+
+
+async def test_a_cycle_takes_one_backend_at_a_time_so_each_list_request_is_a_full_page(harness: Harness) -> None:
+    """200 wholesale and 100 carrier watches in batches of 100: mixed batches of ~67 wholesale watches need two
+    list requests each (six), batches of one backend need four (pages of 50 ids, full)."""
+    h = harness
+    created = {
+        backend: (await h.admin.post("/_sandbox/bulk", json={"backend": backend, "count": count})).json()["ids"]
+        for backend, count in (("wholesale", 200), ("carrier", 100))
+    }
+    now = utcnow()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "team_id": "T_SIM",
+            "channel_id": "C_GENERAL",
+            "backend": backend,
+            "order_id": str(order_id),
+            "filter": "all",
+            "created_by": "U_ALICE",
+            "kind": "order",
+            "thread_ts": f"1600000000.{n:06d}",
+            "created_at": now,
+            "consecutive_failures": 0,
+        }
+        for n, (backend, order_id) in enumerate((b, o) for b, ids in created.items() for o in ids)
+    ]
+    with h.ctx.engine.begin() as conn:
+        conn.execute(Watch.__table__.insert(), rows)  # type: ignore[attr-defined]
+    await due(h)
+    await run_cycle(h.ctx, owner=OWNER, batch=100)  # the baselines
+    await h.admin.post("/_sandbox/requests/reset")
+    await due(h)
+    stats = await run_cycle(h.ctx, owner=OWNER, batch=100)
+    counts: dict[str, int] = (await h.admin.get("/_sandbox/requests")).json()["counts"]
+    wholesale_lists = sum(v for k, v in counts.items() if k.startswith("GET ") and k.endswith(WHOLESALE_LIST))
+    assert stats.claimed == 300 and stats.unchanged == 300, stats
+    assert wholesale_lists == 4, counts
