@@ -1,0 +1,161 @@
+"""One verb of ``/orange``: its parse function and usage line (`Verb`), and what that function reads (`Args`).
+
+    LOOKUP_VERBS = Verbs()
+
+    @LOOKUP_VERBS.add("site", "site <id>", "one carrier site", "site 1", backend="carrier")
+    def _site(args: Args) -> Site: ...
+
+`Args` holds the words and pairs after the verb, with the checks every verb shares; each check raises a
+`CommandError` naming the verb, so its usage is shown under the message. `bot.commands.parser` joins the groups
+of verbs into the one table.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple, TypeVar
+
+from bot.commands.references import BACKENDS, BadReferenceError, Reference, check_backend, parse_reference
+from bot.commands.tokens import Pair
+from bot.commands.types import Command
+from integrations import Backend
+
+__all__ = ["MAX_VALUE_LENGTH", "Args", "CommandError", "Usage", "Verb", "Verbs", "show"]
+
+MAX_VALUE_LENGTH = 1000
+
+
+class CommandError(ValueError):
+    """Bad input: `message` is one line to show, `verb` the command whose usage goes under it (None: all)."""
+
+    def __init__(self, message: str, verb: str | None = None) -> None:
+        message = _one_line(message) or "That command could not be read."
+        super().__init__(message)
+        self.message = message
+        self.verb = verb
+
+
+def _one_line(text: str) -> str:
+    return "".join(char if char.isprintable() else f"\\u{ord(char):04x}" for char in text).strip()
+
+
+def show(text: str, limit: int = 40) -> str:
+    """Text quoted back in a message, cut after `limit` characters."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+@dataclass(frozen=True)
+class Args:
+    verb: str
+    words: tuple[str, ...]  # after the verb
+    pairs: tuple[Pair, ...]
+    default_backend: str | None
+    enabled: tuple[str, ...]
+    own_backend: str | None
+    """The one backend that serves the verb (`Verb.backend`), if any."""
+
+    def fail(self, message: str) -> CommandError:
+        return CommandError(message, verb=self.verb)
+
+    def no_pairs(self) -> None:
+        if self.pairs:
+            raise self.fail(f"`{self.verb}` takes no key=value pairs; unexpected '{show(self.pairs[0].raw_key)}='.")
+
+    def at_most(self, count: int, *, hint: str = "") -> None:
+        if len(self.words) > count:
+            before = " ".join([self.verb, *self.words[:count]])
+            raise self.fail(f"Unexpected '{show(self.words[count])}' after `{show(before, 60)}`.{hint}")
+
+    def reference(self, text: str) -> Reference:
+        try:
+            return parse_reference(text, default_backend=self.default_backend, enabled=self.enabled)
+        except BadReferenceError as err:
+            raise self.fail(err.message) from err
+
+    def backend(self, text: str, *, hint: str) -> Backend:
+        if ":" in text:
+            raise self.fail(f"`{self.verb}` takes a backend name ({', '.join(BACKENDS)}), not '{show(text)}'.{hint}")
+        try:
+            return check_backend(text, enabled=self.enabled)
+        except BadReferenceError as err:
+            raise self.fail(err.message) from err
+
+    def own_id(self, text: str, *, what: str) -> str:
+        """An id of the verb's one backend: bare, or with that backend's prefix."""
+        backend = self.own_backend
+        if backend is None:
+            raise TypeError(f"`{self.verb}` has no backend of its own")
+        ref = self.reference_for(text, backend)
+        if ref.backend != backend:
+            raise self.fail(f"A {what} exists only on the {backend} backend; '{show(str(ref), 60)}' is {ref.backend}.")
+        return ref.id
+
+    def reference_for(self, text: str, backend: str) -> Reference:
+        try:
+            return parse_reference(text, default_backend=backend, enabled=BACKENDS)
+        except BadReferenceError as err:
+            raise self.fail(err.message) from err
+
+    def keyed(self, allowed: dict[str, str]) -> dict[str, str]:
+        """The pairs as {canonical key: value}; `allowed` maps each accepted key (or alias) to its canonical key."""
+        found: dict[str, str] = {}
+        canonical = list(dict.fromkeys(allowed.values()))
+        for pair in self.pairs:
+            key = allowed.get(pair.key)
+            if key is None:
+                close = difflib.get_close_matches(pair.key, list(allowed), n=1)
+                hint = f" Did you mean `{allowed[close[0]]}=`?" if close else ""
+                raise self.fail(
+                    f"Unknown key '{show(pair.raw_key)}=' for `{self.verb}`; allowed: "
+                    f"{', '.join(k + '=' for k in canonical)}.{hint}"
+                )
+            if key in found:
+                raise self.fail(f"`{key}=` is given twice.")
+            found[key] = self.value(f"`{key}=`", pair.value)
+        return found
+
+    def value(self, label: str, value: str) -> str:
+        if not value:
+            raise self.fail(f"{label} needs a value.")
+        if len(value) > MAX_VALUE_LENGTH:
+            raise self.fail(f"{label} is {len(value)} characters long; at most {MAX_VALUE_LENGTH} are allowed.")
+        return value
+
+    def need(self, what: str, example: str) -> str:
+        if not self.words:
+            raise self.fail(f"`{self.verb}` needs {what}, e.g. `{self.verb} {example}`.")
+        return self.words[0]
+
+
+class Usage(NamedTuple):
+    synopsis: str
+    """``orders [backend] [state=…]``; two forms are joined by two spaces, ``or`` and two spaces."""
+    does: str
+    example: str
+
+
+@dataclass(frozen=True)
+class Verb:
+    name: str
+    parse: Callable[[Args], Command]
+    usage: Usage
+    backend: str | None = None
+    """The one backend that serves the verb, if any: it is refused when that backend is not configured."""
+
+
+_P = TypeVar("_P", bound=Callable[[Args], Command])
+
+
+class Verbs(list[Verb]):
+    """Verbs in the order help lists them: `@verbs.add(…)` on a parse function appends its verb."""
+
+    def add(
+        self, name: str, synopsis: str, does: str, example: str, *, backend: str | None = None
+    ) -> Callable[[_P], _P]:
+        def register(parse: _P) -> _P:
+            self.append(Verb(name, parse, Usage(synopsis, does, example), backend))
+            return parse
+
+        return register
