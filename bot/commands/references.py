@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.commands.tokens import show
 from integrations import BACKENDS, Backend, InvalidReferenceError, check_id
 
 __all__ = ["BACKENDS", "BadReferenceError", "Reference", "check_backend", "parse_reference"]
@@ -68,9 +69,9 @@ def parse_reference(text: str, *, default_backend: str | None, enabled: Sequence
     else:
         if default_backend is None:
             on = [b for b in BACKENDS if b in {e.lower() for e in enabled}]
-            example = f"{on[0]}:{_short(text) or '11'}" if on else f"carrier:{_short(text) or '11'}"
+            example = f"{on[0]}:{show(text) or '11'}" if on else f"carrier:{show(text) or '11'}"
             raise BadReferenceError(
-                f"'{_short(text)}' names no backend and there is no default one; write it as {example}"
+                f"'{show(text)}' names no backend and there is no default one; write it as {example}"
                 f" (enabled: {_names(on)})."
             )
         backend, raw_id = check_backend(default_backend, enabled=enabled), text
@@ -83,8 +84,4 @@ def parse_reference(text: str, *, default_backend: str | None, enabled: Sequence
 def _unknown(name: str) -> str:
     close = difflib.get_close_matches(name.lower(), BACKENDS, n=1)
     hint = f" Did you mean `{close[0]}`?" if close else ""
-    return f"Unknown backend '{_short(name)}'; the backends are {_names(BACKENDS)}.{hint}"
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 40 else text[:40] + "…"
+    return f"Unknown backend '{show(name)}'; the backends are {_names(BACKENDS)}.{hint}"

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
+    "show",
     "KEY_PATTERN",
     "Pair",
     "TokenizeError",
@@ -220,3 +221,8 @@ def quote_word(text: str) -> str:
         if opener not in text and closer not in text:
             return f"{opener}{escaped}{closer}"
     raise ValueError(f"{text!r} holds every kind of quote and cannot be written as one word")
+
+
+def show(text: str, limit: int = 40) -> str:
+    """Text quoted back in a message, cut after `limit` characters."""
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
 from bot.commands.references import BACKENDS, BadReferenceError, Reference, check_backend, parse_reference
-from bot.commands.tokens import Pair
+from bot.commands.tokens import Pair, show
 from bot.commands.types import Command
 from integrations import Backend
 
@@ -39,11 +39,6 @@ class CommandError(ValueError):
 
 def _one_line(text: str) -> str:
     return "".join(char if char.isprintable() else f"\\u{ord(char):04x}" for char in text).strip()
-
-
-def show(text: str, limit: int = 40) -> str:
-    """Text quoted back in a message, cut after `limit` characters."""
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 @dataclass(frozen=True)
