@@ -1,5 +1,5 @@
 """Socket Mode over a real websocket: `orange-bot run` (bot.runner.run, in-process) against the simulator's Socket
-Mode server (bot/simulator/socket_mode.py), which speaks Slack's protocol on loopback.
+Mode server (bot/simulator/socket_mode/), which speaks Slack's protocol on loopback.
 
 The first tests check the server itself with a bare aiohttp client; the rest run the bot: a command is acked in
 time and answered, each kind of drop (the server closes, disconnect refresh_requested / warning, a silent dead

@@ -3,7 +3,7 @@
 https://docs.slack.dev/reference/methods/apps.connections.open — "app-level token" with `connections:write`.
 FakeSlack's own endpoint authenticates the bot token and nothing else, so the bot token is all that reaches
 `connections_open`, and Slack refuses it; the app-level token is answered by the Socket Mode server
-(bot/simulator/socket_mode.py), which knows the token and has the URL to give.
+(bot/simulator/socket_mode/connections_open.py), which knows the token and has the URL to give.
 """
 
 from __future__ import annotations
