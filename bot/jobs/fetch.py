@@ -201,12 +201,22 @@ class Fetcher:
             found.update(zip(missing, await asyncio.gather(*(self.one(backend, i) for i in missing)), strict=True))
         return found
 
-    async def summaries(self, backend: str) -> dict[str, OrderState] | None:
-        """Order id -> state from the backend's list, walked once per cycle (its batches share it); None: it failed."""
+    def start_walk(self, backend: str) -> asyncio.Task[dict[str, OrderState] | None]:
+        """The walk of the backend's list for this cycle, started now if it is not under way."""
         task = self._summaries.get(backend)
         if task is None:
-            task = self._summaries[backend] = asyncio.create_task(self._walk(backend))
-        return await task
+            task = self._summaries[backend] = asyncio.create_task(self._walk(backend), name=f"{backend} list walk")
+        return task
+
+    async def summaries(self, backend: str) -> dict[str, OrderState] | None:
+        """Order id -> state from the backend's list, walked once per cycle (its batches share it); None: it failed."""
+        return await self.start_walk(backend)
+
+    async def close(self) -> None:
+        """The cycle is over: a walk no batch waited for stops."""
+        for task in self._summaries.values():
+            task.cancel()
+        await asyncio.gather(*self._summaries.values(), return_exceptions=True)
 
     async def _walk(self, backend: str) -> dict[str, OrderState] | None:
         pages = self.ctx.orange.orders(backend).states(limit=SUMMARY_PAGE, max_items=SUMMARY_MAX_ITEMS).pages()

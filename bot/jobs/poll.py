@@ -407,13 +407,16 @@ async def run_cycle(
     walks = [b for b in ctx.enabled if ctx.orange.orders(b).list_has_state]
     now = utcnow()
 
-    def take(session: Session) -> tuple[list[str], set[str]]:
+    def take(session: Session) -> tuple[list[str], set[str], list[str]]:
         mine = [
             b for b in walks if crud.claim_walk(session=session, backend=b, owner=owner, until=now + lease, now=now)
         ]
-        return mine, crud.walks_of_others(session=session, owner=owner, now=now)
+        due = crud.backends_due(session=session, backends=mine, at_least=SUMMARY_MIN_WATCHES, now=now)
+        return mine, crud.walks_of_others(session=session, owner=owner, now=now), due
 
-    mine, others = await ctx.db(take)
+    mine, others, walk_now = await ctx.db(take)
+    for walked in walk_now:  # walked while the backends before it are polled: its batches find the list read
+        fetcher.start_walk(walked)
     try:
         for backend, skip in _passes(ctx.enabled, others):
             await _run_pass(
@@ -427,6 +430,7 @@ async def run_cycle(
                 skip_backends=skip,
             )
     finally:
+        await fetcher.close()
         if mine:
             await ctx.db(lambda s: crud.release_walks(session=s, owner=owner, backends=mine, now=utcnow()))
     stats.seconds = time.monotonic() - started

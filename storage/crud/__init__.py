@@ -67,6 +67,7 @@ from .subscriptions import (
 from .walks import claim_walk, release_walks, walks_of_others
 from .watches import (
     ClaimedWatch,
+    backends_due,
     claim_due_watches,
     count_live_watches,
     create_watch,
@@ -102,6 +103,7 @@ __all__ = [
     "claim_digest",
     "claim_due_subscriptions",
     "ClaimedWatch",
+    "backends_due",
     "claim_due_watches",
     "claim_outbox_row",
     "count_live_watches",

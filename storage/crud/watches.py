@@ -241,6 +241,27 @@ def claim_due_watches(
     return sorted(claimed, key=lambda w: rank[w.id])
 
 
+def backends_due(*, session: Session, backends: Sequence[str], at_least: int, now: datetime | None = None) -> list[str]:
+    """Those of `backends` with at least `at_least` live, unpaused watches due now (one short query each)."""
+    now = now or utcnow()
+    found: list[str] = []
+    for backend in backends:
+        due = (
+            select(col(Watch.id))
+            .where(
+                col(Watch.backend) == backend,
+                col(Watch.ended_at).is_(None),
+                col(Watch.paused_at).is_(None),
+                or_(col(Watch.next_poll_at).is_(None), col(Watch.next_poll_at) <= now),
+            )
+            .limit(at_least)
+            .subquery()
+        )
+        if session.exec(select(func.count()).select_from(due)).one() >= at_least:
+            found.append(backend)
+    return found
+
+
 def release_watch(
     *,
     session: Session,

@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 from bot_harness import Harness
-from test_notifier import OWNER, admin, due, reload, slack, texts, watch
+from sqlalchemy import update
+from sqlmodel import Session, col
+from test_notifier import OWNER, W, admin, due, reload, slack, texts, watch
 
 from bot.jobs import poll
+from bot.jobs.fetch import SUMMARY_MIN_WATCHES, Fetcher
 from bot.jobs.outbox import drain_outbox
 from bot.jobs.poll import CycleStats, run_cycle
 from storage.columns import utcnow
@@ -225,3 +228,45 @@ async def test_replicas_walk_a_summary_list_once_between_them(harness: Harness, 
     assert lists(found) == 1, found  # one walk, not one per replica
     assert first.polled + second.polled == 10 and {first.polled, second.polled} == {0, 10}
     assert sum("Held" in t for w in watches for t in texts(h, w)) == 1
+
+
+async def test_a_list_walk_starts_with_the_cycle_and_only_when_enough_watches_are_due(
+    harness: Harness, now: Now, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Business watches are polled after the wholesale ones (one backend at a time), but their list walk starts with
+    the cycle, so it runs while the wholesale watches are polled; too few business watches due: no walk."""
+    h = harness
+    created = await h.admin.post(
+        "/_sandbox/bulk", json={"backend": "business", "count": SUMMARY_MIN_WATCHES, "state": "VALIDATION"}
+    )
+    watches = [await watch(h, f"business:{i}") for i in created.json()["ids"]]
+    await watch(h, f"wholesale:{W}")
+    await run(h)
+    started: list[str] = []
+    walk, by_ids = Fetcher._walk, Fetcher.by_ids
+
+    def spy_walk(self: Fetcher, backend: str) -> Any:
+        started.append(f"walk {backend}")
+        return walk(self, backend)
+
+    def spy_ids(self: Fetcher, backend: str, ids: Any) -> Any:
+        started.append(f"list {backend}")
+        return by_ids(self, backend, ids)
+
+    monkeypatch.setattr(Fetcher, "_walk", spy_walk)
+    monkeypatch.setattr(Fetcher, "by_ids", spy_ids)
+    await reset(h)
+    stats = await run(h)
+    assert started == ["walk business", "list wholesale"], started
+    assert stats.polled == SUMMARY_MIN_WATCHES + 1 and lists(await counts(h), "/requests") == 1
+
+    def one_not_due(s: Session) -> None:
+        s.exec(update(Watch).values(next_poll_at=None))  # type: ignore[call-overload]
+        s.exec(update(Watch).where(col(Watch.id) == watches[0].id).values(next_poll_at=now.now + timedelta(hours=1)))  # type: ignore[call-overload]
+
+    started.clear()
+    await reset(h)
+    await h.ctx.db(one_not_due)
+    stats = await run_cycle(h.ctx, owner=OWNER)
+    assert started == ["list wholesale"] and lists(await counts(h), "/requests") == 0
+    assert stats.polled == SUMMARY_MIN_WATCHES  # the business watches due, read one by one, and the wholesale one
