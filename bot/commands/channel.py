@@ -145,9 +145,7 @@ def _subscriptions(args: Args) -> Subscriptions:
 
 @_verb("unsubscribe", "unsubscribe <n>", "end rule n of this channel (its watches go on)", "unsubscribe 1")
 def _unsubscribe(args: Args) -> Unsubscribe:
-    args.no_pairs()
-    word = args.need("the rule's number (see `subscriptions`)", "1")
-    args.at_most(1)
+    word = args.only_word("the rule's number (see `subscriptions`)", "1")
     number = word.removeprefix("#")
     if not number.isdigit() or int(number) < 1:
         raise args.fail(f"`unsubscribe` takes a rule's number, as `subscriptions` lists them, not '{show(word)}'.")

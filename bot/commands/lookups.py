@@ -49,9 +49,7 @@ def _sites(args: Args) -> Sites:
 
 @_verb("site", "site <id>", "one carrier site", "site 1", backend="carrier")
 def _site(args: Args) -> Site:
-    args.no_pairs()
-    word = args.need("a site id", "1")
-    args.at_most(1)
+    word = args.only_word("a site id", "1")
     return Site(site_id=args.own_id(word, what="site"))
 
 
@@ -105,9 +103,7 @@ def _quotes(args: Args) -> Quotes:
     "quote", "quote <id>  or  quote new", "one carrier quote, or the form for a new one", "quote 3", backend="carrier"
 )
 def _quote(args: Args) -> QuoteGet | QuoteNew:
-    args.no_pairs()
-    word = args.need("a quote id or `new`", "3")
-    args.at_most(1)
+    word = args.only_word("a quote id or `new`", "3")
     if word.lower() == "new":
         return QuoteNew()
     return QuoteGet(reference=Reference("carrier", args.own_id(word, what="quote")))
@@ -130,9 +126,7 @@ def _orders(args: Args) -> Orders:
 
 @_verb("order", "order <ref>", "one order: state, items, prices, error messages, milestones", "order carrier:11")
 def _order(args: Args) -> OrderGet:
-    args.no_pairs()
-    word = args.need("an order reference", "carrier:11")
-    args.at_most(1)
+    word = args.only_word("an order reference", "carrier:11")
     return OrderGet(reference=args.reference(word))
 
 
@@ -148,15 +142,11 @@ def _products(args: Args) -> Products:
 
 @_verb("product", "product <ref>", "one product of the inventory", "product business:W05VL130721")
 def _product(args: Args) -> ProductGet:
-    args.no_pairs()
-    word = args.need("a product reference", "wholesale:2c9004647f69a6da017f6a1c55ba0000")
-    args.at_most(1)
+    word = args.only_word("a product reference", "wholesale:2c9004647f69a6da017f6a1c55ba0000")
     return ProductGet(reference=args.reference(word))
 
 
 @_verb("offer", "offer <id>", "a wholesale catalog product offering", "offer O40160084003", backend="wholesale")
 def _offer(args: Args) -> Offer:
-    args.no_pairs()
-    word = args.need("a product offering id", "O40160084003")
-    args.at_most(1)
+    word = args.only_word("a product offering id", "O40160084003")
     return Offer(offering_id=args.own_id(word, what="product offering"))

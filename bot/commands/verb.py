@@ -123,6 +123,13 @@ class Args:
             raise self.fail(f"`{self.verb}` needs {what}, e.g. `{self.verb} {example}`.")
         return self.words[0]
 
+    def only_word(self, what: str, example: str) -> str:
+        """The verb's one word (an id, a reference): no pairs, nothing after it."""
+        self.no_pairs()
+        word = self.need(what, example)
+        self.at_most(1)
+        return word
+
 
 class Usage(NamedTuple):
     synopsis: str
