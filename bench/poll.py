@@ -47,6 +47,8 @@ import httpx
 HERE = Path(__file__).resolve().parents[1]
 CODE = Path(os.environ.get("BENCH_CODE_ROOT", HERE))
 CHANGES = {"wholesale": 8, "carrier": 1, "business": 1}
+INTERVAL = 300
+"""POLL_INTERVAL_SECONDS of every worker."""
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
 
@@ -144,13 +146,18 @@ def clear_outbox(engine: Any) -> None:
 
 
 def make_due(engine: Any) -> None:
+    """Every watch due, last polled one interval ago: a steady-state cycle, whatever the first cycle took (the
+    summary backends' detail refreshes that fall due are then 1 in DETAIL_EVERY in every row)."""
+    from datetime import UTC, datetime, timedelta
+
     from sqlalchemy import update
 
     from storage.db import session_scope
     from storage.models import Watch
 
+    last = datetime.now(UTC) - timedelta(seconds=INTERVAL)
     with session_scope(engine) as s:
-        s.exec(update(Watch).values(next_poll_at=None, lease_owner=None, lease_until=None))  # type: ignore[call-overload]
+        s.exec(update(Watch).values(next_poll_at=None, lease_owner=None, lease_until=None, last_polled_at=last))  # type: ignore[call-overload]
 
 
 async def naive_cycle(ctx: Any, ids: list[str]) -> int:
@@ -229,7 +236,7 @@ async def worker(args: argparse.Namespace) -> dict[str, Any]:
             slack_api_url=fake.api_url,
             orange_sandbox_url=args.url,
             database_url=args.db,
-            poll_interval_seconds=300,
+            poll_interval_seconds=INTERVAL,
         )
         orange = OrangeClient(settings)
         ctx = BotContext(settings=settings, orange=orange, engine=engine)
