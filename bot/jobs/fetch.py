@@ -208,6 +208,10 @@ class Fetcher:
             task = self._summaries[backend] = asyncio.create_task(self._walk(backend), name=f"{backend} list walk")
         return task
 
+    def walking(self, backend: str) -> bool:
+        """Whether this cycle reads (or has read) the backend's list: a small batch then uses it too."""
+        return backend in self._summaries
+
     async def summaries(self, backend: str) -> dict[str, OrderState] | None:
         """Order id -> state from the backend's list, walked once per cycle (its batches share it); None: it failed."""
         return await self.start_walk(backend)
@@ -335,7 +339,7 @@ async def fetch_all(
         source = fetcher.ctx.orange.orders(backend)
         if source.lists_by_id:
             jobs.extend(listed(backend, chunk) for chunk in _id_chunks(claimed))
-        elif source.list_has_state and len(claimed) >= SUMMARY_MIN_WATCHES:
+        elif source.list_has_state and (len(claimed) >= SUMMARY_MIN_WATCHES or fetcher.walking(backend)):
             jobs.append(summarized(backend, claimed))
         else:
             jobs.extend(single(c) for c in claimed)

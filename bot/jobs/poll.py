@@ -20,13 +20,14 @@ Each backend's `OrderSource` (integrations) says what its list can do, so no bac
   `fields=FIELDS_COMPARED`, walking the pages the server actually returns (the sandbox caps a page at 50); a
   failed list falls back to one GET per order, so one bad order never stops the others.
 * a source whose `list_has_state` (carrier `GET /productOrder` summaries `{id, orderDate, state, externalId}`,
-  business `GET /requests` with `step`): a batch with at least
-  `SUMMARY_MIN_WATCHES` watches of that backend walks the WHOLE list once per cycle (every order of the account,
-  at most `SUMMARY_MAX_ITEMS`, every page a counted, rate-capped request; the real carrier API may not filter by
-  id) and GETs only the watched orders that need it (`_needs_detail`): no stored snapshot, not in the list, a
-  listed state other than the snapshot's, or a detail refresh due (`_refresh_due`: item states, milestones, notes
-  change without the order state moving). The others keep their stored view, so they owe nothing. A failed list
-  falls back to one GET per order for the rest of the cycle; a smaller batch just GETs each order.
+  business `GET /requests` with `step`): when at least `SUMMARY_MIN_WATCHES` watches of that backend are due at
+  the start of a cycle (or a batch holds that many), the WHOLE list is walked once per cycle, from the cycle's
+  start (every order of the account, at most `SUMMARY_MAX_ITEMS`, every page a counted, rate-capped request; the
+  real carrier API may not filter by id), and only the watched orders that need it get a GET (`_needs_detail`): no
+  stored snapshot, not in the list, a listed state other than the snapshot's, or a detail refresh due
+  (`_refresh_due`: item states, milestones, notes change without the order state moving). The others keep their
+  stored view, so they owe nothing. A failed list falls back to one GET per order for the rest of the cycle; a
+  smaller batch, with no walk under way, just GETs each order.
 
 Requests run under a semaphore (bounded concurrency) and a per-backend token bucket (request-rate cap).
 """

@@ -270,3 +270,16 @@ async def test_a_list_walk_starts_with_the_cycle_and_only_when_enough_watches_ar
     stats = await run_cycle(h.ctx, owner=OWNER)
     assert started == ["list wholesale"] and lists(await counts(h), "/requests") == 0
     assert stats.polled == SUMMARY_MIN_WATCHES  # the business watches due, read one by one, and the wholesale one
+
+
+async def test_a_small_last_batch_reads_the_walk_under_way(harness: Harness, now: Now) -> None:
+    """Four carrier watches claimed three at a time: the batch of one left uses the cycle's walk, not a GET."""
+    h = harness
+    watches = await carrier_watches(h, count=SUMMARY_MIN_WATCHES + 1)
+    await run(h)
+    await reset(h)
+    await due(h)
+    stats = await run_cycle(h.ctx, owner=OWNER, batch=SUMMARY_MIN_WATCHES)
+    found = await counts(h)
+    assert stats.polled == len(watches) and stats.unchanged == len(watches), stats
+    assert lists(found) == 1 and gets(found) == 0, found
