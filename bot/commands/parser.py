@@ -100,7 +100,7 @@ def parse(text: str, *, default_backend: str | None, enabled: Sequence[str]) -> 
     if spec is None:
         raise _unknown_verb(tokens.words[0])
     on = tuple(b.lower() for b in enabled)
-    needed = VERB_BACKEND.get(verb)
+    needed = spec.backend
     if needed is not None and needed not in on:
         raise CommandError(f"`{verb}` needs the {needed} backend, which is not configured here.", verb=verb)
     args = Args(

@@ -241,17 +241,22 @@ def _record_product(
             stats.ended += 1
 
 
-async def _claim(
+async def _claim_and_fetch(
     ctx: BotContext,
+    fetcher: Fetcher,
     *,
     owner: str,
     limit: int,
+    interval: timedelta,
     lease: timedelta,
-    now: datetime,
     ids: Sequence[uuid.UUID] | None = None,
     backend: str | None = None,
     skip_backends: Sequence[str] = (),
-) -> list[Claimed]:
+) -> tuple[list[Claimed], dict[uuid.UUID, Polled]]:
+    """Claim up to `limit` due watches (or the watches `ids`; only `backend`'s, if given; none of `skip_backends`,
+    left to the replica walking their list) and fetch their orders."""
+    now = utcnow()
+
     def claim(session: Session) -> list[Claimed]:
         watches = crud.claim_due_watches(
             session=session,
@@ -270,7 +275,11 @@ async def _claim(
             for digest, state in [marks.get(w.id, (None, None))]
         ]
 
-    return await ctx.db(claim)
+    batch = await ctx.db(claim)
+    if not batch:
+        return [], {}
+    fetcher.stats.claimed += len(batch)
+    return batch, await fetch_all(fetcher, batch, now=now, interval=interval.total_seconds())
 
 
 async def _commit(
@@ -323,20 +332,13 @@ async def poll_batch(
     interval: timedelta,
     lease: timedelta,
     ids: Sequence[uuid.UUID] | None = None,
-    backend: str | None = None,
-    skip_backends: Sequence[str] = (),
 ) -> int:
-    """Claim up to `limit` due watches (or the watches `ids`; only `backend`'s, if given), poll them, commit;
-    returns how many were claimed. Watches of `skip_backends` are left to the replica walking their list."""
-    now = utcnow()
-    batch = await _claim(
-        ctx, owner=owner, limit=limit, lease=lease, now=now, ids=ids, backend=backend, skip_backends=skip_backends
+    """Claim up to `limit` due watches (or the watches `ids`), poll them, commit; returns how many were claimed."""
+    batch, results = await _claim_and_fetch(
+        ctx, fetcher, owner=owner, limit=limit, interval=interval, lease=lease, ids=ids
     )
-    if not batch:
-        return 0
-    fetcher.stats.claimed += len(batch)
-    results = await fetch_all(fetcher, batch, now=now, interval=interval.total_seconds())
-    await _commit(ctx, batch, results, owner=owner, interval=interval, stats=fetcher.stats)
+    if batch:
+        await _commit(ctx, batch, results, owner=owner, interval=interval, stats=fetcher.stats)
     return len(batch)
 
 
@@ -368,14 +370,18 @@ async def _run_pass(
     committing: asyncio.Task[None] | None = None
     try:
         while True:
-            now = utcnow()
-            claimed = await _claim(
-                ctx, owner=owner, limit=batch, lease=lease, now=now, backend=backend, skip_backends=skip_backends
+            claimed, results = await _claim_and_fetch(
+                ctx,
+                fetcher,
+                owner=owner,
+                limit=batch,
+                interval=interval,
+                lease=lease,
+                backend=backend,
+                skip_backends=skip_backends,
             )
             if not claimed:
                 break
-            fetcher.stats.claimed += len(claimed)
-            results = await fetch_all(fetcher, claimed, now=now, interval=interval.total_seconds())
             if committing is not None:
                 await committing
             committing = asyncio.create_task(

@@ -186,6 +186,14 @@ class ClaimedWatch:
 _CLAIMED_COLUMNS = tuple(f.name for f in fields(ClaimedWatch))
 
 
+_POLLED = (col(Watch.ended_at).is_(None), col(Watch.paused_at).is_(None))
+"""A watch the poll reads: live, not paused."""
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return or_(col(Watch.next_poll_at).is_(None), col(Watch.next_poll_at) <= now)
+
+
 def claim_due_watches(
     *,
     session: Session,
@@ -208,12 +216,8 @@ def claim_due_watches(
     """
     now = now or utcnow()
     free = or_(col(Watch.lease_until).is_(None), col(Watch.lease_until) <= now)
-    due = (
-        col(Watch.id).in_(list(ids))
-        if ids is not None
-        else or_(col(Watch.next_poll_at).is_(None), col(Watch.next_poll_at) <= now)
-    )
-    wanted: list[ColumnElement[bool]] = [col(Watch.ended_at).is_(None), col(Watch.paused_at).is_(None), due, free]
+    due = col(Watch.id).in_(list(ids)) if ids is not None else _due(now)
+    wanted: list[ColumnElement[bool]] = [*_POLLED, due, free]
     if backend is not None:
         wanted.append(col(Watch.backend) == backend)
     if skip_backends:
@@ -246,17 +250,7 @@ def backends_due(*, session: Session, backends: Sequence[str], at_least: int, no
     now = now or utcnow()
     found: list[str] = []
     for backend in backends:
-        due = (
-            select(col(Watch.id))
-            .where(
-                col(Watch.backend) == backend,
-                col(Watch.ended_at).is_(None),
-                col(Watch.paused_at).is_(None),
-                or_(col(Watch.next_poll_at).is_(None), col(Watch.next_poll_at) <= now),
-            )
-            .limit(at_least)
-            .subquery()
-        )
+        due = select(col(Watch.id)).where(col(Watch.backend) == backend, *_POLLED, _due(now)).limit(at_least).subquery()
         if session.exec(select(func.count()).select_from(due)).one() >= at_least:
             found.append(backend)
     return found
