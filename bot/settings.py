@@ -33,10 +33,21 @@ class Settings(OrangeSettings):
     """The public base URL Orange posts its hub notifications to (`<base>/orange/hub/<secret>`); unset: no push."""
     digest_stale_days: int = 7
     """A digest lists orders that stayed in one state longer than this."""
-    poll_requests_per_second: float = 25.0
-    """The poll's request-rate cap, per backend (a token bucket; Orange documents no figure, only a threshold)."""
 
-    @field_validator("approver_user_ids", mode="before")
+    allowed_team_ids: Annotated[tuple[str, ...], NoDecode] = ()
+    """Other Slack teams (or enterprises) deliberately allowed to act; the bot's own team and enterprise, learnt
+    from `auth.test` at start, always are. Empty: every other team is refused."""
+    subscription_rules_per_channel: int = 10
+    """Live channel rules one channel may hold."""
+    outbox_keep_days: float = 30.0
+    """Sent outbox rows, and the bookkeeping of ended watches, are pruned after this many days."""
+    history_keep_days: float = 730.0
+    metrics_port: int | None = None
+    """Serve `GET /metrics` on this port only (loopback and cluster-internal scraping), not on `PORT`."""
+    metrics_token: SecretStr | None = None
+    """`GET /metrics` on `PORT` then needs `Authorization: Bearer <token>`."""
+
+    @field_validator("approver_user_ids", "allowed_team_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
@@ -45,6 +56,6 @@ class Settings(OrangeSettings):
 
     def model_post_init(self, __context: object) -> None:
         super().model_post_init(__context)
-        for secret in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token):
+        for secret in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, self.metrics_token):
             if secret is not None:
                 register_secret(secret.get_secret_value())

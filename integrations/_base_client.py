@@ -33,6 +33,7 @@ from integrations._exceptions import (
 )
 from integrations._observe import NO_OBSERVER, Observer
 from integrations._query import build_query
+from integrations._rate import RateLimiter
 from integrations._redact import redact
 
 __all__ = ["DEFAULT_TIMEOUT", "BaseAPI", "RetryPolicy", "Sleep", "parse_json", "parse_model"]
@@ -115,8 +116,11 @@ class BaseAPI:
         sleep: Sleep | None = None,
         clock: Callable[[], float] = time.monotonic,
         observer: Observer = NO_OBSERVER,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.backend = backend
+        self.limiter = limiter or RateLimiter(0)
+        """Every attempt passes it, retries included: the backend's one request-rate cap."""
         self._observer = observer
         self._http = http_client
         self._auth = auth
@@ -158,6 +162,7 @@ class BaseAPI:
         while True:
             error: APIError
             retry_after: float | None = None
+            await self.limiter.acquire()
             try:
                 response = await self._http.request(
                     method,

@@ -23,6 +23,7 @@ from integrations._auth import OAuth2ClientCredentials
 from integrations._base_client import BaseAPI, RetryPolicy, Sleep
 from integrations._exceptions import BackendNotEnabledError
 from integrations._observe import NO_OBSERVER, Observer
+from integrations._rate import RateLimiter
 from integrations.orders import BusinessOrderSource, CarrierOrderSource, OrderSource, WholesaleOrderSource
 from integrations.resources import business as business_resources
 from integrations.resources import carrier as carrier_resources
@@ -47,6 +48,7 @@ class _BackendClient:
         sleep: Sleep | None,
         clock: Callable[[], float],
         observer: Observer,
+        limiter: RateLimiter,
     ) -> None:
         self.config = config
         self.auth = OAuth2ClientCredentials(
@@ -72,7 +74,13 @@ class _BackendClient:
             sleep=sleep,
             clock=clock,
             observer=observer,
+            limiter=limiter,
         )
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The backend's request-rate cap (`POLL_REQUESTS_PER_SECOND`), passed by every attempt of every caller."""
+        return self.api.limiter
 
     @property
     def token_requests(self) -> int:
@@ -158,7 +166,14 @@ class OrangeClient:
                 sleep=sleep,
                 clock=clock,
                 observer=observer,
+                limiter=RateLimiter(self.settings.poll_requests_per_second),
             )
+
+    def set_rates(self, rates: dict[str, float]) -> None:
+        """Change backends' request-rate caps (benchmarks and tests; production reads POLL_REQUESTS_PER_SECOND)."""
+        for name, client in self._backends.items():
+            if name in rates:
+                client.limiter.set_rate(rates[name])
 
     @property
     def enabled(self) -> list[Backend]:

@@ -91,6 +91,9 @@ class OrangeSettings(BaseSettings):
     orange_http_timeout_seconds: float = 20.0
     orange_retry_budget_seconds: float = 30.0
     orange_max_retries: int = 3
+    poll_requests_per_second: float = 25.0
+    """Every Orange request's rate cap, per backend (a token bucket that each attempt passes, retries included:
+    poll, push, commands alike; Orange documents a threshold, not its figure). 0 or less: no cap."""
 
     @model_validator(mode="before")
     @classmethod

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from bot.commands import CommandError
 from bot.context import BotContext
 from bot.diff import FIELDS_COMPARED
 from bot.queries import fetch_product
-from integrations import BACKENDS, APIError, ListedOrder
+from integrations import APIError, ListedOrder
 from integrations.states import OrderState
 from integrations.views import OrderView, ProductView
 from storage.columns import utcnow
@@ -37,7 +36,6 @@ __all__ = [
     "Fetcher",
     "Polled",
     "UNCHANGED",
-    "TokenBucket",
     "Unchanged",
     "fetch_all",
     "new_fetcher",
@@ -90,28 +88,6 @@ class CycleStats:
     events_by_backend: dict[str, int] = field(default_factory=dict)
 
 
-class TokenBucket:
-    """At most `rate` acquisitions per second on average, bursts of `burst`."""
-
-    def __init__(self, rate: float, burst: float | None = None) -> None:
-        self.rate = rate
-        self.capacity = burst if burst is not None else max(rate, 1.0)
-        self._tokens = self.capacity
-        self._stamp = time.monotonic()
-        self._lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
-                self._stamp = now
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
-                    return
-                await asyncio.sleep((1.0 - self._tokens) / self.rate)
-
-
 class Unchanged:
     """The order's list entry is the one the last poll saw (the same digest, or the same listed state while no
     detail refresh is due): no model is built, nothing is diffed, nothing is written but the lease."""
@@ -149,12 +125,10 @@ class Fetcher:
     ctx: BotContext
     stats: CycleStats
     semaphore: asyncio.Semaphore
-    buckets: dict[str, TokenBucket]
     _summaries: dict[str, asyncio.Task[dict[str, OrderState] | None]] = field(default_factory=dict)
 
     async def call(self, backend: str, work: Callable[[], Awaitable[Any]]) -> Any:
-        async with self.semaphore:
-            await self.buckets[backend].acquire()
+        async with self.semaphore:  # the rate cap is the client's own (every attempt passes it, retries too)
             self.stats.requests += 1
             self.stats.by_backend[backend] = self.stats.by_backend.get(backend, 0) + 1
             return await work()
@@ -364,8 +338,7 @@ def _id_chunks(claimed: list[Claimed]) -> list[list[Claimed]]:
 
 
 def new_fetcher(ctx: BotContext, stats: CycleStats, *, concurrency: int, rates: dict[str, float] | None) -> Fetcher:
-    """`rates` per backend (tests), else POLL_REQUESTS_PER_SECOND for each."""
-    cap = float(ctx.settings.poll_requests_per_second)
-    caps = rates or dict.fromkeys(BACKENDS, cap)
-    buckets: dict[str, TokenBucket] = {b: TokenBucket(caps.get(b, cap)) for b in BACKENDS}
-    return Fetcher(ctx, stats, asyncio.Semaphore(concurrency), buckets)
+    """`rates` per backend (benchmarks) change the client's request-rate caps; else POLL_REQUESTS_PER_SECOND."""
+    if rates:
+        ctx.orange.set_rates(rates)
+    return Fetcher(ctx, stats, asyncio.Semaphore(concurrency))
