@@ -29,13 +29,14 @@ from starlette.routing import Route
 
 from bot.context import BotContext
 from bot.jobs.scheduler import replica_owner
-from bot.listeners import actions, approvals, commands, events, rules
+from bot.listeners import actions, approvals, commands, events, rules, trust
 from bot.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.push import hub_routes
 from bot.settings import Settings
 from storage.db import ping
 
 __all__ = [
+    "NOT_REPEATABLE",
     "CappedRateLimitRetryHandler",
     "create_bolt_app",
     "create_health_app",
@@ -78,6 +79,50 @@ class CappedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         return True
 
 
+NOT_REPEATABLE = frozenset(
+    {"chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage", "chat.meMessage", "views.open", "views.push"}
+)
+"""Web API methods that post something new: when Slack answers 5xx or the connection drops, Slack may have taken the
+call, and sending it again posts twice. The client never repeats them on such an answer; the outbox's own retry
+(which first looks for the post in the thread) is the only one. A 429 is safe to wait out: Slack took nothing."""
+
+
+def _method(request: HttpRequest) -> str:
+    return request.url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+
+
+class ReadsOnlyServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+    """slack_sdk's 5xx retry, for calls that are safe to send twice (reads, updates in place), not for posts."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if _method(request) in NOT_REPEATABLE:
+            return False
+        return await super()._can_retry_async(state=state, request=request, response=response, error=error)
+
+
+class ReadsOnlyConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
+    """slack_sdk's retry on a dropped connection, likewise not for posts (the request may have reached Slack)."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if _method(request) in NOT_REPEATABLE:
+            return False
+        return await super()._can_retry_async(state=state, request=request, response=response, error=error)
+
+
 class MeteredWebClient(AsyncWebClient):
     """slack_sdk's client, counting each Web API call by method and outcome (`ok`, Slack's error, the failure)."""
 
@@ -118,7 +163,8 @@ def metered_copy(client: AsyncWebClient, metrics: Metrics) -> MeteredWebClient:
 
 
 def make_web_client(settings: Settings, *, metrics: Metrics | None = None) -> AsyncWebClient:
-    """The Web API client: `SLACK_API_URL` for every call; short 429s wait for Retry-After, 5xx back off."""
+    """The Web API client: `SLACK_API_URL` for every call; short 429s wait for Retry-After, 5xx back off (reads and
+    updates only: a post is never repeated by the client, see `NOT_REPEATABLE`)."""
     base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = MeteredWebClient(
@@ -127,8 +173,8 @@ def make_web_client(settings: Settings, *, metrics: Metrics | None = None) -> As
         timeout=15,
         retry_handlers=[
             CappedRateLimitRetryHandler(max_retry_count=3),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            ReadsOnlyServerErrorRetryHandler(max_retry_count=2),
+            ReadsOnlyConnectionErrorRetryHandler(max_retry_count=2),
         ],
     )
     client.metrics = metrics
@@ -153,6 +199,7 @@ def create_bolt_app(ctx: BotContext, *, client: AsyncWebClient | None = None) ->
         context["client"] = metered_copy(context.client, ctx.metrics)
         await next()
 
+    trust.register(app, ctx)  # before every feature: another organisation's request reaches none of them
     commands.register(app, ctx)
     actions.register(app, ctx)
     events.register(app, ctx)

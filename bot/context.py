@@ -19,7 +19,7 @@ from bot.settings import Settings
 from integrations import OrangeClient
 from storage.db import session_scope
 
-__all__ = ["BotContext", "UserDirectory"]
+__all__ = ["BotContext", "HomeTeam", "UserDirectory"]
 
 T = TypeVar("T")
 
@@ -48,6 +48,39 @@ class UserDirectory:
         return zone
 
 
+class HomeTeam:
+    """The Slack team (and enterprise) this bot is installed in, from `auth.test`: learnt at start, and by the first
+    request if the start could not reach Slack. Stored rows are keyed by it, whoever asks."""
+
+    def __init__(self, team_id: str | None = None, enterprise_id: str | None = None) -> None:
+        self.team_id = team_id
+        self.enterprise_id = enterprise_id
+        self._lock = asyncio.Lock()
+
+    @property
+    def known(self) -> bool:
+        return self.team_id is not None
+
+    async def learn(self, client: AsyncWebClient) -> bool:
+        """Ask `auth.test` once (concurrent callers wait for the one answer); False when Slack could not say."""
+        async with self._lock:
+            if self.team_id is not None:
+                return True
+            try:
+                response = await client.auth_test()
+            except SlackApiError:
+                return False
+            except Exception:  # Slack unreachable: the next request asks again
+                return False
+            team = response.get("team_id")
+            if not isinstance(team, str) or not team:
+                return False
+            enterprise = response.get("enterprise_id")
+            self.enterprise_id = enterprise if isinstance(enterprise, str) and enterprise else None
+            self.team_id = team
+            return True
+
+
 @dataclass
 class BotContext:
     settings: Settings
@@ -56,6 +89,14 @@ class BotContext:
     users: UserDirectory = field(default_factory=UserDirectory)
     metrics: Metrics = field(default_factory=Metrics)
     scheduler_running: Callable[[], bool] = lambda: False
+    home: HomeTeam = field(default_factory=HomeTeam)
+
+    @property
+    def team_id(self) -> str:
+        """The bot's own team: every stored row is keyed by it (known once `home.learn` succeeded)."""
+        if self.home.team_id is None:
+            raise RuntimeError("the bot's own Slack team is not known yet (auth.test has not answered)")
+        return self.home.team_id
 
     @property
     def enabled(self) -> list[str]:

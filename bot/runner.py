@@ -92,6 +92,10 @@ async def run(settings: Settings) -> int:
         loop.add_signal_handler(sig, stop.set)
     async with bot_context(settings) as ctx:
         client = make_web_client(settings, metrics=ctx.metrics)
+        if await ctx.home.learn(client):  # only this organisation acts; unknown, requests ask again and wait
+            log.info("Slack team %s (enterprise %s)", ctx.home.team_id, ctx.home.enterprise_id or "none")
+        else:
+            log.warning("auth.test did not answer: the bot's Slack team is learnt at the first request")
         app = create_bolt_app(ctx, client=client)
         scheduler = await start_background(ctx, client)
         try:

@@ -21,21 +21,21 @@ def payload(reply: Reply, *, command_text: str | None, share: bool = True) -> di
     return out
 
 
-def where_from_command(command: dict[str, Any]) -> Where:
+def where_from_command(command: dict[str, Any], *, team_id: str) -> Where:
+    """Who asked, where; `team_id` is the bot's own team (rows are keyed by it, whatever team the payload names)."""
     return Where(
-        team_id=str(command.get("team_id") or ""),
+        team_id=team_id,
         channel_id=str(command.get("channel_id") or ""),
         user_id=str(command.get("user_id") or ""),
     )
 
 
-def where_from_action(body: dict[str, Any]) -> Where:
+def where_from_action(body: dict[str, Any], *, team_id: str) -> Where:
     user = body.get("user") or {}
-    team = body.get("team") or {}
     channel = body.get("channel") or {}
     container = body.get("container") or {}
     return Where(
-        team_id=str(team.get("id") or user.get("team_id") or ""),
+        team_id=team_id,
         channel_id=str(channel.get("id") or container.get("channel_id") or ""),
         user_id=str(user.get("id") or ""),
     )

@@ -36,7 +36,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     @app.action(ACTION_SHARE)
     async def on_share(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
-        where = where_from_action(body)
+        where = where_from_action(body, team_id=ctx.team_id)
         text = str(_action(body).get("value") or "")
         container = body.get("container") or {}
         key = f"share:{where.channel_id}:{container.get('message_ts')}:{where.user_id}:{text}"
@@ -69,7 +69,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
 
     async def on_page(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
-        where = where_from_action(body)
+        where = where_from_action(body, team_id=ctx.team_id)
         try:
             value = json.loads(str(_action(body).get("value") or "{}"))
             text, offset = str(value["c"]), int(value["o"])
@@ -91,7 +91,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     @app.action(ACTION_UNWATCH)
     async def on_unwatch(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
-        where = where_from_action(body)
+        where = where_from_action(body, team_id=ctx.team_id)
         try:
             reference = parse_reference(
                 str(_action(body).get("value") or ""), default_backend=ctx.default_backend, enabled=ctx.enabled

@@ -31,7 +31,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     def on_decision(kind: Literal["approve", "reject", "retry"]) -> Any:
         async def listener(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
             await ack()
-            where = where_from_action(body)
+            where = where_from_action(body, team_id=ctx.team_id)
             action = _action(body)
             value = str(action.get("value") or "")
             key = f"approval-click:{kind}:{value}:{where.user_id}:{action.get('action_ts')}"
@@ -55,7 +55,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        where = where_from_action(body)
+        where = where_from_action(body, team_id=ctx.team_id)
         value = str(_action(body).get("value") or "")
         try:
             reply = await approvals.request_quote_order(ctx, client, where, value)

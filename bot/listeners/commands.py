@@ -30,7 +30,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
         text = str(command.get("text") or "")
-        where = where_from_command(command)
+        where = where_from_command(command, team_id=ctx.team_id)
         try:
             reply = await handle_text(ctx, client, where, text, trigger_id=command.get("trigger_id"))
         except Exception:

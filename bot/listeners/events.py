@@ -19,7 +19,7 @@ from bot.slack import permalink
 from bot.watching import watch_rows
 from storage import crud
 
-__all__ = ["on_member_joined", "publish_home", "register"]
+__all__ = ["is_member", "on_member_joined", "publish_home", "register"]
 
 log = logging.getLogger("bot.events")
 
@@ -42,14 +42,13 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     ) -> None:
         if event.get("user") != context.get("bot_user_id"):
             return  # someone else joined: nothing changes for the bot
-        team = str(event.get("team") or body.get("team_id") or "")
-        await on_member_joined(ctx, client, team_id=team, channel_id=str(event.get("channel") or ""))
+        await on_member_joined(ctx, client, team_id=ctx.team_id, channel_id=str(event.get("channel") or ""))
 
     @app.event("app_home_opened")
     async def on_home(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        await publish_home(ctx, client, team_id=str(body.get("team_id") or ""), user_id=str(event.get("user") or ""))
+        await publish_home(ctx, client, team_id=ctx.team_id, user_id=str(event.get("user") or ""))
 
 
 async def on_member_joined(ctx: BotContext, client: AsyncWebClient, *, team_id: str, channel_id: str) -> int:
@@ -75,9 +74,15 @@ async def publish_home(ctx: BotContext, client: AsyncWebClient, *, team_id: str,
 async def pending_approval_rows(
     ctx: BotContext, client: AsyncWebClient, *, team_id: str, user_id: str
 ) -> list[ApprovalRow]:
-    """Pending approvals this user asked for or may decide (APPROVER_USER_IDS; empty: anyone but the requester)."""
+    """Pending approvals this user asked for or may decide (APPROVER_USER_IDS; empty: anyone but the requester), in
+    the channels this user is a member of (a private channel's requests stay in it)."""
     rows: list[ApprovalRow] = []
+    member: dict[str, bool] = {}
     for approval in await ctx.db(lambda s: crud.list_pending_approvals(session=s, team_id=team_id)):
+        if approval.channel_id not in member:
+            member[approval.channel_id] = await is_member(client, approval.channel_id, user_id)
+        if not member[approval.channel_id]:
+            continue
         may_decide = policy.refusal(ctx.settings, approval.requester_id, user_id) is None
         if approval.requester_id != user_id and not may_decide:
             continue
@@ -93,3 +98,19 @@ async def pending_approval_rows(
             )
         )
     return rows
+
+
+async def is_member(client: AsyncWebClient, channel_id: str, user_id: str) -> bool:
+    """Whether `user_id` is a member of the channel (`conversations.members`, paged); False when Slack won't say."""
+    cursor: str | None = None
+    try:
+        while True:
+            response = await client.conversations_members(channel=channel_id, limit=200, cursor=cursor)
+            if user_id in (response.get("members") or []):
+                return True
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return False
+    except SlackApiError as err:
+        log.info("members of %s unknown (%s): its approvals are not listed", channel_id, err.response.get("error"))
+        return False

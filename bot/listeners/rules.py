@@ -76,7 +76,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     @app.action(ACTION_SUBSCRIPTION_EXISTING)
     async def on_existing(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
-        where = where_from_action(body)
+        where = where_from_action(body, team_id=ctx.team_id)
         rule_id = _uuid(_value(body))
         if rule_id is None:
             return await say(respond, "That button is out of date.")
@@ -92,12 +92,12 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         await ack()
         rule_id = _uuid(_value(body))
         if rule_id is not None:
-            await _redraw(ctx, client, body, rule_id, "new_only", where_from_action(body).user_id)
+            await _redraw(ctx, client, body, rule_id, "new_only", where_from_action(body, team_id=ctx.team_id).user_id)
 
     @app.action(ACTION_UNSUBSCRIBE)
     async def on_unsubscribe(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        where = where_from_action(body)
+        where = where_from_action(body, team_id=ctx.team_id)
         rule_id = _uuid(_value(body))
         rule = await ctx.db(lambda s: crud.get_subscription(session=s, subscription_id=rule_id)) if rule_id else None
         if rule is None or rule.channel_id != where.channel_id:
@@ -111,7 +111,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         watch_id = _uuid(_value(body))
         if watch_id is None:
             return await say(respond, "That button is out of date.")
-        text = await resume(ctx, where_from_action(body), watch_id)
+        text = await resume(ctx, where_from_action(body, team_id=ctx.team_id), watch_id)
         await send_outbox(ctx, client)
         return await say(respond, text)
 
@@ -124,5 +124,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
             reference = parse_reference(_value(body), default_backend=ctx.default_backend, enabled=ctx.enabled)
         except ValueError:
             return await say(respond, "That button is out of date.")
-        stopped = await stop_watch(ctx, client, where_from_action(body), reference, kind=WatchKind.PRODUCT)
+        stopped = await stop_watch(
+            ctx, client, where_from_action(body, team_id=ctx.team_id), reference, kind=WatchKind.PRODUCT
+        )
         return await say(respond, stopped.text)

@@ -77,6 +77,9 @@ METHOD_SCOPES: Mapping[str, str | _BY_CONVERSATION | None] = {
     # https://docs.slack.dev/reference/methods/conversations.info — bot token: channels:read, groups:read,
     # im:read, mpim:read (the one for the conversation's kind)
     "conversations.info": _READ,
+    # https://docs.slack.dev/reference/methods/conversations.members — bot token: channels:read, groups:read,
+    # im:read, mpim:read
+    "conversations.members": _READ,
     # https://docs.slack.dev/reference/methods/conversations.history — bot token: channels:history,
     # groups:history, im:history, mpim:history; "Bot token: relevant *:history scope — any conversation the
     # relevant bot is a member of"

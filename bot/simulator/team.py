@@ -29,6 +29,8 @@ class Channel:
     """The other party of a DM."""
     is_mpim: bool = False
     """A group DM (private, not a channel)."""
+    members: set[str] | None = None
+    """Its members (the bot aside); None: every user of the workspace."""
 
     @property
     def kind(self) -> Conversation:

@@ -93,8 +93,9 @@ class Workspace:
         is_private: bool = False,
         is_member: bool = True,
         is_archived: bool = False,
+        members: set[str] | None = None,
     ) -> Channel:
-        channel = Channel(channel_id, name or channel_id.lower(), is_private, is_member, is_archived)
+        channel = Channel(channel_id, name or channel_id.lower(), is_private, is_member, is_archived, members=members)
         self.channels[channel_id] = channel
         return channel
 

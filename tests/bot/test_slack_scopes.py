@@ -140,6 +140,7 @@ PARAMS: dict[str, Callable[[str, Conversation], dict[str, str]]] = {
     "chat.delete": lambda channel, _: {"channel": channel, "ts": "1.1"},
     "chat.postEphemeral": lambda channel, _: {"channel": channel, "user": "U_BOB", "text": "x"},
     "conversations.info": lambda channel, _: {"channel": channel},
+    "conversations.members": lambda channel, _: {"channel": channel},
     "conversations.history": lambda channel, _: {"channel": channel},
     "conversations.replies": lambda channel, _: {"channel": channel, "ts": "1.1"},
     "conversations.open": lambda channel, kind: {

@@ -20,6 +20,7 @@ HANDLERS: Mapping[str, Handler] = {
     "chat.postEphemeral": chat.post_ephemeral,
     "chat.getPermalink": chat.get_permalink,
     "conversations.info": conversations.info,
+    "conversations.members": conversations.members,
     "conversations.open": conversations.open_conversation,
     "conversations.history": conversations.history,
     "conversations.replies": conversations.replies,

@@ -1,4 +1,4 @@
-"""conversations.info, conversations.open, conversations.history and conversations.replies."""
+"""conversations.info, conversations.members, conversations.open, conversations.history and conversations.replies."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import copy
 from bot.simulator.ids import short_id
 from bot.simulator.messages import without_channel
 from bot.simulator.params import JSONDict, SlackApiFailure, truthy
-from bot.simulator.team import Channel
+from bot.simulator.team import BOT_USER_ID, Channel
 from bot.simulator.workspace import Workspace
 
 
@@ -65,3 +65,21 @@ async def replies(ws: Workspace, params: JSONDict) -> JSONDict:
         raise SlackApiFailure("thread_not_found")
     thread = [without_channel(m) for m in ws.thread(channel.id, root["ts"])]
     return {"ok": True, "messages": [copy.deepcopy(root), *thread], "has_more": False}
+
+
+async def members(ws: Workspace, params: JSONDict) -> JSONDict:
+    """Member ids, paged by an opaque cursor (`limit` at most 1,000, like Slack); a private channel the bot is not in
+    is `channel_not_found`, as for any private conversation it cannot see."""
+    channel = ws._channel(params.get("channel"))
+    if channel.is_private and not channel.is_member:
+        raise SlackApiFailure("channel_not_found")
+    everyone = sorted(channel.members) if channel.members is not None else sorted(ws.users)
+    ids = [u for u in everyone if u != BOT_USER_ID] + ([BOT_USER_ID] if channel.is_member else [])
+    try:
+        limit = min(max(int(params.get("limit") or 100), 1), 1000)
+        start = int(str(params.get("cursor") or "0").removeprefix("off:"))
+    except ValueError as err:
+        raise SlackApiFailure("invalid_cursor") from err
+    page = ids[start : start + limit]
+    following = f"off:{start + limit}" if start + limit < len(ids) else ""
+    return {"ok": True, "members": page, "response_metadata": {"next_cursor": following}}
