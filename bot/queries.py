@@ -62,7 +62,7 @@ WHOLESALE_LIST_FIELDS = ["state", "orderDate", "description", "externalIdentifie
 
 
 def _params(params: dict[str, object]) -> Any:
-    """User-typed filters go to Orange as given (its filter names); the typed params cover the documented ones."""
+    """Filters for a typed list call: the parser let through only keys the backend documents (no paging keys)."""
     return params or None
 
 

@@ -22,7 +22,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.blocks.format import fallback_text
-from bot.blocks.subscriptions import SubscriptionRow, cap_reached_text, subscription_card, subscriptions_list_blocks
+from bot.blocks.subscriptions import (
+    SubscriptionRow,
+    cap_reached_text,
+    rule_too_wide_text,
+    rules_full_text,
+    subscription_card,
+    subscriptions_list_blocks,
+)
 from bot.commands import Subscribe, Subscriptions, Unsubscribe
 from bot.context import BotContext
 from bot.diff import NoticeKind, diff
@@ -63,12 +70,37 @@ class ScanStats:
     """Matching orders left for later: the rule is at its cap."""
 
 
+@dataclass
+class _Matches:
+    views: list[OrderView]
+    """The orders matching a rule now, at most `SCAN_MAX`."""
+    more: bool
+    """Whether more match."""
+    total: int | None
+    """How many match, as the first page's `X-Total-Count` said (None: not said)."""
+
+
+async def _matches(ctx: BotContext, backend: str, filters: Mapping[str, str], *, total_decides: bool) -> _Matches:
+    """The orders matching a rule now. `total_decides`: a first page whose `X-Total-Count` is over `SCAN_MAX` ends
+    the walk there (a rule too wide costs one request); a backend that sends no total is walked up to `SCAN_MAX` + 1
+    orders, whatever `total_decides`."""
+    views: list[OrderView] = []
+    total: int | None = None
+    listing = ctx.orange.orders(backend).list(filters=filters, max_items=SCAN_MAX + 1)
+    first = True
+    async for page in listing.pages():
+        if first:
+            first, total = False, page.total
+            if total_decides and total is not None and total > SCAN_MAX:
+                return _Matches([], True, total)
+        views.extend(page.items)
+    return _Matches(views[:SCAN_MAX], len(views) > SCAN_MAX, total)
+
+
 async def _matching(ctx: BotContext, backend: str, filters: Mapping[str, str]) -> tuple[list[OrderView], bool]:
     """The orders matching the rule now (at most `SCAN_MAX`), and whether there are more."""
-    views: list[OrderView] = []
-    async for view in ctx.orange.orders(backend).list(filters=filters, max_items=SCAN_MAX + 1):
-        views.append(view)
-    return views[:SCAN_MAX], len(views) > SCAN_MAX
+    found = await _matches(ctx, backend, filters, total_decides=False)
+    return found.views, found.more
 
 
 async def row_of(ctx: BotContext, subscription: Subscription, *, matching: int | None) -> SubscriptionRow:
@@ -95,16 +127,26 @@ async def row_of(ctx: BotContext, subscription: Subscription, *, matching: int |
 @handles(Subscribe)
 async def _subscribe(inv: Invocation, cmd: Subscribe) -> Reply:
     ctx, where = inv.ctx, inv.where
-    filters = dict(cmd.filters)
-    matching, more = await _matching(ctx, cmd.backend, filters)
-    if more:
-        return Reply(
-            text=f"More than {SCAN_MAX} {cmd.backend} orders match that rule: narrow it with more filters.",
-            shareable=False,
+    most = ctx.settings.subscription_rules_per_channel
+    full = Reply(text=rules_full_text(most, command=ctx.settings.slack_command), shareable=False)
+
+    def live_rules(session: Session, *, lock: bool = False) -> int:
+        return crud.count_live_subscriptions(
+            session=session, team_id=where.team_id, channel_id=where.channel_id, lock=lock
         )
+
+    if await ctx.db(live_rules) >= most:  # before asking Orange anything
+        return full
+    filters = dict(cmd.filters)
+    found = await _matches(ctx, cmd.backend, filters, total_decides=True)
+    if found.more:
+        return Reply(text=rule_too_wide_text(cmd.backend, matching=found.total, limit=SCAN_MAX), shareable=False)
+    matching = found.views
     cap = ctx.settings.subscription_watch_limit
 
-    def create(session: Session) -> Subscription:
+    def create(session: Session) -> Subscription | None:
+        if live_rules(session, lock=True) >= most:  # another rule was made here meanwhile
+            return None
         subscription = crud.create_subscription(
             session=session,
             team_id=where.team_id,
@@ -119,6 +161,8 @@ async def _subscribe(inv: Invocation, cmd: Subscribe) -> Reply:
         return subscription
 
     subscription = await ctx.db(create)
+    if subscription is None:
+        return full
     row = await row_of(ctx, subscription, matching=len(matching))
     blocks = subscription_card(row, choice=None)
     try:

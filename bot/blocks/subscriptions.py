@@ -21,6 +21,8 @@ __all__ = [
     "Choice",
     "SubscriptionRow",
     "cap_reached_text",
+    "rule_too_wide_text",
+    "rules_full_text",
     "rule_text",
     "subscription_card",
     "subscriptions_list_blocks",
@@ -117,4 +119,21 @@ def cap_reached_text(number: int, cap: int, waiting: int) -> str:
     return (
         f":warning: Rule *#{number}* has {cap} orders watched, its cap: {plural(waiting, 'more matching order')} "
         f"wait until some of these end. Narrow the rule, or `unsubscribe {number}`."
+    )
+
+
+def rules_full_text(limit: int, *, command: str) -> str:
+    """Why a channel's next rule is refused: it holds `limit` live rules, the most it may."""
+    return (
+        f"This channel has {plural(limit, 'live rule')}, the most it may have (SUBSCRIPTION_RULES_PER_CHANNEL): "
+        f"end one first, `{command} subscriptions` lists them and `{command} unsubscribe <n>` ends rule n."
+    )
+
+
+def rule_too_wide_text(backend: str, *, matching: int | None, limit: int) -> str:
+    """Why a rule is refused: it matches more orders at once than a rule may (`matching`: how many, if said)."""
+    count = f"{matching:,}" if matching is not None else f"More than {limit:,}"
+    return (
+        f"{count} {escape(backend)} orders match that rule, over the {limit:,} a rule may match at once: "
+        "narrow it with more filters."
     )

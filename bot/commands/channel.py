@@ -7,10 +7,10 @@ with its usage line, in the order help lists them.
 
 from __future__ import annotations
 
-import difflib
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.commands.filters import Filters
 from bot.commands.references import Reference
 from bot.commands.types import (
     Cancel,
@@ -118,17 +118,10 @@ def _subscribe(args: Args) -> Subscribe:
     if rest not in ([], ["errors"]):
         raise args.fail(f"Unexpected '{show(args.words[1])}'; the only word after the backend is `errors`.")
     errors_only = bool(rest)
-    known = {key.casefold(): key for key in SOURCES[backend].filter_keys}
+    known = Filters(SOURCES[backend].filter_keys)
     filters: list[tuple[str, str]] = []
     for n, pair in enumerate(args.pairs):
-        key = known.get(pair.raw_key.casefold())
-        if key is None:
-            close = difflib.get_close_matches(pair.raw_key, sorted(known.values()), n=1)
-            hint = f" Did you mean `{close[0]}=`?" if close else ""
-            raise args.fail(
-                f"{backend} orders cannot be filtered by '{show(pair.raw_key)}='; "
-                f"the filters are {', '.join(k + '=' for k in sorted(known.values()))}.{hint}"
-            )
+        key = args.filter_key(pair.raw_key, known, what=f"{backend} orders")
         value = pair.value
         if n == len(args.pairs) - 1 and value.lower().endswith(" errors"):  # `state=held errors`
             value, errors_only = value[: -len(" errors")].rstrip(), True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from bot.commands.filters import PRODUCT_FILTERS
 from bot.commands.references import Reference
 from bot.commands.types import (
     Address,
@@ -40,7 +41,7 @@ _STATE = re.compile(r"^[A-Za-z0-9_.,\-]+$")
     backend="carrier",
 )
 def _sites(args: Args) -> Sites:
-    found = args.keyed({"city": "city", "country": "country", "name": "name"})
+    found = args.keyed({"city": "city", "country": "country", "name": "name"}, paged=True)
     text = " ".join(word for word in args.words if word) or None
     if text is not None:
         text = args.value("The search text", text)
@@ -115,7 +116,7 @@ def _orders(args: Args) -> Orders:
     backend = None
     if args.words:
         backend = args.backend(args.words[0], hint=f" For one order: `order {show(args.words[0])}`.")
-    state = args.keyed({"state": "state"}).get("state")
+    state = args.keyed({"state": "state"}, paged=True).get("state")
     if state is not None and not _STATE.match(state):
         raise args.fail(
             f"`state=` takes one state such as inProgress (several: inProgress,held), not '{show(state)}';"
@@ -136,8 +137,21 @@ def _products(args: Args) -> Products:
     backend = None
     if args.words:
         backend = args.backend(args.words[0], hint=f" For one product: `product {show(args.words[0])}`.")
-    filters = tuple((pair.raw_key, args.value(f"`{pair.raw_key}=`", pair.value)) for pair in args.pairs)
-    return Products(backend=backend, filters=filters)
+    inventory = backend or args.default_backend
+    if backend is None and not args.pairs:
+        return Products()
+    if inventory is None:
+        raise args.fail("`products` with filters needs a backend: `products carrier …` or `products wholesale …`.")
+    known = PRODUCT_FILTERS.get(inventory)
+    if known is None:
+        raise args.fail(f"The {inventory} backend has no product inventory; use {' or '.join(PRODUCT_FILTERS)}.")
+    filters: dict[str, str] = {}
+    for pair in args.pairs:
+        key = args.filter_key(pair.raw_key, known, what=f"{inventory} products", paged=True)
+        if key in filters:
+            raise args.fail(f"`{key}=` is given twice; several values go in one, comma-separated: `{key}=a,b`.")
+        filters[key] = args.value(f"`{key}=`", pair.value)
+    return Products(backend=backend, filters=tuple(filters.items()))
 
 
 @_verb("product", "product <ref>", "one product of the inventory", "product business:W05VL130721")

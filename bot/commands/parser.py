@@ -17,12 +17,16 @@ Verbs and keys are case-insensitive; values and ids keep their case. Bad input r
 
 Where the contract is silent:
 
-- ``products`` filters keep the key as typed (``productOffering.id``): the API's names are camelCase, so only that
-  verb's keys are passed through unchanged; every other verb matches its keys in any case.
+- ``products`` and ``subscribe`` take the filters the backend's list documents (`bot.commands.filters`), in any case,
+  and pass them on as the API spells them (``productoffering.id=`` → ``productOffering.id=``); anything else is
+  refused with the list of filters and a "did you mean". Paging, sorting and field selection (``limit=``,
+  ``offset=``, ``fields=``, ``sort=``, ``depth=``) are never filters: the bot pages its lists itself.
+- ``products`` filters are those of the named backend's inventory, or of the default backend's when none is named;
+  a backend without an inventory (business) is refused.
 - Verbs bound to one backend (``sites``, ``site``, ``address``, ``quotes``, ``quote`` → carrier; ``offer`` →
   wholesale) are refused when that backend is not configured; their ids may carry that backend's prefix
   (``quote carrier:3``) and a bare id always means that backend, whatever the default backend is.
-- ``orders``/``products`` without a backend mean every enabled backend (``backend=None``).
+- ``orders``/``products`` without a backend mean the default backend (``backend=None``).
 - ``state=`` takes one word (letters, digits, ``. _ -``; commas for several: ``state=inProgress,held``), kept as typed.
 - ``address`` also accepts ``number=`` for ``nr=`` and ``zip=``/``postalcode=`` for ``postcode=``.
 - ``cancel <ref> [reason]``: the reason is every following word, quoted or not (``reason=…`` works too); a word

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
+from bot.commands.filters import PAGING_KEYS, Filters
 from bot.commands.references import BACKENDS, BadReferenceError, Reference, check_backend, parse_reference
 from bot.commands.tokens import Pair, show
 from bot.commands.types import Command
@@ -93,13 +94,17 @@ class Args:
         except BadReferenceError as err:
             raise self.fail(err.message) from err
 
-    def keyed(self, allowed: dict[str, str]) -> dict[str, str]:
-        """The pairs as {canonical key: value}; `allowed` maps each accepted key (or alias) to its canonical key."""
+    def keyed(self, allowed: dict[str, str], *, paged: bool = False) -> dict[str, str]:
+        """The pairs as {canonical key: value}; `allowed` maps each accepted key (or alias) to its canonical key.
+
+        `paged`: the verb shows a list page by page, so a paging key gets its own explanation."""
         found: dict[str, str] = {}
         canonical = list(dict.fromkeys(allowed.values()))
         for pair in self.pairs:
             key = allowed.get(pair.key)
             if key is None:
+                if paged:
+                    self._not_paging(pair.raw_key)
                 close = difflib.get_close_matches(pair.key, list(allowed), n=1)
                 hint = f" Did you mean `{allowed[close[0]]}=`?" if close else ""
                 raise self.fail(
@@ -110,6 +115,25 @@ class Args:
                 raise self.fail(f"`{key}=` is given twice.")
             found[key] = self.value(f"`{key}=`", pair.value)
         return found
+
+    def filter_key(self, raw_key: str, known: Filters, *, what: str, paged: bool = False) -> str:
+        """`raw_key` as `known` spells it; else a one-line refusal listing the filters of `what` (``wholesale
+        orders``), with a "did you mean". `paged`: as for `keyed`."""
+        key = known.canonical(raw_key)
+        if key is not None:
+            return key
+        if paged:
+            self._not_paging(raw_key)
+        close = known.closest(raw_key)
+        hint = f" Did you mean `{close}=`?" if close else ""
+        raise self.fail(f"{what} cannot be filtered by '{show(raw_key)}='; the filters are {known.describe()}.{hint}")
+
+    def _not_paging(self, raw_key: str) -> None:
+        if raw_key.casefold() in PAGING_KEYS:
+            raise self.fail(
+                f"'{show(raw_key)}=' is not a filter: `{self.verb}` pages, sorts and picks the fields itself"
+                " (Next and Previous buttons under the list)."
+            )
 
     def value(self, label: str, value: str) -> str:
         if not value:

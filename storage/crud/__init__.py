@@ -51,6 +51,7 @@ from .outbox import (
 from .stats import OperationalCounts, operational_counts
 from .subscriptions import (
     claim_due_subscriptions,
+    count_live_subscriptions,
     create_subscription,
     end_subscription,
     get_live_subscription,
@@ -106,6 +107,7 @@ __all__ = [
     "backends_due",
     "claim_due_watches",
     "claim_outbox_row",
+    "count_live_subscriptions",
     "count_live_watches",
     "create_approval",
     "create_subscription",

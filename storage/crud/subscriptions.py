@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, func, or_, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -98,6 +98,27 @@ def list_live_subscriptions(
     if backend is not None:
         stmt = stmt.where(col(Subscription.backend) == backend)
     return list(session.exec(stmt.order_by(col(Subscription.number))).all())
+
+
+def count_live_subscriptions(*, session: Session, team_id: str, channel_id: str, lock: bool = False) -> int:
+    """The channel's live rules. `lock`: no other transaction counts this channel's rules with `lock` until this one
+    ends, so that a rule made after the count counts; PostgreSQL takes a lock on the channel for that, SQLite writes
+    one transaction at a time anyway."""
+    if lock and session.get_bind().dialect.name == "postgresql":
+        key = f"{team_id}/{channel_id}"
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext('subscription rules'), hashtext(:key))"), {"key": key}
+        )
+    stmt = (
+        select(func.count())
+        .select_from(Subscription)
+        .where(
+            col(Subscription.team_id) == team_id,
+            col(Subscription.channel_id) == channel_id,
+            col(Subscription.ended_at).is_(None),
+        )
+    )
+    return int(session.exec(stmt).one())
 
 
 def end_subscription(*, session: Session, subscription_id: uuid.UUID, reason: str, actor: str) -> bool:

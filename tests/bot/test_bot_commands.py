@@ -99,3 +99,37 @@ async def test_paging_next_and_previous(harness: Harness) -> None:
     await harness.fake.wait_for_responses(count=before + 1, timeout=10)
     second = str(harness.user.render(harness.fake.response_posts()[-1].body))
     assert "Showing 21–40" in second and "Previous" in second
+
+
+async def orange_requests(h: Harness) -> int:
+    """Requests the sandbox has answered since the last reset, token requests included."""
+    counts = (await h.admin.get("/_sandbox/requests")).json()
+    return int(counts["total"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "products wholesale limit=100000",
+        "products carrier limit=abc",
+        "products wholesale limit=0",
+        "products limit=-1",
+        "products wholesale offset=40",
+        "products wholesale fields=id",
+        "products carrier sort=-startDate",
+        "products wholesale depth=4",
+        "products wholesale status=ACTIVE LIMIT=1",
+        "products wholesale colour=red",
+        "orders wholesale limit=100000",
+        "orders carrier state=pending offset=-1",
+    ],
+)
+async def test_paging_keys_and_unknown_filters_never_reach_orange(harness: Harness, text: str) -> None:
+    await harness.admin.post("/_sandbox/requests/reset")
+    shown = await ask(harness, text)
+    verb = text.split()[0]
+    error, usage_line = shown.splitlines()[:2]
+    assert "is not a filter" in error or "cannot be filtered by" in error, shown
+    assert usage_line.startswith(f"Usage: `/orange {verb} [backend]"), shown
+    assert "Something went wrong" not in shown and "Share in channel" not in shown
+    assert await orange_requests(harness) == 0

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 from hypothesis import assume, example, given
@@ -41,6 +41,7 @@ from bot.commands import (
     to_text,
     usage,
 )
+from bot.commands.filters import PAGING_KEYS, PRODUCT_FILTERS
 from bot.commands.parser import PRODUCT_BACKENDS
 from bot.commands.references import BadReferenceError
 from bot.commands.tokens import KEY_PATTERN, Pair, TokenizeError, quote_word, tokenize, unescape_slack
@@ -209,9 +210,15 @@ def test_reference_str() -> None:
         ("products", Products()),
         ("products wholesale status=active", Products("wholesale", (("status", "active"),))),
         (
-            "products wholesale productOffering.id=O40160084003 Status=active",
-            Products("wholesale", (("productOffering.id", "O40160084003"), ("Status", "active"))),
+            "products wholesale productoffering.ID=O40160084003 Status=active",
+            Products("wholesale", (("productOffering.id", "O40160084003"), ("status", "active"))),
         ),
+        (
+            "products wholesale creationDate.GTE=2026-01-01 status.ne=TERMINATED",
+            Products("wholesale", (("creationDate.gte", "2026-01-01"), ("status.ne", "TERMINATED"))),
+        ),
+        ("products buyerproductid=B1", Products(None, (("buyerProductId", "B1"),))),
+        ("products carrier startDate.gt=2026-01-01", Products("carrier", (("startDate.gt", "2026-01-01"),))),
         ("product business:W05VL130721", ProductGet(B)),
         ("offer O40160084003", Offer("O40160084003")),
         ("offer wholesale:O40160084003", Offer("O40160084003")),
@@ -284,6 +291,19 @@ def test_bare_id_uses_the_default_backend() -> None:
         ('sites "Abidjan', "sites", "Unterminated quote"),
         ("order carrier:1\x00", "order", "control character"),
         ("sites city=" + "x" * 1001, "sites", "at most 1000"),
+        ("sites limit=5", "sites", "'limit=' is not a filter: `sites` pages, sorts and picks the fields itself"),
+        ("orders wholesale offset=40", "orders", "'offset=' is not a filter: `orders` pages"),
+        ("products carrier stat=active", "products", "carrier products cannot be filtered by 'stat='"),
+        ("products wholesale stauts=ACTIVE", "products", "Did you mean `status=`?"),
+        ("products wholesale creationDate.after=2026-01-01", "products", "each may end in .eq, .ne, .gt"),
+        (
+            "products carrier startDate.gte=2026-01-01",
+            "products",
+            "the filters are buyerProductId=, lastUpdateDate.gt=",
+        ),
+        ("products wholesale status=a status=b", "products", "`status=` is given twice; several values go in one"),
+        ("products business", "products", "The business backend has no product inventory; use carrier or wholesale."),
+        ("products wholesale status=", "products", "`status=` needs a value."),
     ],
 )
 def test_parse_errors(text: str, verb: str | None, message: str) -> None:
@@ -303,6 +323,8 @@ def test_parse_errors(text: str, verb: str | None, message: str) -> None:
         ("sites", "wholesale", ("wholesale",), "sites", "`sites` needs the carrier backend"),
         ("quote new", None, ("business",), "quote", "needs the carrier backend"),
         ("offer O1", "carrier", ("carrier",), "offer", "needs the wholesale backend"),
+        ("products status=active", "business", ALL, "products", "The business backend has no product inventory"),
+        ("products status=active", None, ALL, "products", "`products` with filters needs a backend"),
     ],
 )
 def test_parse_configuration_errors(
@@ -429,6 +451,19 @@ _ID = (
     .filter(lambda s: s not in {".", ".."})
 )
 _ANY_REF = st.builds(Reference, backend=st.sampled_from(ALL), id=_ID)
+
+
+def _product_filter(backend: str) -> st.SearchStrategy[str]:
+    """A documented filter of the backend's inventory, as the API spells it (with an operator where it takes one)."""
+    known = PRODUCT_FILTERS[backend]
+    names = st.sampled_from(sorted(known.names))
+    if not known.operators:
+        return names
+    return st.tuples(names, st.none() | st.sampled_from(known.operators)).map(
+        lambda pair: pair[0] if pair[1] is None else f"{pair[0]}.{pair[1]}"
+    )
+
+
 _OPT = st.none() | _VALUE
 _COMMANDS: st.SearchStrategy[Command] = st.one_of(
     st.builds(Help, topic=st.none() | st.sampled_from(VERBS)),
@@ -445,10 +480,13 @@ _COMMANDS: st.SearchStrategy[Command] = st.one_of(
         state=st.none() | st.from_regex(r"[A-Za-z0-9_.,\-]+", fullmatch=True),
     ),
     st.builds(OrderGet, reference=_ANY_REF),
-    st.builds(
-        Products,
-        backend=st.none() | st.sampled_from(ALL),
-        filters=st.lists(st.tuples(st.from_regex(KEY_PATTERN, fullmatch=True), _VALUE), max_size=3).map(tuple),
+    st.just(Products()),
+    st.sampled_from(PRODUCT_BACKENDS).flatmap(
+        lambda backend: st.builds(
+            Products,
+            backend=st.just(backend),
+            filters=st.dictionaries(_product_filter(backend), _VALUE, max_size=3).map(lambda d: tuple(d.items())),
+        )
     ),
     st.builds(ProductGet, reference=_ANY_REF),
     st.builds(Offer, offering_id=_ID),
@@ -557,3 +595,117 @@ def test_bad_rules_and_digests_say_what_is_wrong(text: str, fragment: str) -> No
     with pytest.raises(CommandError) as raised:
         run(text)
     assert fragment in raised.value.message
+
+
+# --- the filters a list verb passes to Orange -------------------------------------------------------------------
+
+# What the documents say, written out again here so that the parser is checked against them, not against itself:
+# TMF637 "Product attribute filter" (seeds/wholesale-product-inventory-tmf637.txt) with its operators, and the
+# carrier inventory's query (MEF LSO Sonata productInventoryManagement `GET /product`).
+TMF637_FILTERS = {
+    "id",
+    "name",
+    "externalIdentifier.id",
+    "externalIdentifier.externalIdentifierType",
+    "productOffering.id",
+    "productOffering.productOfferingType",
+    "productRelationship.relationshipType",
+    "productRelationship.product.id",
+    "status",
+    "operationalStatus",
+    "productCharacteristic.id",
+    "productCharacteristic.name",
+    "productCharacteristic.value",
+    "productCharacteristic.value.id",
+    "productCharacteristic.value.name",
+    "productOrderItem.productOrderId",
+    "realizingService.id",
+    "realizingService.name",
+    "relatedParty.id",
+    "relatedParty.role",
+    "creationDate",
+    "startDate",
+    "terminationDate",
+    "lastUpdateDate",
+}
+DOCUMENTED = {
+    "wholesale": TMF637_FILTERS
+    | {f"{key}.{op}" for key in TMF637_FILTERS for op in ("eq", "ne", "gt", "gte", "lt", "lte")},
+    "carrier": {
+        "status",
+        "productOrderId",
+        "buyerProductId",
+        "productOffering.id",
+        "productSpecification.id",
+        "startDate.gt",
+        "startDate.lt",
+        "lastUpdateDate.gt",
+        "lastUpdateDate.lt",
+    },
+}
+_ANY_CASE = st.sampled_from([str.lower, str.upper, str.title, str])
+_ANY_VALUE = st.one_of(_VALUE, st.integers().map(str), st.sampled_from(["abc", "0", "-1", "100000", "1e9", "50"]))
+
+
+def test_the_product_filters_are_the_documented_ones() -> None:
+    assert {backend: filters.keys for backend, filters in PRODUCT_FILTERS.items()} == DOCUMENTED
+
+
+@given(
+    backend=st.sampled_from(PRODUCT_BACKENDS),
+    key=st.sampled_from(PAGING_KEYS),
+    case=_ANY_CASE,
+    value=_ANY_VALUE,
+    before=st.lists(st.sampled_from(["status=active", "productOffering.id=O1"]), max_size=2, unique=True),
+)
+@example(backend="wholesale", key="limit", case=str, value="100000", before=[])
+@example(backend="carrier", key="limit", case=str, value="abc", before=[])
+@example(backend="wholesale", key="offset", case=str.upper, value="-1", before=["status=active"])
+def test_paging_keys_belong_to_the_bot(
+    backend: str, key: str, case: Callable[[str], str], value: str, before: list[str]
+) -> None:
+    text = " ".join(["products", backend, *before, f"{case(key)}={quote_word(value)}"])
+    with pytest.raises(CommandError) as raised:
+        run(text)
+    assert raised.value.verb == "products"
+    assert raised.value.message == (
+        f"'{case(key)}=' is not a filter: `products` pages, sorts and picks the fields itself"
+        " (Next and Previous buttons under the list)."
+    )
+
+
+@given(key=st.sampled_from(PAGING_KEYS), case=_ANY_CASE, value=_ANY_VALUE, verb=st.sampled_from(["orders", "sites"]))
+def test_other_lists_refuse_paging_keys_too(key: str, case: Callable[[str], str], value: str, verb: str) -> None:
+    with pytest.raises(CommandError) as raised:
+        run(f"{verb} {case(key)}={quote_word(value)}")
+    assert raised.value.verb == verb and "is not a filter" in raised.value.message
+
+
+@given(
+    backend=st.sampled_from(PRODUCT_BACKENDS),
+    keys=st.lists(
+        st.from_regex(KEY_PATTERN, fullmatch=True) | st.sampled_from(sorted(DOCUMENTED["wholesale"])), max_size=4
+    ),
+    case=_ANY_CASE,
+    value=_VALUE,
+    default=_DEFAULT,
+    named=st.booleans(),
+)
+def test_products_passes_on_only_documented_filters(
+    backend: str, keys: list[str], case: Callable[[str], str], value: str, default: str | None, named: bool
+) -> None:
+    assume(named or keys)
+    text = " ".join(["products", *([backend] if named else []), *(f"{case(k)}={quote_word(value)}" for k in keys)])
+    try:
+        command = run(text, default=backend if not named else default)
+    except CommandError as err:
+        assert err.verb == "products" and len(err.message.splitlines()) == 1
+        documented = {k.casefold() for k in DOCUMENTED[backend]}
+        folded = [k.casefold() for k in keys]
+        assert any(k not in documented for k in folded) or len(set(folded)) < len(folded)
+    else:
+        assert isinstance(command, Products)
+        assert [k for k, _ in command.filters] == [
+            next(d for d in DOCUMENTED[backend] if d.casefold() == k.casefold()) for k in keys
+        ]
+        assert all(v == value for _, v in command.filters)

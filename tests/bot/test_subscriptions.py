@@ -207,3 +207,53 @@ async def test_bad_rules_are_refused_in_one_line(harness: Harness, monkeypatch: 
     await bulk(h, 3, "held")
     assert "narrow it" in await ask(h, "subscribe wholesale state=held")
     assert await h.ctx.db(lambda s: s.exec(select(Subscription)).all()) == []
+
+
+async def orange_requests(h: Harness) -> dict[str, int]:
+    """What the sandbox answered since the last reset: {"GET /path": n, …} and the "total", tokens included."""
+    counts = (await h.admin.get("/_sandbox/requests")).json()
+    return {**counts["counts"], "total": counts["total"]}
+
+
+async def test_a_channel_holds_at_most_its_rules_and_the_next_costs_no_orange_request(harness: Harness) -> None:
+    h = harness
+    assert h.ctx.settings.subscription_rules_per_channel == 10  # the default
+    for n in range(1, 11):
+        assert f"Rule #{n} is on" in await ask(h, f"subscribe wholesale state=held{n}")
+    await h.admin.post("/_sandbox/requests/reset")
+    cards = len(h.fake.channel_messages(CHANNEL))
+
+    refused = await ask(h, "subscribe carrier state=inProgress")
+    assert refused == (
+        "This channel has 10 live rules, the most it may have (SUBSCRIPTION_RULES_PER_CHANNEL): end one first, "
+        "`/orange subscriptions` lists them and `/orange unsubscribe <n>` ends rule n."
+    )
+    assert (await orange_requests(h))["total"] == 0
+    assert len(h.fake.channel_messages(CHANNEL)) == cards
+    rules = await h.ctx.db(lambda s: s.exec(select(Subscription)).all())
+    assert len(rules) == 10
+
+    # the limit is per channel, and an ended rule makes room
+    h.fake.add_channel("C_OTHER")
+    assert "Rule #1 is on" in await ask(h, "subscribe wholesale state=held", channel="C_OTHER")
+    assert "Rule #3 ended" in await ask(h, "unsubscribe 3")
+    assert "Rule #11 is on" in await ask(h, "subscribe carrier state=inProgress")
+    assert "the most it may have" in await ask(h, "subscribe carrier state=held")
+
+
+async def test_a_rule_matching_too_much_costs_one_request(harness: Harness) -> None:
+    h = harness
+    await bulk(h, subscriptions.SCAN_MAX + 1, "held")
+    await ask(h, "orders wholesale")  # the token, fetched once
+    await h.admin.post("/_sandbox/requests/reset")
+
+    refused = await ask(h, "subscribe wholesale state=held")
+    counts = await orange_requests(h)
+    assert counts["total"] == 1, counts
+    assert [key for key, n in counts.items() if key != "total"] == [
+        "GET /united-way/discover/product-ordering-management/v1/productOrder"
+    ]
+    assert refused == (
+        "2,001 wholesale orders match that rule, over the 2,000 a rule may match at once: narrow it with more filters."
+    )
+    assert await h.ctx.db(lambda s: s.exec(select(Subscription)).all()) == []
