@@ -1,5 +1,11 @@
 """Fetching what a poll batch needs, the fewest requests first: each backend's `OrderSource` says what its list
 can do (see `bot.jobs.poll` for the strategy), under a semaphore and a per-backend request-rate cap.
+
+A backend whose list fails with an outage (`bot.jobs.health.is_outage`: unreachable, 5xx, throttled, refused) is
+down: nothing more is asked of it, no GET per order, and its watches are `DEFERRED` (released as they were). A down
+backend gets one probe request when its back-off step comes (`Fetcher.ready`); the first list request of each
+backend in a cycle goes alone, so an outage found mid-cycle costs that request (and the client's retries), not one
+per batch in flight.
 """
 
 from __future__ import annotations
@@ -8,16 +14,17 @@ import asyncio
 import logging
 import math
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from bot.commands import CommandError
 from bot.context import BotContext
 from bot.diff import FIELDS_COMPARED
+from bot.jobs.health import BackendHealth, health_of, is_outage
 from bot.queries import fetch_product
-from integrations import APIError, ListedOrder
+from integrations import APIError, ListedOrder, Page
 from integrations.states import OrderState
 from integrations.views import OrderView, ProductView
 from storage.columns import utcnow
@@ -31,8 +38,10 @@ __all__ = [
     "SUMMARY_MAX_ITEMS",
     "SUMMARY_MIN_WATCHES",
     "SUMMARY_PAGE",
+    "DEFERRED",
     "Claimed",
     "CycleStats",
+    "Deferred",
     "Fetcher",
     "Polled",
     "UNCHANGED",
@@ -42,6 +51,8 @@ __all__ = [
 ]
 
 log = logging.getLogger("bot.jobs.poll")
+
+T = TypeVar("T")
 
 
 ID_PAGE = 50
@@ -78,6 +89,8 @@ class CycleStats:
     unchanged: int = 0
     """Polled watches whose order's list entry was the one seen last (nothing read, diffed or written)."""
     failed: int = 0
+    deferred: int = 0
+    """Watches of a down backend, left for when it answers again (not polled, not failed)."""
     lost: int = 0
     events: int = 0
     ended: int = 0
@@ -100,8 +113,26 @@ class Unchanged:
 
 UNCHANGED = Unchanged()
 
-Polled = OrderView | ProductView | Unchanged | Exception | None
-"""What one watch's fetch gave: its order or product, UNCHANGED, the failure, or None (no root yet: nothing to do)."""
+
+class Deferred:
+    """The watch's backend is down: nothing was asked about its order. Its lease is released as it was (no failure
+    counted, its schedule kept), and it is polled when the backend answers again."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "DEFERRED"
+
+
+DEFERRED = Deferred()
+
+Polled = OrderView | ProductView | Unchanged | Deferred | Exception | None
+"""What one watch's fetch gave: its order or product, UNCHANGED, DEFERRED, the failure, or None (no root yet:
+nothing to do)."""
+
+
+class _BackendDown(Exception):
+    """Inside a fetch: the backend is down (this request found it so, or another one did)."""
 
 
 @dataclass
@@ -125,7 +156,13 @@ class Fetcher:
     ctx: BotContext
     stats: CycleStats
     semaphore: asyncio.Semaphore
+    health: BackendHealth
+    now: datetime
+    """The cycle's moment: outages start, and probes fall due, by it."""
+    interval: timedelta
     _summaries: dict[str, asyncio.Task[dict[str, OrderState] | None]] = field(default_factory=dict)
+    _probes: dict[str, asyncio.Task[bool]] = field(default_factory=dict)
+    _first_list: dict[str, asyncio.Event] = field(default_factory=dict)
 
     async def call(self, backend: str, work: Callable[[], Awaitable[Any]]) -> Any:
         async with self.semaphore:  # the rate cap is the client's own (every attempt passes it, retries too)
@@ -133,7 +170,67 @@ class Fetcher:
             self.stats.by_backend[backend] = self.stats.by_backend.get(backend, 0) + 1
             return await work()
 
-    async def one(self, backend: str, order_id: str) -> OrderView | Exception:
+    def down(self, backend: str) -> bool:
+        """Whether the backend is down (nothing is asked of it but its probe)."""
+        return self.health.is_down(backend)
+
+    async def ready(self, backend: str) -> bool:
+        """Whether the backend is polled this cycle: it is up, or it is down, its probe is due and succeeds (one
+        list request, at most once per cycle)."""
+        if not self.health.is_down(backend):
+            return True
+        probe = self._probes.get(backend)
+        if probe is None:
+            if not self.health.probe_due(backend, self.now):
+                return False
+            probe = self._probes[backend] = asyncio.create_task(self._probe(backend), name=f"{backend} probe")
+        return await probe
+
+    async def _probe(self, backend: str) -> bool:
+        source = self.ctx.orange.orders(backend)
+        try:
+            await self.call(backend, lambda: source.list(limit=1))
+        except Exception as err:
+            if is_outage(err):
+                self.health.failed(backend, now=self.now, interval=self.interval, err=err)
+                return False
+            # Anything else is an answer (one we could not read, say): the backend is there.
+        self.health.recovered(backend, now=self.now)
+        return True
+
+    async def list_page(self, backend: str, pages: AsyncIterator[Page[T]]) -> Page[T] | None:
+        """The next page of a list (None: there is none); `_BackendDown` when the backend is or goes down.
+
+        The backend's first list request of the cycle goes alone: when it finds an outage, the lists waiting
+        behind it (the other batches of ids, the walk) ask nothing.
+        """
+        first = self._first_list.get(backend)
+        mine = first is None
+        if first is None:
+            first = self._first_list[backend] = asyncio.Event()
+        else:
+            await first.wait()
+        try:
+            if self.health.is_down(backend):
+                raise _BackendDown(backend)
+            try:
+                page: Page[T] = await self.call(backend, lambda: anext(pages))
+            except StopAsyncIteration:
+                return None
+            except Exception as err:
+                if not is_outage(err):
+                    raise
+                if not self.health.is_down(backend):  # requests in flight together find one outage
+                    self.health.failed(backend, now=self.now, interval=self.interval, err=err)
+                raise _BackendDown(backend) from err
+            return page
+        finally:
+            if mine:
+                first.set()
+
+    async def one(self, backend: str, order_id: str) -> OrderView | Deferred | Exception:
+        if self.health.is_down(backend):
+            return DEFERRED
         source = self.ctx.orange.orders(backend)
         try:
             view: OrderView = await self.call(backend, lambda: source.get(order_id, fields=FIELDS_COMPARED))
@@ -144,31 +241,34 @@ class Fetcher:
             log.warning("%s:%s could not be read: %r", backend, order_id, err)
             return err
 
-    async def product(self, backend: str, product_id: str) -> ProductView | Exception:
+    async def product(self, backend: str, product_id: str) -> ProductView | Deferred | Exception:
+        if self.health.is_down(backend):
+            return DEFERRED
         try:
             view: ProductView = await self.call(backend, lambda: fetch_product(self.ctx, backend, product_id))
             return view
         except (APIError, CommandError) as err:
             return err
 
-    async def by_ids(self, backend: str, ids: Sequence[str]) -> dict[str, ListedOrder | OrderView | Exception]:
+    async def by_ids(
+        self, backend: str, ids: Sequence[str]
+    ) -> dict[str, ListedOrder | OrderView | Deferred | Exception]:
         """One list request per page the server returns for these ids: each order's entry, unread (`ListedOrder`);
-        a failed list falls back to GETs (an `OrderView` or the failure each)."""
-        found: dict[str, ListedOrder | OrderView | Exception] = {}
+        the backend down: DEFERRED for each order the list did not give; a list we could not read: one GET each
+        (an `OrderView` or the failure)."""
+        found: dict[str, ListedOrder | OrderView | Deferred | Exception] = {}
         source = self.ctx.orange.orders(backend)
         pages = source.entries(ids=ids, fields=FIELDS_COMPARED, limit=len(ids)).pages()
         try:
-            while True:
-                try:
-                    page = await self.call(backend, lambda: anext(pages))
-                except StopAsyncIteration:
-                    break
+            while (page := await self.list_page(backend, pages)) is not None:
                 for entry in page.items:
                     found[entry.id] = entry
                 if page.next_offset is None or len(found) >= len(ids):
                     break
-        except Exception as err:  # APIError, or a page that is not a list of objects
-            log.info("%s list of %d orders failed (%s); one GET each", backend, len(ids), err)
+        except _BackendDown:
+            return {i: found.get(i, DEFERRED) for i in ids}
+        except Exception as err:  # an answer we could not read (a page that is not a list of objects…)
+            log.info("%s list of %d orders unreadable (%s); one GET each", backend, len(ids), err)
             return dict(zip(ids, await asyncio.gather(*(self.one(backend, i) for i in ids)), strict=True))
         missing = [i for i in ids if i not in found]
         if missing:  # not listed: ask for each, so a gone order gets its own 404
@@ -187,32 +287,34 @@ class Fetcher:
         return backend in self._summaries
 
     async def summaries(self, backend: str) -> dict[str, OrderState] | None:
-        """Order id -> state from the backend's list, walked once per cycle (its batches share it); None: it failed."""
+        """Order id -> state from the backend's list, walked once per cycle (its batches share it); None: it failed
+        (the backend down, or a page we could not read)."""
         return await self.start_walk(backend)
 
     async def close(self) -> None:
-        """The cycle is over: a walk no batch waited for stops."""
-        for task in self._summaries.values():
+        """The cycle is over: a walk or probe no batch waited for stops."""
+        tasks = [*self._summaries.values(), *self._probes.values()]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._summaries.values(), return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _walk(self, backend: str) -> dict[str, OrderState] | None:
+        if not await self.ready(backend):
+            return None
         pages = self.ctx.orange.orders(backend).states(limit=SUMMARY_PAGE, max_items=SUMMARY_MAX_ITEMS).pages()
         states: dict[str, OrderState] = {}
         seen = 0
         try:
-            while seen < SUMMARY_MAX_ITEMS:
-                try:
-                    page = await self.call(backend, lambda: anext(pages))
-                except StopAsyncIteration:
-                    break
+            while seen < SUMMARY_MAX_ITEMS and (page := await self.list_page(backend, pages)) is not None:
                 for order_id, state in page.items:
                     states[order_id] = state
                 seen += len(page.items)
                 if page.next_offset is None:
                     break
-        except Exception as err:  # APIError, or an entry the mapping cannot read
-            log.info("%s list failed (%s); one GET per watched order this cycle", backend, err)
+        except _BackendDown:
+            return None
+        except Exception as err:  # an answer we could not read, or an entry the mapping cannot read
+            log.info("%s list unreadable (%s); one GET per watched order this cycle", backend, err)
             return None
         return states
 
@@ -271,7 +373,7 @@ async def fetch_all(
         unread: list[Claimed] = []
         for c in chunk:
             entry = found[c.watch.order_id]
-            if not isinstance(entry, ListedOrder):  # the list failed: the GET's view, or its failure
+            if not isinstance(entry, ListedOrder):  # DEFERRED (backend down), or after an unreadable list its GET
                 results[c.watch.id] = entry
                 continue
             c.fresh_digest = entry.digest
@@ -308,8 +410,17 @@ async def fetch_all(
     async def product(c: Claimed) -> None:
         results[c.watch.id] = await fetcher.product(c.watch.backend, c.watch.order_id)
 
-    jobs: list[Awaitable[None]] = [product(c) for c in products]
+    # A down backend is asked nothing (its probe aside, when due): its watches wait for it.
+    backends = sorted({c.watch.backend for c in products} | set(by_backend))
+    ready = dict(zip(backends, await asyncio.gather(*(fetcher.ready(b) for b in backends)), strict=True))
+    for c in [*products, *(c for claimed in by_backend.values() for c in claimed)]:
+        if not ready[c.watch.backend]:
+            results[c.watch.id] = DEFERRED
+
+    jobs: list[Awaitable[None]] = [product(c) for c in products if ready[c.watch.backend]]
     for backend, claimed in by_backend.items():
+        if not ready[backend]:
+            continue
         source = fetcher.ctx.orange.orders(backend)
         if source.lists_by_id:
             jobs.extend(listed(backend, chunk) for chunk in _id_chunks(claimed))
@@ -337,8 +448,27 @@ def _id_chunks(claimed: list[Claimed]) -> list[list[Claimed]]:
     return chunks
 
 
-def new_fetcher(ctx: BotContext, stats: CycleStats, *, concurrency: int, rates: dict[str, float] | None) -> Fetcher:
-    """`rates` per backend (benchmarks) change the client's request-rate caps; else POLL_REQUESTS_PER_SECOND."""
+def new_fetcher(
+    ctx: BotContext,
+    stats: CycleStats,
+    *,
+    concurrency: int,
+    rates: dict[str, float] | None,
+    now: datetime | None = None,
+    interval: timedelta | None = None,
+) -> Fetcher:
+    """`rates` per backend (benchmarks) change the client's request-rate caps; else POLL_REQUESTS_PER_SECOND.
+
+    `now` is the cycle's moment and `interval` its poll interval (outages are timed by them); the backends' health
+    is the process's own (`health_of`), kept across cycles.
+    """
     if rates:
         ctx.orange.set_rates(rates)
-    return Fetcher(ctx, stats, asyncio.Semaphore(concurrency))
+    return Fetcher(
+        ctx,
+        stats,
+        asyncio.Semaphore(concurrency),
+        health_of(ctx.orange),
+        now or utcnow(),
+        interval if interval is not None else timedelta(seconds=ctx.settings.poll_interval_seconds),
+    )

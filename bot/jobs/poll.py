@@ -18,7 +18,8 @@ Each backend's `OrderSource` (integrations) says what its list can do, so no bac
 
 * a source that `lists_by_id` (wholesale): ONE list request per page of watched orders, `ids` with
   `fields=FIELDS_COMPARED`, walking the pages the server actually returns (the sandbox caps a page at 50); a
-  failed list falls back to one GET per order, so one bad order never stops the others.
+  list we cannot read falls back to one GET per order, so one bad order never stops the others (a list that
+  fails with an outage does not: see below).
 * a source whose `list_has_state` (carrier `GET /productOrder` summaries `{id, orderDate, state, externalId}`,
   business `GET /requests` with `step`): when at least `SUMMARY_MIN_WATCHES` watches of that backend are due at
   the start of a cycle (or a batch holds that many), the WHOLE list is walked once per cycle, from the cycle's
@@ -26,10 +27,17 @@ Each backend's `OrderSource` (integrations) says what its list can do, so no bac
   real carrier API may not filter by id), and only the watched orders that need it get a GET (`_needs_detail`): no
   stored snapshot, not in the list, a listed state other than the snapshot's, or a detail refresh due
   (`_refresh_due`: item states, milestones, notes change without the order state moving). The others keep their
-  stored view, so they owe nothing. A failed list falls back to one GET per order for the rest of the cycle; a
-  smaller batch, with no walk under way, just GETs each order.
+  stored view, so they owe nothing. A list we cannot read falls back to one GET per order for the rest of the
+  cycle; a smaller batch, with no walk under way, just GETs each order.
 
 Requests run under a semaphore (bounded concurrency) and a per-backend token bucket (request-rate cap).
+
+An outage is not a failure of each watch: a list that fails with one (`bot.jobs.health`: unreachable, 5xx,
+throttled, refused) marks its backend down for this process. Nothing more is asked of it, no GET per order; its
+watches claimed already are released as they were (`DEFERRED`: no failure counted, still due), and the cycles
+after leave them unclaimed, until one probe request, 1, 2, 4 … intervals later (at most 8, at most an hour), is
+answered: then the backend is polled as usual and every change meanwhile is found and posted once. The outage is
+logged when it starts and when it ends, not per watch, and no thread is told "polling is failing" for it.
 """
 
 from __future__ import annotations
@@ -65,6 +73,7 @@ from bot.jobs.fetch import (
     SUMMARY_MIN_WATCHES,
     Claimed,
     CycleStats,
+    Deferred,
     Fetcher,
     Polled,
     Unchanged,
@@ -127,9 +136,13 @@ def _record(
 ) -> None:
     """Commit one watch's poll (inside the caller's transaction): snapshot, outbox rows, end.
 
-    A successful poll's lease was released already (`kept`: it was still ours); a failed one is released here.
+    A successful poll's lease was released already (`kept`: it was still ours); a failed one is released here; a
+    DEFERRED one (its backend is down) was released as it was, and owes nothing.
     """
     watch = claimed.watch
+    if isinstance(result, Deferred):
+        stats.deferred += 1
+        return
     failures = 0
     if isinstance(result, Exception):
         released = crud.release_watch(
@@ -293,7 +306,9 @@ async def _commit(
     done = utcnow()
 
     def commit(session: Session) -> None:
-        ok = [c.watch.id for c in batch if not isinstance(results.get(c.watch.id), Exception)]
+        ok = [c.watch.id for c in batch if not isinstance(results.get(c.watch.id), Exception | Deferred)]
+        waiting = [c.watch.id for c in batch if isinstance(results.get(c.watch.id), Deferred)]
+        crud.release_watches_unpolled(session=session, watch_ids=waiting, owner=owner)
         kept = crud.release_watches_ok(
             session=session, watch_ids=ok, owner=owner, next_poll_at=done + interval, now=done
         )
@@ -364,7 +379,10 @@ async def _run_pass(
     skip_backends: Sequence[str],
 ) -> None:
     """Batches until a claim comes back short, pipelined: batch n+1 is claimed and fetched while batch n commits
-    (the commit runs in a thread; the fetch waits on Orange). Commits stay in order, one at a time."""
+    (the commit runs in a thread; the fetch waits on Orange). Commits stay in order, one at a time. A backend that
+    is down (and not answering its probe) is not claimed; one found down stops its pass."""
+    if backend is not None and not await fetcher.ready(backend):
+        return
     committing: asyncio.Task[None] | None = None
     try:
         while True:
@@ -385,7 +403,7 @@ async def _run_pass(
             committing = asyncio.create_task(
                 _commit(ctx, claimed, results, owner=owner, interval=interval, stats=fetcher.stats)
             )
-            if len(claimed) < batch:
+            if len(claimed) < batch or (backend is not None and fetcher.down(backend)):
                 break
     finally:
         if committing is not None:
@@ -408,9 +426,9 @@ async def run_cycle(
     started = time.monotonic()
     interval, lease = _interval_and_lease(ctx, lease)
     stats = CycleStats()
-    fetcher = new_fetcher(ctx, stats, concurrency=concurrency, rates=rates)
-    walks = [b for b in ctx.enabled if ctx.orange.orders(b).list_has_state]
     now = utcnow()
+    fetcher = new_fetcher(ctx, stats, concurrency=concurrency, rates=rates, now=now, interval=interval)
+    walks = [b for b in ctx.enabled if ctx.orange.orders(b).list_has_state]
 
     def take(session: Session) -> tuple[list[str], set[str], list[str]]:
         mine = [
@@ -441,10 +459,11 @@ async def run_cycle(
     stats.seconds = time.monotonic() - started
     ctx.metrics.poll_cycle(stats.seconds)
     log.info(
-        "poll cycle: %d claimed, %d polled, %d failed, %d lost, %d events, %d ended, %d requests in %.2fs",
+        "poll cycle: %d claimed, %d polled, %d failed, %d deferred, %d lost, %d events, %d ended, %d requests in %.2fs",
         stats.claimed,
         stats.polled,
         stats.failed,
+        stats.deferred,
         stats.lost,
         stats.events,
         stats.ended,
@@ -470,8 +489,11 @@ async def poll_watches(ctx: BotContext, watch_ids: Sequence[uuid.UUID], *, owner
     if not watch_ids:
         return stats
     interval, lease = _interval_and_lease(ctx, None)
-    fetcher = new_fetcher(ctx, stats, concurrency=CONCURRENCY, rates=None)
-    await poll_batch(
-        ctx, owner=owner, fetcher=fetcher, limit=len(watch_ids), interval=interval, lease=lease, ids=watch_ids
-    )
+    fetcher = new_fetcher(ctx, stats, concurrency=CONCURRENCY, rates=None, now=utcnow(), interval=interval)
+    try:
+        await poll_batch(
+            ctx, owner=owner, fetcher=fetcher, limit=len(watch_ids), interval=interval, lease=lease, ids=watch_ids
+        )
+    finally:
+        await fetcher.close()  # a probe this re-read started and left
     return stats

@@ -314,6 +314,20 @@ def release_watches_ok(
     return set(session.exec(mine).all())
 
 
+def release_watches_unpolled(*, session: Session, watch_ids: Sequence[uuid.UUID], owner: str) -> int:
+    """End `owner`'s leases on watches it did not poll after all (their backend is down): no failure counted, the
+    last poll and the schedule kept, so a due watch stays due. Returns how many leases were still `owner`'s."""
+    if not watch_ids:
+        return 0
+    stmt = (
+        update(Watch)
+        .where(col(Watch.id).in_(list(watch_ids)), col(Watch.lease_owner) == owner)
+        .values(lease_owner=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.exec(stmt).rowcount)
+
+
 def pause_watch(*, session: Session, watch_id: uuid.UUID, reason: str, at: datetime | None = None) -> bool:
     """Pause a live watch (the bot cannot post in its channel); True only for the call that paused it."""
     stmt = (
