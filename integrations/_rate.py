@@ -53,7 +53,7 @@ class RateLimiter:
                 now = self._clock()
                 self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
                 self._stamp = now
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
+                if self._tokens >= 1.0 - 1e-9:  # a float clock's rounding must not leave us a hair short forever
+                    self._tokens = max(self._tokens - 1.0, 0.0)
                     return
                 await self._sleep((1.0 - self._tokens) / self._rate)
