@@ -44,8 +44,9 @@ VOLUME ["/data"]
 EXPOSE 3000
 # `docker stop` sends SIGTERM: the bot stops taking requests, stops its scheduler and exits 0.
 STOPSIGNAL SIGTERM
-# In HTTP mode /healthz answers 200 with the state of the database, scheduler and backends (Socket Mode serves it
-# on PORT too).
+# /healthz answers 200 while the database answers (503 otherwise), in HTTP and Socket Mode alike. /metrics is not
+# on PORT unless METRICS_TOKEN guards it; METRICS_PORT gives it a port of its own (not EXPOSEd: publish it only
+# to the scraper).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD python -c "import os,urllib.request,sys; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\",\"3000\")}/healthz', timeout=4); sys.exit(0)" || exit 1
 CMD ["orange-bot", "run"]

@@ -1,4 +1,5 @@
-"""The slack-bolt AsyncApp: `/orange`, its buttons, App Home, and the HTTP front (`/slack/events`, `/healthz`).
+"""The slack-bolt AsyncApp: `/orange`, its buttons, App Home, and the HTTP front (`/slack/events`, `/healthz`,
+`/metrics`).
 
 Acknowledge first, always: bolt answers Slack at `ack()` (we never set `process_before_response`), and the
 carrier is called after it, so Slack gets its answer within its 3 s whatever Orange does.
@@ -6,12 +7,17 @@ carrier is called after it, so Slack gets its answer within its 3 s whatever Ora
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qs
 
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -36,10 +42,12 @@ from bot.settings import Settings
 from storage.db import ping
 
 __all__ = [
+    "MAX_SLACK_BODY_BYTES",
     "NOT_REPEATABLE",
     "CappedRateLimitRetryHandler",
     "create_bolt_app",
     "create_health_app",
+    "create_metrics_app",
     "create_web_app",
     "health",
     "make_web_client",
@@ -214,48 +222,148 @@ def create_bolt_app(ctx: BotContext, *, client: AsyncWebClient | None = None) ->
     return app
 
 
+MAX_SLACK_BODY_BYTES = 1024 * 1024
+"""Slack's payloads are a few KB (a modal's state: tens): a bigger body is refused (413) as soon as it shows."""
+SIGNATURE_WINDOW_SECONDS = 5 * 60
+"""Slack's own replay window: a request signed longer ago (or ahead) than this is refused."""
+
+
 def create_web_app(app: AsyncApp, ctx: BotContext) -> Starlette:
     """HTTP mode: events, commands, interactivity and options all at `POST /slack/events`; the rest as in
-    `create_health_app` (`GET /healthz`, Orange's hub listener)."""
-    handler = AsyncSlackRequestHandler(app)
+    `create_health_app` (`GET /healthz`, Orange's hub listener, `/metrics` when `METRICS_TOKEN` guards it).
+
+    Before bolt sees a request (bolt parses first and verifies after): the body is read up to
+    `MAX_SLACK_BODY_BYTES` (413 beyond), the signature is checked on those bytes (401), and a signed body that is
+    neither a form nor a JSON object is a 400.
+    """
+    secret = ctx.settings.slack_signing_secret
+    key = secret.get_secret_value().encode() if secret is not None else b""
 
     async def slack_events(request: Request) -> Response:
-        with ctx.metrics.timed_ack("http"):  # bolt answers at ack(): this is the time Slack waits
-            return await handler.handle(request)
+        body = await read_capped(request, limit=MAX_SLACK_BODY_BYTES)
+        if body is None:
+            return JSONResponse({"error": "request too large"}, status_code=413)
+        if not slack_signature_ok(key, request.headers, body, now=time.time()):
+            return JSONResponse({"error": "invalid request"}, status_code=401)
+        # Timed from here: bolt answers at ack(), so this is the time Slack waits (strangers' requests not counted).
+        with ctx.metrics.timed_ack("http"):
+            bolt_request = _bolt_request(request, body)
+            if bolt_request is None:
+                return JSONResponse({"error": "not a Slack payload"}, status_code=400)
+            return to_starlette_response(await app.async_dispatch(bolt_request))
 
     return Starlette(routes=[Route("/slack/events", slack_events, methods=["POST"]), *_common_routes(ctx, app.client)])
 
 
 def create_health_app(ctx: BotContext, client: AsyncWebClient) -> Starlette:
-    """Socket Mode: what PORT serves without Slack's events: `GET /healthz` and Orange's hub listener."""
+    """Socket Mode: what PORT serves without Slack's events: `GET /healthz`, Orange's hub listener, and `/metrics`
+    when `METRICS_TOKEN` guards it."""
     return Starlette(routes=_common_routes(ctx, client))
+
+
+def create_metrics_app(ctx: BotContext) -> Starlette:
+    """`METRICS_PORT`: `GET /metrics` and nothing else (behind `METRICS_TOKEN` too, when it is set)."""
+    return Starlette(routes=[_metrics_route(ctx)])
 
 
 def _common_routes(ctx: BotContext, client: AsyncWebClient) -> list[Route]:
     async def healthz(request: Request) -> Response:
         return JSONResponse(*await health(ctx))
 
-    async def metrics(request: Request) -> Response:
-        return Response(await ctx.metrics.render(ctx.engine), media_type=CONTENT_TYPE_LATEST)
-
+    settings = ctx.settings
+    # PORT is public (Slack's Request URL, Orange's callbacks): /metrics only with a token, and never when it has
+    # a port of its own.
+    metrics = [_metrics_route(ctx)] if settings.metrics_token is not None and settings.metrics_port is None else []
     return [
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/metrics", metrics, methods=["GET"]),
+        *metrics,
         *hub_routes(ctx, client, owner=replica_owner()),
     ]
 
 
+def _metrics_route(ctx: BotContext) -> Route:
+    token = ctx.settings.metrics_token
+    expected = hashlib.sha256(token.get_secret_value().encode()).digest() if token is not None else None
+
+    async def metrics(request: Request) -> Response:
+        if expected is not None:
+            scheme, _, given = request.headers.get("authorization", "").partition(" ")
+            # Both sides hashed first: compare_digest then also hides the token's length.
+            given_digest = hashlib.sha256(given.strip().encode("latin-1", "replace")).digest()
+            if scheme.lower() != "bearer" or not hmac.compare_digest(given_digest, expected):
+                return JSONResponse({"error": "unauthorized"}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        return Response(await ctx.metrics.render(ctx.engine), media_type=CONTENT_TYPE_LATEST)
+
+    return Route("/metrics", metrics, methods=["GET"])
+
+
+async def read_capped(request: Request, *, limit: int) -> bytes | None:
+    """The request's body, or None once it is over `limit` bytes: a declared length is refused unread, and the
+    stream is counted as it arrives (a chunked body declares nothing)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def slack_signature_ok(key: bytes, headers: Mapping[str, str], body: bytes, *, now: float) -> bool:
+    """Slack's v0 signature: `v0=` + HMAC-SHA256(signing secret, `v0:<timestamp>:<body>`), within 5 minutes."""
+    timestamp = headers.get("x-slack-request-timestamp", "")
+    signature = headers.get("x-slack-signature", "")
+    if not key or not signature or not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        return False
+    if abs(now - int(timestamp)) > SIGNATURE_WINDOW_SECONDS:
+        return False
+    digest = hmac.new(key, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    # Header values arrive as latin-1 text: encoding them back gives the bytes sent, whatever they are.
+    return hmac.compare_digest(f"v0={digest}".encode(), signature.encode("latin-1", "replace"))
+
+
+def _bolt_request(request: Request, body: bytes) -> AsyncBoltRequest | None:
+    """bolt's request for a signed body, or None when the body is not what Slack sends (a form or a JSON object)."""
+    try:
+        if not _is_slack_payload(body.decode("utf-8"), request.headers.get("content-type", "")):
+            return None
+        return to_async_bolt_request(request, body)
+    except Exception as err:  # bolt's own reading of the payload failed: the sender's fault, not ours
+        log.warning("a signed Slack request bolt cannot read (%s)", type(err).__name__)
+        return None
+
+
+def _is_slack_payload(text: str, content_type: str) -> bool:
+    media = content_type.partition(";")[0].strip().lower()
+    if media == "application/json" or text.startswith("{"):  # how bolt picks JSON
+        return _is_json_object(text)
+    if media != "application/x-www-form-urlencoded":
+        return False
+    try:
+        fields = parse_qs(text, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        return False
+    payload = fields.get("payload")  # interactivity: a form with one field, the JSON payload
+    return bool(fields) and (payload is None or (len(payload) == 1 and _is_json_object(payload[0])))
+
+
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
+
+
 async def health(ctx: BotContext) -> tuple[dict[str, Any], int]:
+    """`/healthz`: `ok` or `degraded`, and nothing a stranger could use (no backends, versions or error classes)."""
     try:
         await ctx.db(ping)
-        database = "ok"
-    except Exception as err:  # any failure means "not healthy"; say which kind, never the URL
-        database = f"error: {type(err).__name__}"
-    scheduler = "running" if ctx.scheduler_running() else "stopped"
-    body = {
-        "status": "ok" if database == "ok" else "degraded",
-        "database": database,
-        "scheduler": scheduler,
-        "backends": {name: "enabled" for name in ctx.enabled},
-    }
-    return body, 200 if database == "ok" else 503
+        state = "ok"
+    except Exception as err:  # any failure means "not healthy"; the log says which kind, never the URL
+        log.warning("health check: the database did not answer (%s)", type(err).__name__)
+        state = "degraded"
+    return {"status": state, "database": state}, 200 if state == "ok" else 503

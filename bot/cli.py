@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from integrations import install_log_redaction
 
-__all__ = ["main"]
+__all__ = ["configure_logging", "main"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,25 +42,42 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    # As PID 1 in a container, a signal with no handler is ignored: until `run` installs its own (after the heavy
-    # imports), SIGTERM stops the process the way Ctrl-C does, instead of waiting for docker's SIGKILL.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    args = _parser().parse_args(argv)
+QUIET_LOGGERS = ("alembic", "httpx", "uvicorn")
+"""At WARNING unless `-v`."""
+BODY_LOGGERS = ("slack_sdk", "slack_bolt", "bot.bolt")
+"""At INFO even with `-v`: their debug lines carry whole requests and answers (message text and blocks, the
+response_url, a capability to post for 30 minutes). `bot.bolt` is the logger our bolt app (and its Socket Mode
+client) is given."""
+
+
+def configure_logging(*, verbose: bool, json_lines: bool) -> None:
+    """One set of handlers on the root logger (text, or JSON with `LOG_FORMAT=json`), each masking secrets;
+    every logger, uvicorn's included (it runs with `log_config=None`), writes through them."""
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
+    if json_lines:
         from bot.metrics import JsonFormatter
 
         for handler in logging.getLogger().handlers:
             handler.setFormatter(JsonFormatter())
     install_log_redaction()
-    if not args.verbose:
-        for noisy in ("alembic", "httpx", "uvicorn.access"):
+    if not verbose:
+        for noisy in QUIET_LOGGERS:
             logging.getLogger(noisy).setLevel(logging.WARNING)
+    for name in BODY_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # As PID 1 in a container, a signal with no handler is ignored: until `run` installs its own (after the heavy
+    # imports), SIGTERM stops the process the way Ctrl-C does, instead of waiting for docker's SIGKILL.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    args = _parser().parse_args(argv)
+    configure_logging(verbose=args.verbose, json_lines=os.environ.get("LOG_FORMAT", "").strip().lower() == "json")
     if args.command == "sandbox":
         from integrations.sandbox.server import serve
 

@@ -11,7 +11,7 @@ import contextlib
 import importlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,7 +19,7 @@ import uvicorn
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 
-from bot.app import create_bolt_app, create_health_app, create_web_app, make_web_client
+from bot.app import create_bolt_app, create_health_app, create_metrics_app, create_web_app, make_web_client
 from bot.context import BotContext
 from bot.metrics import Metrics
 from bot.push import settle
@@ -84,6 +84,9 @@ async def run(settings: Settings) -> int:
         # Settings already read a blank value as unset; say so, since `.env.example` leaves both blank.
         log.error("orange-bot run needs %s (unset or blank; see .env.example)", " and ".join(missing))
         return 2
+    if settings.metrics_port is not None and settings.metrics_port == settings.port:
+        log.error("METRICS_PORT must differ from PORT (%d): /metrics is kept off the public port", settings.port)
+        return 2
     if not settings.backends():
         log.warning("no Orange backend is configured: set client ids, or ORANGE_SANDBOX_URL")
     stop = asyncio.Event()
@@ -98,15 +101,16 @@ async def run(settings: Settings) -> int:
             log.warning("auth.test did not answer: the bot's Slack team is learnt at the first request")
         app = create_bolt_app(ctx, client=client)
         scheduler = await start_background(ctx, client)
+        extra = _metrics_server(ctx)
         try:
             if settings.slack_app_token is not None:
                 # /healthz still answers on PORT, so a container health check works in both modes.
-                health = asyncio.create_task(_serve(create_health_app(ctx, client), settings.port, stop))
+                servers = asyncio.create_task(_serve([(create_health_app(ctx, client), settings.port), *extra], stop))
                 await _socket_mode(app, settings, stop, ctx.metrics)
-                await health
+                await servers
             else:
                 log.info("HTTP mode on port %d: POST /slack/events, GET /healthz", settings.port)
-                await _serve(create_web_app(app, ctx), settings.port, stop)
+                await _serve([(create_web_app(app, ctx), settings.port), *extra], stop)
         finally:
             log.info("stopping: no new requests; finishing the answers under way")
             if scheduler is not None:
@@ -139,17 +143,53 @@ async def _finish_listeners(*, timeout: float) -> None:
             log.warning("%d answer(s) did not finish within %.0f s of the stop", len(late), timeout)
 
 
-async def _serve(web: Starlette, port: int, stop: asyncio.Event) -> None:
-    # A connection still open after 5 s does not hold the stop past docker's 10 s.
-    config = uvicorn.Config(web, host="0.0.0.0", port=port, log_level="warning", timeout_graceful_shutdown=5)
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
+def _metrics_server(ctx: BotContext) -> list[tuple[Starlette, int]]:
+    """`/metrics` on `METRICS_PORT` when set; else on `PORT` behind `METRICS_TOKEN`; else nowhere (said once)."""
+    settings = ctx.settings
+    if settings.metrics_port is not None:
+        log.info("GET /metrics on port %d", settings.metrics_port)
+        return [(create_metrics_app(ctx), settings.metrics_port)]
+    if settings.metrics_token is not None:
+        log.info("GET /metrics on port %d, behind METRICS_TOKEN", settings.port)
+    else:
+        log.info("no /metrics: set METRICS_PORT (a port of its own) or METRICS_TOKEN (a bearer token on PORT)")
+    return []
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own SIGINT/SIGTERM handlers: `run` owns the signals and stops every server together
+    (two uvicorn servers each swapping the process's handlers would restore them in the wrong order)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def _serve(apps: list[tuple[Starlette, int]], stop: asyncio.Event) -> None:
+    """Serve each app on its port until `stop` is set (or one server ends: then all stop)."""
+    servers = [
+        _Server(
+            uvicorn.Config(
+                web,
+                host="0.0.0.0",
+                port=port,
+                # Our handlers (JSON or text, redacted) write uvicorn's lines too, tracebacks included; their levels
+                # are set by the command line (WARNING unless -v).
+                log_config=None,
+                log_level=None,
+                # A connection still open after 5 s does not hold the stop past docker's 10 s.
+                timeout_graceful_shutdown=5,
+            )
+        )
+        for web, port in apps
+    ]
+    serving = [asyncio.create_task(server.serve()) for server in servers]
     stopping = asyncio.create_task(stop.wait())
-    # uvicorn takes over SIGINT/SIGTERM while it serves: whichever of us sees the signal first ends both.
-    await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait({*serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
     stop.set()
-    server.should_exit = True
-    await serving
+    for server in servers:
+        server.should_exit = True
+    await asyncio.gather(*serving)
     stopping.cancel()
 
 

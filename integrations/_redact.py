@@ -2,6 +2,8 @@
 
 Every client secret, token and API key the process knows is registered here; `redact()` replaces them (and any
 `Bearer …` / `Basic …` credential) wherever text leaves the process: exception messages, log records, Slack text.
+Capabilities written into URLs are masked by their shape: a Slack response_url or incoming webhook (anyone holding
+one may post for 30 minutes), the Slack simulator's equivalent, and the secret in Orange's hub callback path.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ import threading
 
 _MASK = "[redacted]"
 _AUTH_HEADER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
+_SLACK_HOOK = re.compile(r"(?i)(https?://hooks\.slack(?:-gov)?\.com)/[^\s\"'<>]*")
+# hooks.slack.com's paths (`/commands/T…/<id>/<token>`), and the simulator's `/response/T…/<n>/<token>`, alone.
+_HOOK_PATH = re.compile(r"/(commands|actions|services|workflows|response)/[TE][A-Za-z0-9_]*/[A-Za-z0-9]+/[\w-]+")
+_HUB_PATH = re.compile(r"(/orange/hub/)[^/\s\"'<>?#]+")
 _lock = threading.Lock()
 _secrets: set[str] = set()
 
@@ -32,13 +38,26 @@ def redact(text: str) -> str:
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, _MASK)
-    return _AUTH_HEADER.sub(lambda m: f"{m.group(1)} {_MASK}", text)
+    text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)} {_MASK}", text)
+    text = _SLACK_HOOK.sub(lambda m: f"{m.group(1)}/{_MASK}", text)
+    text = _HOOK_PATH.sub(lambda m: f"/{m.group(1)}/{_MASK}", text)
+    return _HUB_PATH.sub(lambda m: f"{m.group(1)}{_MASK}", text)
+
+
+_TRACEBACKS = logging.Formatter()
 
 
 class RedactingFilter(logging.Filter):
-    """A logging filter that renders the record once and masks secrets in the result."""
+    """A logging filter that renders the record once and masks secrets in the result, traceback included."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse `exc_text` when it is set: the traceback is rendered once, here, already masked.
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         try:
             message = record.getMessage()
         except Exception:  # a bad format string must not hide the record

@@ -3,10 +3,11 @@
 #
 # Builds the image on a local base (scripts/docker-base.sh; no image registry needed), runs the bot in HTTP mode
 # against the carrier sandbox and the Slack simulator (both from the same image), and checks: /healthz and the
-# image's HEALTHCHECK, signed slash commands (HMAC v0, signed here with openssl), a forged one refused, a
-# non-root process, `docker stop` within 10 s with exit code 0; then docker-compose.yml: `config`, and bring-up
-# with two replicas on PostgreSQL when a postgres image can be had. Every container uses the host's network and
-# loopback ports. One PASS/FAIL line per check; exits 1 on any FAIL; removes what it started.
+# image's HEALTHCHECK, /metrics on METRICS_PORT and not on PORT, signed slash commands (HMAC v0, signed here with
+# openssl), a forged one refused, a non-root process, `docker stop` within 10 s with exit code 0; then
+# docker-compose.yml: `config`, and bring-up with two replicas on PostgreSQL when a postgres image can be had.
+# Every container uses the host's network and loopback ports. One PASS/FAIL line per check; exits 1 on any FAIL;
+# removes what it started.
 #
 # Settings (environment):
 #   SMOKE_BASE        base image (default orange-bot-base:local, built when missing); python:3.11-slim works too
@@ -302,10 +303,11 @@ image_checks() {
   check "manifest.yml in the image, orange-bot on PATH" \
     docker run --rm --network host "$IMAGE" sh -c 'test -f /app/manifest.yml && orange-bot --help >/dev/null'
 
-  local sandbox_port sim_port bot_port bot sandbox=$RUN_ID-sandbox sim=$RUN_ID-slack app=$RUN_ID-bot
+  local sandbox_port sim_port bot_port metrics_port bot sandbox=$RUN_ID-sandbox sim=$RUN_ID-slack app=$RUN_ID-bot
   sandbox_port=$(free_port)
   sim_port=$(free_port)
   bot_port=$(free_port)
+  metrics_port=$(free_port)
   SANDBOX=http://127.0.0.1:$sandbox_port
   SIM=http://127.0.0.1:$sim_port
   bot=http://127.0.0.1:$bot_port
@@ -324,8 +326,8 @@ image_checks() {
   started=$(now)
   run_container "$app" \
     -e "SLACK_BOT_TOKEN=$TOKEN" -e "SLACK_SIGNING_SECRET=$SECRET" -e "SLACK_API_URL=$SIM/api/" \
-    -e "ORANGE_SANDBOX_URL=$SANDBOX" -e "PORT=$bot_port" -e POLL_INTERVAL_SECONDS=5 \
-    --health-interval 2s --health-start-period 30s \
+    -e "ORANGE_SANDBOX_URL=$SANDBOX" -e "PORT=$bot_port" -e "METRICS_PORT=$metrics_port" \
+    -e POLL_INTERVAL_SECONDS=5 --health-interval 2s --health-start-period 30s \
     "$IMAGE"
   if wait_http "$bot/healthz" 60; then
     pass "GET /healthz 200 after $(since "$started") s: $(cat "$WORK/body")"
@@ -333,6 +335,12 @@ image_checks() {
     logs_of "$app"
     fail "GET /healthz (last status $(cat "$WORK/status"))"
     return 1
+  fi
+  check "GET /metrics on PORT: 404 (not public)" wait_http "$bot/metrics" 5 404
+  if wait_http "http://127.0.0.1:$metrics_port/metrics" 10 && grep -q '^orange_bot_' "$WORK/body"; then
+    pass "GET /metrics on METRICS_PORT: Prometheus text"
+  else
+    fail "GET /metrics on METRICS_PORT (last status $(cat "$WORK/status"))"
   fi
 
   local health=starting
