@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 
 from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncBoltRequest
+from slack_bolt.request.async_internals import build_async_context
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -327,35 +328,49 @@ def slack_signature_ok(key: bytes, headers: Mapping[str, str], body: bytes, *, n
 
 
 def _bolt_request(request: Request, body: bytes) -> AsyncBoltRequest | None:
-    """bolt's request for a signed body, or None when the body is not what Slack sends (a form or a JSON object)."""
+    """bolt's request for a signed body, or None when the body is not what Slack sends (a form or a JSON object).
+
+    The body is parsed here, not by bolt: bolt reads any form that contains the word "payload" anywhere as an
+    interactivity payload, so `/orange find payload` would reach no listener."""
     try:
-        if not _is_slack_payload(body.decode("utf-8"), request.headers.get("content-type", "")):
+        parsed = _slack_payload(body.decode("utf-8"), request.headers.get("content-type", ""))
+        if parsed is None:
             return None
-        return to_async_bolt_request(request, body)
+        bolt_request = to_async_bolt_request(request, body)
+        bolt_request.body = parsed
+        bolt_request.context = build_async_context(AsyncBoltContext(), parsed)
+        return bolt_request
     except Exception as err:  # bolt's own reading of the payload failed: the sender's fault, not ours
         log.warning("a signed Slack request bolt cannot read (%s)", type(err).__name__)
         return None
 
 
-def _is_slack_payload(text: str, content_type: str) -> bool:
+def _slack_payload(text: str, content_type: str) -> dict[str, Any] | None:
+    """What Slack sent: a JSON object (events), a form whose one `payload` field is a JSON object (interactivity),
+    or a form of single fields (slash commands); None for anything else."""
     media = content_type.partition(";")[0].strip().lower()
     if media == "application/json" or text.startswith("{"):  # how bolt picks JSON
-        return _is_json_object(text)
+        return _json_object(text)
     if media != "application/x-www-form-urlencoded":
-        return False
+        return None
     try:
         fields = parse_qs(text, keep_blank_values=True, strict_parsing=True)
     except ValueError:
-        return False
-    payload = fields.get("payload")  # interactivity: a form with one field, the JSON payload
-    return bool(fields) and (payload is None or (len(payload) == 1 and _is_json_object(payload[0])))
+        return None
+    if not fields:
+        return None
+    payload = fields.get("payload")
+    if payload is not None:
+        return _json_object(payload[0]) if len(payload) == 1 else None
+    return {name: values[-1] for name, values in fields.items()}
 
 
-def _is_json_object(text: str) -> bool:
+def _json_object(text: str) -> dict[str, Any] | None:
     try:
-        return isinstance(json.loads(text), dict)
+        found = json.loads(text)
     except ValueError:
-        return False
+        return None
+    return found if isinstance(found, dict) else None
 
 
 async def health(ctx: BotContext) -> tuple[dict[str, Any], int]:

@@ -144,3 +144,13 @@ async def test_a_signed_command_still_reaches_bolt(harness: Harness, dispatched:
     assert ack.status == 200
     assert len(dispatched) == 1
     await harness.fake.wait_for_responses(count=1, timeout=10)
+
+
+@pytest.mark.parametrize("text", ["sites payload", "order payload"])
+async def test_a_command_whose_text_says_payload_reaches_its_listener(harness: Harness, text: str) -> None:
+    """bolt reads any form containing the word "payload" as an interactivity payload (and drops the command)."""
+    ack = await harness.user.command(text)
+    assert ack.status == 200
+    await harness.fake.wait_for_responses(count=1, timeout=10)
+    answer = str(harness.user.render(harness.fake.response_posts()[-1].body))
+    assert "payload" in answer.lower()
