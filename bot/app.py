@@ -20,6 +20,7 @@ from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncBoltRequest
 from slack_bolt.request.async_internals import build_async_context
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -100,36 +101,28 @@ def _method(request: HttpRequest) -> str:
     return request.url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
 
 
-class ReadsOnlyServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+class _NotForPosts(AsyncRetryHandler):
+    """A retry handler that never repeats a call in `NOT_REPEATABLE` (put first in the bases of a slack_sdk handler)."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if _method(request) in NOT_REPEATABLE:
+            return False
+        return await super()._can_retry_async(state=state, request=request, response=response, error=error)
+
+
+class ReadsOnlyServerErrorRetryHandler(_NotForPosts, AsyncServerErrorRetryHandler):
     """slack_sdk's 5xx retry, for calls that are safe to send twice (reads, updates in place), not for posts."""
 
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if _method(request) in NOT_REPEATABLE:
-            return False
-        return await super()._can_retry_async(state=state, request=request, response=response, error=error)
 
-
-class ReadsOnlyConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
+class ReadsOnlyConnectionErrorRetryHandler(_NotForPosts, AsyncConnectionErrorRetryHandler):
     """slack_sdk's retry on a dropped connection, likewise not for posts (the request may have reached Slack)."""
-
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if _method(request) in NOT_REPEATABLE:
-            return False
-        return await super()._can_retry_async(state=state, request=request, response=response, error=error)
 
 
 class MeteredWebClient(AsyncWebClient):
