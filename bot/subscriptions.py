@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
+from bot.backend_health import health_of, is_outage
 from bot.blocks.format import fallback_text
 from bot.blocks.subscriptions import (
     SubscriptionRow,
@@ -317,12 +318,19 @@ async def scan_due(ctx: BotContext, client: AsyncWebClient, *, owner: str) -> Sc
     total = ScanStats()
     rules = await ctx.db(lambda s: crud.claim_due_subscriptions(session=s, owner=owner, lease=SCAN_LEASE))
     interval = timedelta(seconds=ctx.settings.poll_interval_seconds)
+    health = health_of(ctx.orange)
+    down: set[str] = set()  # an outage found by this run's scans: the backend's other rules wait too
     for rule in rules:
         try:
+            if rule.backend in down or health.is_down(rule.backend):  # the poll probes it; nothing is lost
+                log.debug("rule %s waits: %s is down", rule.number, rule.backend)
+                continue
             stats = await scan(ctx, client, rule)
             total.watched += stats.watched
             total.waiting += stats.waiting
         except APIError as err:
+            if is_outage(err):
+                down.add(rule.backend)
             log.info("scanning rule %s failed: %s; trying at the next interval", rule.number, err)
         finally:
             done = utcnow()

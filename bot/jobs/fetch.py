@@ -1,7 +1,7 @@
 """Fetching what a poll batch needs, the fewest requests first: each backend's `OrderSource` says what its list
 can do (see `bot.jobs.poll` for the strategy), under a semaphore and a per-backend request-rate cap.
 
-A backend whose list fails with an outage (`bot.jobs.health.is_outage`: unreachable, 5xx, throttled, refused) is
+A backend whose list fails with an outage (`bot.backend_health.is_outage`: unreachable, 5xx, throttled, refused) is
 down: nothing more is asked of it, no GET per order, and its watches are `DEFERRED` (released as they were). A down
 backend gets one probe request when its back-off step comes (`Fetcher.ready`); the first list request of each
 backend in a cycle goes alone, so an outage found mid-cycle costs that request (and the client's retries), not one
@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from bot.backend_health import BackendHealth, health_of, is_outage
 from bot.commands import CommandError
 from bot.context import BotContext
 from bot.diff import FIELDS_COMPARED
-from bot.jobs.health import BackendHealth, health_of, is_outage
 from bot.queries import fetch_product
 from integrations import APIError, ListedOrder, Page
 from integrations.states import OrderState

@@ -32,7 +32,7 @@ Each backend's `OrderSource` (integrations) says what its list can do, so no bac
 
 Requests run under a semaphore (bounded concurrency) and a per-backend token bucket (request-rate cap).
 
-An outage is not a failure of each watch: a list that fails with one (`bot.jobs.health`: unreachable, 5xx,
+An outage is not a failure of each watch: a list that fails with one (`bot.backend_health`: unreachable, 5xx,
 throttled, refused) marks its backend down for this process. Nothing more is asked of it, no GET per order; its
 watches claimed already are released as they were (`DEFERRED`: no failure counted, still due), and the cycles
 after leave them unclaimed, until one probe request, 1, 2, 4 … intervals later (at most 8, at most an hour), is

@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bot_harness import Harness
 from sqlmodel import Session
-from test_notifier import OWNER, admin, due, reload, slack, texts, watch
+from test_notifier import OWNER, admin, ask, due, reload, slack, texts, watch
+from test_subscriptions import scan as scan_rules
 
+from bot.backend_health import MAX_INTERVALS, BackendHealth, health_of, is_outage
 from bot.jobs import poll
-from bot.jobs.health import MAX_INTERVALS, BackendHealth, health_of, is_outage
 from bot.jobs.outbox import drain_outbox
 from bot.jobs.poll import CycleStats, poll_watches, run_cycle
 from integrations import APIConnectionError, InternalServerError, NotFoundError, OrangeClient
@@ -87,7 +88,7 @@ async def watches_of(h: Harness, backend: str, count: int) -> list[Watch]:
 
 def outage_lines(caplog: pytest.LogCaptureFixture, backend: str) -> tuple[int, int]:
     """How many times the outage of `backend` was logged as starting, and as ending."""
-    said = [r.getMessage() for r in caplog.records if r.name == "bot.jobs.poll" and r.levelno >= logging.INFO]
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.backend_health" and r.levelno >= logging.INFO]
     return sum(m.startswith(f"{backend} is down") for m in said), sum(
         m.startswith(f"{backend} is back up") for m in said
     )
@@ -96,7 +97,7 @@ def outage_lines(caplog: pytest.LogCaptureFixture, backend: str) -> tuple[int, i
 async def test_an_outage_costs_one_probe_per_back_off_step_and_every_change_is_posted_once_after(
     h: Harness, now: Now, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.jobs.poll")
+    caplog.set_level(logging.INFO, logger="bot.backend_health")
     wholesale = await watches_of(h, "wholesale", 60)
     carrier = await watches_of(h, "carrier", 30)
     await run(h)  # the baselines
@@ -195,7 +196,7 @@ async def test_one_order_failing_while_the_list_works_is_its_own_failure_not_an_
 def test_the_back_off_doubles_up_to_its_cap_and_each_transition_is_logged_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="bot.jobs.poll")
+    caplog.set_level(logging.DEBUG, logger="bot.backend_health")
     health = BackendHealth()
     interval = timedelta(minutes=5)
     t = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -239,3 +240,24 @@ def test_only_what_refuses_a_whole_list_is_an_outage() -> None:
     assert is_outage(InternalServerError("x", backend="wholesale", operation="list", status_code=500))
     assert not is_outage(NotFoundError("x", backend="wholesale", operation="list", status_code=404))
     assert not is_outage(ValueError("an entry the mapping cannot read"))
+
+
+async def test_the_rule_scan_asks_a_down_backend_nothing(h: Harness) -> None:
+    """Five wholesale rules during an outage: one failed scan finds it (its retries included), the other rules wait;
+    once the poll has the backend down, a scan asks nothing at all."""
+    for n in range(5):
+        answer = await ask(h, f"subscribe wholesale state=held description=rule{n}")
+        assert "rule" in answer.lower(), answer
+    await counted(h)
+    await admin(h, "/_sandbox/faults", ORDERING_DOWN)
+    await scan_rules(h)
+    assert sent(await counted(h), ORDERING_PREFIX) == ATTEMPTS  # one scan, not five
+
+    health_of(h.ctx.orange).failed(
+        "wholesale",
+        now=utcnow(),
+        interval=timedelta(minutes=5),
+        err=InternalServerError("x", backend="wholesale", operation="list", status_code=503),
+    )
+    await scan_rules(h)
+    assert sent(await counted(h), ORDERING_PREFIX) == 0

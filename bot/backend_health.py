@@ -21,7 +21,7 @@ from integrations import APIConnectionError, APIError, APIStatusError, OrangeCli
 
 __all__ = ["MAX_INTERVALS", "MAX_WAIT", "BackendHealth", "Outage", "health_of", "is_outage"]
 
-log = logging.getLogger("bot.jobs.poll")
+log = logging.getLogger("bot.backend_health")
 
 MAX_INTERVALS = 8
 """The longest wait between two probes, in poll intervals."""
