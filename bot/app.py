@@ -200,7 +200,7 @@ def _common_routes(ctx: BotContext, client: AsyncWebClient) -> list[Route]:
 
 async def health(ctx: BotContext) -> tuple[dict[str, Any], int]:
     try:
-        await ctx.db(ping)
+        await ctx.read(ping)
         database = "ok"
     except Exception as err:  # any failure means "not healthy"; say which kind, never the URL
         database = f"error: {type(err).__name__}"

@@ -62,7 +62,7 @@ async def on_member_joined(ctx: BotContext, client: AsyncWebClient, *, team_id: 
 
 
 async def publish_home(ctx: BotContext, client: AsyncWebClient, *, team_id: str, user_id: str) -> None:
-    watches = await ctx.db(lambda s: crud.list_user_watches(session=s, team_id=team_id, user_id=user_id))
+    watches = await ctx.read(lambda s: crud.list_user_watches(session=s, team_id=team_id, user_id=user_id))
     rows = await watch_rows(ctx, client, watches)
     approvals = await pending_approval_rows(ctx, client, team_id=team_id, user_id=user_id)
     view = home_view(rows, approvals, enabled_backends=ctx.enabled, command=ctx.settings.slack_command)
@@ -77,7 +77,7 @@ async def pending_approval_rows(
 ) -> list[ApprovalRow]:
     """Pending approvals this user asked for or may decide (APPROVER_USER_IDS; empty: anyone but the requester)."""
     rows: list[ApprovalRow] = []
-    for approval in await ctx.db(lambda s: crud.list_pending_approvals(session=s, team_id=team_id)):
+    for approval in await ctx.read(lambda s: crud.list_pending_approvals(session=s, team_id=team_id)):
         may_decide = policy.refusal(ctx.settings, approval.requester_id, user_id) is None
         if approval.requester_id != user_id and not may_decide:
             continue
