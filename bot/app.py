@@ -369,7 +369,7 @@ def _json_object(text: str) -> dict[str, Any] | None:
 async def health(ctx: BotContext) -> tuple[dict[str, Any], int]:
     """`/healthz`: `ok` or `degraded`, and nothing a stranger could use (no backends, versions or error classes)."""
     try:
-        await ctx.db(ping)
+        await ctx.read(ping)
         state = "ok"
     except Exception as err:  # any failure means "not healthy"; the log says which kind, never the URL
         log.warning("health check: the database did not answer (%s)", type(err).__name__)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,11 +20,17 @@ from sqlmodel import Session
 from bot.metrics import Metrics
 from bot.settings import Settings
 from integrations import OrangeClient
-from storage.db import session_scope
+from storage.db import run_unit
 
 __all__ = ["BotContext", "HomeTeam", "UserDirectory"]
 
 T = TypeVar("T")
+
+# Units of work run in threads of their own, readers apart from writers: a writer waiting its turn for SQLite's lock
+# (behind a poll batch) holds its thread, and must not hold up the reads, nor the loop's default executor (DNS).
+_UNIT_THREADS = {
+    write: ThreadPoolExecutor(thread_name_prefix="db-write" if write else "db-read") for write in (False, True)
+}
 
 
 class UserDirectory:
@@ -107,10 +116,18 @@ class BotContext:
         return self.orange.default_backend
 
     async def db(self, work: Callable[[Session], T]) -> T:
-        """Run one unit of work in a session, off the event loop (SQLite and psycopg are blocking)."""
+        """Run one unit of work that writes, off the event loop (SQLite and psycopg are blocking).
 
-        def run() -> T:
-            with session_scope(self.engine) as session:
-                return work(session)
+        On SQLite it holds the write lock from its first statement, and runs again if the lock stays taken for
+        ``busy_timeout`` (`storage.db.run_unit`): `work` keeps its effects in the session.
+        """
+        return await self._unit(work, write=True)
 
-        return await asyncio.to_thread(run)
+    async def read(self, work: Callable[[Session], T]) -> T:
+        """Run one read-only unit of work, off the event loop: it never waits for a writer (SQLite in WAL mode)."""
+        return await self._unit(work, write=False)
+
+    async def _unit(self, work: Callable[[Session], T], *, write: bool) -> T:
+        call = functools.partial(run_unit, self.engine, work, write=write)
+        context = contextvars.copy_context()  # as asyncio.to_thread does
+        return await asyncio.get_running_loop().run_in_executor(_UNIT_THREADS[write], context.run, call)

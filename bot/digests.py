@@ -59,7 +59,7 @@ async def build_digest(
         ]
         return orders, approvals
 
-    orders, approvals = await ctx.db(load)
+    orders, approvals = await ctx.read(load)
     errors: list[DigestItem] = []
     late: list[DigestItem] = []
     stuck: list[DigestItem] = []
@@ -146,7 +146,7 @@ async def send_due_digests(ctx: BotContext, client: AsyncWebClient, *, now: date
     """The digests job: post each schedule's digest once on its day, on whichever replica claims it first."""
     now = now or utcnow()
     sent: list[str] = []
-    for schedule in await ctx.db(lambda s: crud.live_digest_schedules(session=s)):
+    for schedule in await ctx.read(lambda s: crud.live_digest_schedules(session=s)):
         today = _due(schedule, now)
         if today is None:
             continue

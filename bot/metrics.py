@@ -43,7 +43,7 @@ class _Database(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         if self.engine is None:
             return
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, write=False) as session:
             counts = crud.operational_counts(session=session)
         yield GaugeMetricFamily("orange_bot_outbox_pending", "Slack posts owed and not sent yet", counts.outbox_pending)
         yield GaugeMetricFamily(

@@ -131,7 +131,7 @@ async def ensure_hubs(ctx: BotContext) -> dict[str, str]:
 async def unregister_hubs(ctx: BotContext, *, reason: str = "unregistered") -> int:
     """Delete every hub this deployment registered (Orange first, then the record); how many were deleted."""
     count = 0
-    for registration in await ctx.db(lambda s: crud.live_hubs(session=s)):
+    for registration in await ctx.read(lambda s: crud.live_hubs(session=s)):
         if registration.hub_id:
             try:
                 await _hubs(ctx, registration.api).unregister(registration.hub_id)
@@ -164,7 +164,7 @@ class HubWatch:
             self._suspect = 0
             return False
         since = utcnow() - timedelta(seconds=2 * ctx.settings.poll_interval_seconds)
-        hubs = await ctx.db(lambda s: crud.live_hubs(session=s))
+        hubs = await ctx.read(lambda s: crud.live_hubs(session=s))
         quiet = not hubs or all(h.last_event_at is None or h.last_event_at < since for h in hubs)
         self._suspect = self._suspect + 1 if quiet else 0
         if self._suspect < self.misses:
@@ -208,7 +208,7 @@ async def handle_event(ctx: BotContext, client: AsyncWebClient, body: Mapping[st
     made = 0
     if event_type == "ProductOrderCreateEvent":
         made = await on_new_order(ctx, client, "wholesale", order_id)
-    watches = await ctx.db(
+    watches = await ctx.read(
         lambda s: crud.live_watches_of(session=s, backend="wholesale", order_id=order_id, kind=watch_kind)
     )
     polled = await poll_watches(ctx, [w.id for w in watches], owner=owner)
@@ -240,7 +240,7 @@ def hub_routes(ctx: BotContext, client: AsyncWebClient, *, owner: str) -> list[R
             if len(raw) > MAX_EVENT_BYTES:
                 return JSONResponse({"error": "event too large"}, status_code=413)
         digest = secret_digest(request.path_params["secret"])
-        registration = await ctx.db(lambda s: crud.hub_for_secret(session=s, secret_digest=digest))
+        registration = await ctx.read(lambda s: crud.hub_for_secret(session=s, secret_digest=digest))
         if registration is None:
             return JSONResponse({"error": "not found"}, status_code=404)  # never says why: the secret stays secret
         try:

@@ -109,7 +109,7 @@ async def row_of(ctx: BotContext, subscription: Subscription, *, matching: int |
         watched = crud.watched_counts(session=session, subscription_ids=[subscription.id]).get(subscription.id, 0)
         return watched, crud.count_live_watches(session=session, subscription_id=subscription.id)
 
-    watched, live = await ctx.db(counts)
+    watched, live = await ctx.read(counts)
     return SubscriptionRow(
         number=subscription.number,
         backend=subscription.backend,
@@ -185,7 +185,7 @@ async def _subscribe(inv: Invocation, cmd: Subscribe) -> Reply:
 @handles(Subscriptions)
 async def _subscriptions(inv: Invocation, cmd: Subscriptions) -> Reply:
     ctx, where = inv.ctx, inv.where
-    rules = await ctx.db(
+    rules = await ctx.read(
         lambda s: crud.list_live_subscriptions(session=s, team_id=where.team_id, channel_id=where.channel_id)
     )
     rows: list[SubscriptionRow] = []
@@ -203,7 +203,7 @@ async def _subscriptions(inv: Invocation, cmd: Subscriptions) -> Reply:
 @handles(Unsubscribe)
 async def _unsubscribe(inv: Invocation, cmd: Unsubscribe) -> Reply:
     ctx, where = inv.ctx, inv.where
-    rule = await ctx.db(
+    rule = await ctx.read(
         lambda s: crud.get_live_subscription(
             session=s, team_id=where.team_id, channel_id=where.channel_id, number=cmd.number
         )
@@ -227,7 +227,7 @@ async def choose_existing(ctx: BotContext, client: AsyncWebClient, subscription_
     """ "Watch these too": the rule takes the orders that matched already (once), and scans at once."""
     if not await ctx.db(lambda s: crud.include_existing(session=s, subscription_id=subscription_id)):
         return None
-    rule = await ctx.db(lambda s: crud.get_subscription(session=s, subscription_id=subscription_id))
+    rule = await ctx.read(lambda s: crud.get_subscription(session=s, subscription_id=subscription_id))
     if rule is not None:
         await scan(ctx, client, rule)
     return rule
@@ -276,7 +276,7 @@ async def scan(ctx: BotContext, client: AsyncWebClient, rule: Subscription) -> S
     matching, more = await _matching(ctx, rule.backend, rule.filters)
     if more:
         log.warning("rule %s of %s matches over %d orders; scanning the first", rule.number, rule.channel_id, SCAN_MAX)
-    seen, live = await ctx.db(
+    seen, live = await ctx.read(
         lambda s: (
             crud.seen_orders(session=s, subscription_id=rule.id),
             crud.count_live_watches(session=s, subscription_id=rule.id),
@@ -348,14 +348,14 @@ async def on_new_order(ctx: BotContext, client: AsyncWebClient, backend: str, or
     source = ctx.orange.orders(backend)
     if not source.lists_by_id:
         return 0  # the rule's scan finds it
-    rules = await ctx.db(lambda s: crud.list_live_subscriptions(session=s, backend=backend))
+    rules = await ctx.read(lambda s: crud.list_live_subscriptions(session=s, backend=backend))
     made = 0
     for rule in rules:
         try:
             found = await source.list(ids=[order_id], filters=rule.filters, limit=1)
             if not found.items or found.items[0].is_final:
                 continue
-            live = await ctx.db(lambda s, r=rule: crud.count_live_watches(session=s, subscription_id=r.id))  # type: ignore[misc]
+            live = await ctx.read(lambda s, r=rule: crud.count_live_watches(session=s, subscription_id=r.id))  # type: ignore[misc]
             if live >= rule.cap:
                 await _note_cap(ctx, client, rule, waiting=1)
                 continue

@@ -205,7 +205,7 @@ async def end_watch_and_update_root(
 async def stop_watch(
     ctx: BotContext, client: AsyncWebClient, where: Where, reference: Reference, *, kind: WatchKind = WatchKind.ORDER
 ) -> Reply:
-    watch = await ctx.db(
+    watch = await ctx.read(
         lambda s: crud.get_live_watch(
             session=s,
             team_id=where.team_id,
@@ -234,7 +234,7 @@ async def watch_rows(ctx: BotContext, client: AsyncWebClient, watches: list[Watc
         found = crud.load_snapshots(session=session, watch_ids=[w.id for w in watches])
         return {watch_id: words(watch_id, stored) for watch_id, stored in found.items()}
 
-    states = await ctx.db(load)  # one query for the whole list
+    states = await ctx.read(load)  # one query for the whole list
     rows: list[WatchRow] = []
     for watch in watches:
         state = states.get(watch.id, "state unknown yet")
@@ -254,7 +254,7 @@ async def watch_rows(ctx: BotContext, client: AsyncWebClient, watches: list[Watc
 
 
 async def list_watches(ctx: BotContext, client: AsyncWebClient, where: Where) -> Reply:
-    watches = await ctx.db(
+    watches = await ctx.read(
         lambda s: crud.list_live_watches(session=s, team_id=where.team_id, channel_id=where.channel_id)
     )
     rows = await watch_rows(ctx, client, watches)

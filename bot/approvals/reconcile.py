@@ -33,7 +33,7 @@ async def reconcile(ctx: BotContext, client: AsyncWebClient, *, at: datetime | N
     behind their rows are redrawn.
     """
     at = at or utcnow()
-    due = await ctx.db(lambda s: crud.list_due_approval_checks(session=s, now=at))
+    due = await ctx.read(lambda s: crud.list_due_approval_checks(session=s, now=at))
     settled: dict[str, str] = {}
     for approval in due:
         owner = policy.claim_owner()
@@ -53,7 +53,7 @@ async def reconcile(ctx: BotContext, client: AsyncWebClient, *, at: datetime | N
         state = await conclude(ctx, client, taken, owner, outcome, actor="orange-bot")
         if state != ApprovalState.SUBMITTING.value:
             settled[str(taken.id)] = state
-    stale = await ctx.db(lambda s: crud.list_stale_cards(session=s, updated_before=at - policy.STALE_CARD))
+    stale = await ctx.read(lambda s: crud.list_stale_cards(session=s, updated_before=at - policy.STALE_CARD))
     for approval in stale:
         await refresh_card(ctx, client, approval)
     return settled

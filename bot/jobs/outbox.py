@@ -381,7 +381,7 @@ async def send_outbox(
     """One round: every watch with a row due posts its due rows in order (watches concurrently)."""
     stats = OutboxStats()
     now = utcnow()
-    watches = await ctx.db(lambda s: crud.due_outbox_watches(session=s, now=now, limit=limit))
+    watches = await ctx.read(lambda s: crud.due_outbox_watches(session=s, now=now, limit=limit))
     semaphore = asyncio.Semaphore(concurrency)
 
     async def run(watch_id: uuid.UUID) -> None:

@@ -61,7 +61,7 @@ async def on_member_joined(ctx: BotContext, client: AsyncWebClient, *, team_id: 
 
 
 async def publish_home(ctx: BotContext, client: AsyncWebClient, *, team_id: str, user_id: str) -> None:
-    watches = await ctx.db(lambda s: crud.list_user_watches(session=s, team_id=team_id, user_id=user_id))
+    watches = await ctx.read(lambda s: crud.list_user_watches(session=s, team_id=team_id, user_id=user_id))
     rows = await watch_rows(ctx, client, watches)
     approvals = await pending_approval_rows(ctx, client, team_id=team_id, user_id=user_id)
     view = home_view(rows, approvals, enabled_backends=ctx.enabled, command=ctx.settings.slack_command)
@@ -78,7 +78,7 @@ async def pending_approval_rows(
     the channels this user is a member of (a private channel's requests stay in it)."""
     rows: list[ApprovalRow] = []
     member: dict[str, bool] = {}
-    for approval in await ctx.db(lambda s: crud.list_pending_approvals(session=s, team_id=team_id)):
+    for approval in await ctx.read(lambda s: crud.list_pending_approvals(session=s, team_id=team_id)):
         if approval.channel_id not in member:
             member[approval.channel_id] = await is_member(client, approval.channel_id, user_id)
         if not member[approval.channel_id]:

@@ -52,7 +52,7 @@ async def _redraw(
     ctx: BotContext, client: AsyncWebClient, body: dict[str, Any], rule_id: uuid.UUID, choice: Choice, user: str
 ) -> None:
     """The rule's card, once the channel chose (its buttons gone)."""
-    rule = await ctx.db(lambda s: crud.get_subscription(session=s, subscription_id=rule_id))
+    rule = await ctx.read(lambda s: crud.get_subscription(session=s, subscription_id=rule_id))
     container = body.get("container") or {}
     if rule is None or not container.get("message_ts"):
         return
@@ -99,7 +99,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         await ack()
         where = where_from_action(body, team_id=ctx.team_id)
         rule_id = _uuid(_value(body))
-        rule = await ctx.db(lambda s: crud.get_subscription(session=s, subscription_id=rule_id)) if rule_id else None
+        rule = await ctx.read(lambda s: crud.get_subscription(session=s, subscription_id=rule_id)) if rule_id else None
         if rule is None or rule.channel_id != where.channel_id:
             return await say(respond, "That rule is no longer here.")
         done = await end_rule(ctx, rule, reason=f"unsubscribed by {where.user_id}", actor=where.user_id)

@@ -19,6 +19,7 @@ def test_sqlite_file_pragmas(tmp_path: Path) -> None:
     try:
         with engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL: see storage.db
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert is_sqlite(engine) and not is_postgres(engine)
