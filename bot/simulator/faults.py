@@ -14,6 +14,8 @@ class Fault:
     retry_after: int | None
     delay: float
     remaining: int | None
+    performed: bool = False
+    """The call is carried out first and only its answer fails (Slack took the post, then answered 500)."""
 
     @property
     def headers(self) -> dict[str, str]:
