@@ -180,7 +180,8 @@ class HubRegistration(SQLModel, table=True):
 
 
 class DigestSchedule(SQLModel, table=True):
-    """`/orange digest daily HH:MM [tz]`: one channel's daily digest; `last_sent_on` makes it once a day."""
+    """`/orange digest daily HH:MM [tz]`: one channel's daily digest; `last_sent_on` and the outbox row keyed by
+    (channel, day) make it once a day."""
 
     __tablename__ = "digest_schedule"
     __table_args__ = (
@@ -199,7 +200,7 @@ class DigestSchedule(SQLModel, table=True):
     created_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_sent_on: str | None = None
-    """The local date (`YYYY-MM-DD`) of the last digest sent."""
+    """The local date (`YYYY-MM-DD`) of the last digest owed to the channel's outbox (which posts it)."""
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
