@@ -3,8 +3,11 @@
 A digest lists open error messages on watched orders, orders past their expected completion date, orders in one
 state longer than `DIGEST_STALE_DAYS`, and approvals of the channel waiting over a day — with a link to each
 thread. It is read from what the notifier stored (snapshots, the watch's `state_since`), so it costs Orange nothing.
-`digest daily HH:MM [tz]` posts it in the channel every day: the digests job looks every minute, and a
-compare-and-set on the schedule's date lets one replica send it, once.
+`digest daily HH:MM [tz]` posts it in the channel every day, exactly once, through the outbox like every post:
+the digests job looks every minute, and in one transaction moves the schedule's date (a compare-and-set: one
+replica wins) and owes the channel an outbox row keyed by (channel, day). The outbox builds the digest when it sends
+that row (`due_digest_blocks`), so a sender that dies while building or posting, or a Slack 5xx, leaves the row to
+be taken over, looked up in the channel's history by its id, and posted if it is not there.
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from slack_sdk.errors import SlackApiError
+from pydantic import AwareDatetime, BaseModel
+from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.blocks.digests import DigestItem, DigestReport, digest_blocks
-from bot.blocks.format import fallback_text
 from bot.commands import DigestDaily, DigestNow, DigestOff
 from bot.context import BotContext
 from bot.diff import Snapshot
@@ -28,7 +31,7 @@ from storage.columns import utcnow
 from storage.enums import ApprovalState, WatchKind
 from storage.models import DigestSchedule
 
-__all__ = ["PENDING_APPROVAL_AGE", "build_digest", "send_due_digests"]
+__all__ = ["DIGEST_POST", "PENDING_APPROVAL_AGE", "DueDigest", "build_digest", "due_digest_blocks", "owe_due_digests"]
 
 log = logging.getLogger("bot.digests")
 
@@ -133,6 +136,35 @@ async def _digest_off(inv: Invocation, cmd: DigestOff) -> Reply:
     return Reply(text="No more daily digest here." if ended else "This channel had no daily digest.", shareable=False)
 
 
+DIGEST_POST = "digest"
+"""The outbox kind of a daily digest: a post of its own in the channel (no watch, no thread)."""
+
+
+class DueDigest(BaseModel):
+    """What a digest's outbox row carries: enough to build that day's digest when the row is sent."""
+
+    schedule_id: str
+    team_id: str
+    channel_id: str
+    backend: str | None
+    day: str
+    """The schedule's local date, `YYYY-MM-DD`: the title, and the row's key with the channel."""
+    due_at: AwareDatetime
+    """When it fell due: the digest is drawn as of then, however late a retry sends it."""
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{DIGEST_POST}:{self.day}"
+
+
+async def due_digest_blocks(ctx: BotContext, client: AsyncWebClient, due: DueDigest) -> list[Block]:
+    """The day's digest as its outbox row is sent (built from storage then)."""
+    report = await build_digest(
+        ctx, client, team_id=due.team_id, channel_id=due.channel_id, backend=due.backend, now=due.due_at
+    )
+    return digest_blocks(report, title=f"Daily digest · {due.day}")
+
+
 def _due(schedule: DigestSchedule, now: datetime) -> str | None:
     """Today's local date when the schedule's time has come and today's digest was not sent yet."""
     local = now.astimezone(ZoneInfo(schedule.tz))
@@ -142,27 +174,32 @@ def _due(schedule: DigestSchedule, now: datetime) -> str | None:
     return today
 
 
-async def send_due_digests(ctx: BotContext, client: AsyncWebClient, *, now: datetime | None = None) -> list[str]:
-    """The digests job: post each schedule's digest once on its day, on whichever replica claims it first."""
+async def owe_due_digests(ctx: BotContext, *, now: datetime | None = None) -> list[str]:
+    """The digests job: each schedule whose time has come owes its channel the day's digest, once, on whichever
+    replica moves the schedule's date first (the outbox posts it); the channels owed one now."""
     now = now or utcnow()
-    sent: list[str] = []
+    owed: list[str] = []
     for schedule in await ctx.read(lambda s: crud.live_digest_schedules(session=s)):
         today = _due(schedule, now)
         if today is None:
             continue
-        if not await ctx.db(
-            lambda s, sc=schedule, d=today: crud.claim_digest(session=s, schedule_id=sc.id, local_date=d)  # type: ignore[misc]
-        ):
-            continue  # another replica has it
-        report = await build_digest(
-            ctx, client, team_id=schedule.team_id, channel_id=schedule.channel_id, backend=schedule.backend, now=now
+        due = DueDigest(
+            schedule_id=schedule.id.hex,
+            team_id=schedule.team_id,
+            channel_id=schedule.channel_id,
+            backend=schedule.backend,
+            day=today,
+            due_at=now,
         )
-        blocks = digest_blocks(report, title=f"Daily digest · {today}")
-        try:
-            await client.chat_postMessage(
-                channel=schedule.channel_id, text=fallback_text(blocks), blocks=[b.to_dict() for b in blocks]
+        if await ctx.db(
+            lambda s, sc=schedule, d=due: crud.owe_digest(  # type: ignore[misc]
+                session=s,
+                schedule_id=sc.id,
+                local_date=d.day,
+                fingerprint=d.fingerprint,
+                kind=DIGEST_POST,
+                payload=d.model_dump(mode="json"),
             )
-            sent.append(schedule.channel_id)
-        except SlackApiError as err:
-            log.warning("the digest of %s could not be posted: %s", schedule.channel_id, err.response.get("error"))
-    return sent
+        ):
+            owed.append(schedule.channel_id)
+    return owed

@@ -180,7 +180,8 @@ class HubRegistration(SQLModel, table=True):
 
 
 class DigestSchedule(SQLModel, table=True):
-    """`/orange digest daily HH:MM [tz]`: one channel's daily digest; `last_sent_on` makes it once a day."""
+    """`/orange digest daily HH:MM [tz]`: one channel's daily digest; `last_sent_on` and the outbox row keyed by
+    (channel, day) make it once a day."""
 
     __tablename__ = "digest_schedule"
     __table_args__ = (
@@ -199,7 +200,7 @@ class DigestSchedule(SQLModel, table=True):
     created_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_sent_on: str | None = None
-    """The local date (`YYYY-MM-DD`) of the last digest sent."""
+    """The local date (`YYYY-MM-DD`) of the last digest owed to the channel's outbox (which posts it)."""
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -243,20 +244,29 @@ class OutboxMessageBase(SQLModel):
 
 
 class OutboxMessageCreate(OutboxMessageBase):
-    watch_id: uuid.UUID
+    watch_id: uuid.UUID | None = None
+    team_id: str | None = None
+    channel_id: str | None = None
 
 
 class OutboxMessage(OutboxMessageBase, table=True):
-    """A Slack post owed to a watch's thread; ``(watch_id, fingerprint)`` makes it owed once."""
+    """A Slack post owed to a watch's thread (``watch_id``), or to a channel (``team_id``, ``channel_id``: a daily
+    digest); ``(watch_id, fingerprint)`` or ``(team_id, channel_id, fingerprint)`` makes it owed once."""
 
     __tablename__ = "outbox_message"
     __table_args__ = (
         UniqueConstraint("watch_id", "fingerprint", name="uq_outbox_message_watch_id_fingerprint"),
+        # NULLs are distinct: a watch's rows (no channel here) never collide on it.
+        UniqueConstraint(
+            "team_id", "channel_id", "fingerprint", name="uq_outbox_message_team_id_channel_id_fingerprint"
+        ),
         Index("ix_outbox_message_status_next_attempt_at", "status", "next_attempt_at"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    watch_id: uuid.UUID = Field(foreign_key="watch.id", ondelete="CASCADE")
+    watch_id: uuid.UUID | None = Field(default=None, foreign_key="watch.id", ondelete="CASCADE")
+    team_id: str | None = None
+    channel_id: str | None = None
     status: str = OutboxStatus.PENDING.value
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

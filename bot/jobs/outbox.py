@@ -1,12 +1,15 @@
-"""The outbox sender: post what the poll job owes, once each, in order per watch.
+"""The outbox sender: post what the poll job (and the digests job) owes, once each, in order per lane.
 
-A round (`send_outbox`) lists the watches that have a row due and works through each watch's rows in order,
-watches concurrently. A row is claimed just before its Slack call (a claim token and a deadline, renewed by a
-heartbeat while the call runs) and marked sent or failed only by the holder of that claim:
+A lane is a watch (its thread replies and root) or a channel (posts of their own: the daily digest). A round
+(`send_outbox`) lists the lanes that have a row due and works through each lane's rows in order, lanes
+concurrently. A row is claimed just before its Slack call (a claim token and a deadline, renewed by a heartbeat
+while the call runs) and marked sent or failed only by the holder of that claim:
 
 * an event or notice: `chat.postMessage` in the thread (`reply_broadcast` for a final state) with
   `metadata={"event_type": "orange_bot_outbox", "event_payload": {"id": <row id>}}`;
-* `root_update`: `chat.update` of the root with `watch_root_blocks(view)` (idempotent by nature).
+* `root_update`: `chat.update` of the root with `watch_root_blocks(view)` (idempotent by nature);
+* `root_post` (a rule's new watch) and `digest` (the day's digest, built from storage as it is sent):
+  `chat.postMessage` in the channel, with the same metadata.
 
 Failures: a 429 waits for Slack's `Retry-After`; a 5xx, a timeout or a connection error backs off exponentially
 and marks the row *uncertain* (Slack may have posted it); `channel_not_found`, `not_in_channel`, `is_archived`,
@@ -19,7 +22,8 @@ follows, in order.
 Exactly once: a row is `sending` (committed, with the claim) before the Slack call and `sent` after it. A row
 that is uncertain — taken over from a claim that ran out (its sender died between Slack's answer and the
 commit), or after an ambiguous failure — is first looked up in the thread (`conversations.replies`,
-`include_all_metadata`) and only posted when no message carries its id. A live sender is never overtaken: its
+`include_all_metadata`), or for a channel post in the channel's history since the row was owed
+(`conversations.history`), and only posted when no message carries its id. A live sender is never overtaken: its
 heartbeat keeps the claim while Slack is slow. Residual window: Slack's thread listing must already show a
 message when its row is taken over (near-immediate on Slack); the pause DM is decided by a compare-and-set
 before it is sent, so a crash right there loses that DM rather than doubling it.
@@ -30,11 +34,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
+from pydantic import ValidationError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
@@ -45,12 +51,14 @@ from bot.blocks.format import fallback_text
 from bot.blocks.watches import product_root_blocks, watch_root_blocks
 from bot.context import BotContext
 from bot.diff import FINAL_PRODUCT_STATUSES, NoticeKind
+from bot.digests import DIGEST_POST, DueDigest, due_digest_blocks
 from bot.leases import heartbeat
 from bot.slack import CHANNEL_ERRORS
 from integrations.views import OrderView, ProductView
 from storage import crud
 from storage.columns import utcnow
 from storage.enums import WatchKind
+from storage.models import OutboxMessage
 
 __all__ = ["AUTH_ERRORS", "METADATA_EVENT", "PAUSE_ERRORS", "OutboxStats", "drain_outbox", "send_outbox"]
 
@@ -69,6 +77,9 @@ AUTH_ERRORS = frozenset(
 )
 """Slack errors about the bot's token or its scopes: no post can go out until an operator fixes the app."""
 PAUSE_ERRORS = CHANNEL_ERRORS | AUTH_ERRORS
+LOOK_BACK = timedelta(minutes=10)
+"""A channel post is looked for among the messages since its row was owed, less this (our clock against Slack's)."""
+HISTORY_PAGE = 200
 
 
 @dataclass
@@ -100,39 +111,89 @@ class _Row:
     broadcast: bool
     attempts: int
     uncertain: bool
+    created_at: datetime
+    team: str
     channel: str
     thread_ts: str | None
     created_by: str
-    watch_id: uuid.UUID
+    watch_id: uuid.UUID | None
+    """None: a channel's post of its own (a digest)."""
     paused: bool
     product: bool
 
+    @property
+    def lane(self) -> dict[str, Any]:
+        """The `watch_id=` or `channel=` the outbox's crud takes for this row's lane."""
+        return {"watch_id": self.watch_id} if self.watch_id is not None else {"channel": (self.team, self.channel)}
 
-def _take_next(session: Session, watch_id: uuid.UUID, token: str, claim: timedelta) -> _Row | None:
-    """Claim the watch's first unsent row if it is due; None when there is none, or it waits (or is taken)."""
+
+Take = Callable[[Session, str, timedelta], "_Row | None"]
+"""Claim a lane's first unsent row if it is due (session, claim token, claim length)."""
+
+
+def _claim_first(session: Session, unsent: list[OutboxMessage], token: str, claim: timedelta) -> OutboxMessage | None:
+    if not unsent:
+        return None
     now = utcnow()
-    unsent = crud.unsent_outbox(session=session, watch_id=watch_id)
-    watch = crud.get_watch(session=session, watch_id=watch_id)
-    if not unsent or watch is None:
-        return None
-    claimed = crud.claim_outbox_row(session=session, message_id=unsent[0].id, token=token, now=now, until=now + claim)
-    if claimed is None:
-        return None
-    return _Row(
-        id=claimed.id,
-        token=token,
-        kind=claimed.kind,
-        payload=dict(claimed.payload),
-        broadcast=claimed.broadcast,
-        attempts=claimed.attempts,
-        uncertain=claimed.uncertain,
-        channel=watch.channel_id,
-        thread_ts=watch.thread_ts,
-        created_by=watch.created_by,
-        watch_id=watch.id,
-        paused=watch.paused_at is not None,
-        product=watch.kind == WatchKind.PRODUCT,
-    )
+    return crud.claim_outbox_row(session=session, message_id=unsent[0].id, token=token, now=now, until=now + claim)
+
+
+def _watch_lane(watch_id: uuid.UUID) -> Take:
+    def take(session: Session, token: str, claim: timedelta) -> _Row | None:
+        """Claim the watch's first unsent row if it is due; None when there is none, or it waits (or is taken)."""
+        watch = crud.get_watch(session=session, watch_id=watch_id)
+        if watch is None:
+            return None
+        claimed = _claim_first(session, crud.unsent_outbox(session=session, watch_id=watch_id), token, claim)
+        if claimed is None:
+            return None
+        return _Row(
+            id=claimed.id,
+            token=token,
+            kind=claimed.kind,
+            payload=dict(claimed.payload),
+            broadcast=claimed.broadcast,
+            attempts=claimed.attempts,
+            uncertain=claimed.uncertain,
+            created_at=claimed.created_at,
+            team=watch.team_id,
+            channel=watch.channel_id,
+            thread_ts=watch.thread_ts,
+            created_by=watch.created_by,
+            watch_id=watch.id,
+            paused=watch.paused_at is not None,
+            product=watch.kind == WatchKind.PRODUCT,
+        )
+
+    return take
+
+
+def _channel_lane(team_id: str, channel_id: str) -> Take:
+    def take(session: Session, token: str, claim: timedelta) -> _Row | None:
+        """Claim the channel's first unsent post of its own if it is due."""
+        unsent = crud.unsent_outbox(session=session, channel=(team_id, channel_id))
+        claimed = _claim_first(session, unsent, token, claim)
+        if claimed is None:
+            return None
+        return _Row(
+            id=claimed.id,
+            token=token,
+            kind=claimed.kind,
+            payload=dict(claimed.payload),
+            broadcast=claimed.broadcast,
+            attempts=claimed.attempts,
+            uncertain=claimed.uncertain,
+            created_at=claimed.created_at,
+            team=team_id,
+            channel=channel_id,
+            thread_ts=None,
+            created_by="",
+            watch_id=None,
+            paused=False,
+            product=False,
+        )
+
+    return take
 
 
 async def _already_posted(client: AsyncWebClient, row: _Row) -> str | None:
@@ -152,13 +213,21 @@ async def _already_posted(client: AsyncWebClient, row: _Row) -> str | None:
             return None
 
 
-async def _root_already_posted(client: AsyncWebClient, row: _Row) -> str | None:
-    """The ts of a channel message carrying this row's id (a thread root whose `sent` was lost)."""
-    response = await client.conversations_history(channel=row.channel, include_all_metadata=True, limit=100)
-    for message in response.get("messages") or []:
-        if _carries(message, row):
-            return str(message["ts"])
-    return None
+async def _channel_already_posted(client: AsyncWebClient, row: _Row) -> str | None:
+    """The ts of a channel message carrying this row's id (a thread root or a digest whose `sent` was lost),
+    among those posted since the row was owed."""
+    oldest = f"{(row.created_at - LOOK_BACK).timestamp():.6f}"
+    cursor: str | None = None
+    while True:
+        response = await client.conversations_history(
+            channel=row.channel, oldest=oldest, include_all_metadata=True, limit=HISTORY_PAGE, cursor=cursor
+        )
+        for message in response.get("messages") or []:
+            if _carries(message, row):
+                return str(message["ts"])
+        cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+        if not response.get("has_more") or not cursor:
+            return None
 
 
 def _carries(message: dict[str, Any], row: _Row) -> bool:
@@ -177,9 +246,24 @@ def _root_blocks(row: _Row) -> list[Block]:
     )
 
 
-async def _deliver(client: AsyncWebClient, row: _Row) -> tuple[str | None, bool]:
+async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[str | None, bool]:
     """Send one row; (its ts, whether it was found already posted)."""
     metadata = {"event_type": METADATA_EVENT, "event_payload": {"id": str(row.id)}}
+    if row.kind == DIGEST_POST:
+        if row.uncertain:
+            found = await _channel_already_posted(client, row)
+            if found is not None:
+                return found, True
+        blocks = await due_digest_blocks(ctx, client, DueDigest.model_validate(row.payload))
+        response = await client.chat_postMessage(
+            channel=row.channel,
+            text=fallback_text(blocks),
+            blocks=[b.to_dict() for b in blocks],
+            unfurl_links=False,
+            unfurl_media=False,
+            metadata=metadata,
+        )
+        return str(response["ts"]), False
     if row.kind == NoticeKind.root_update:
         blocks = _root_blocks(row)
         if row.thread_ts is None:
@@ -190,7 +274,7 @@ async def _deliver(client: AsyncWebClient, row: _Row) -> tuple[str | None, bool]
         return row.thread_ts, False
     if row.kind == NoticeKind.root_post:  # a rule's new watch: its thread starts here
         if row.uncertain:
-            found = await _root_already_posted(client, row)
+            found = await _channel_already_posted(client, row)
             if found is not None:
                 return found, True
         blocks = _root_blocks(row)
@@ -233,9 +317,11 @@ def _pause_reason(error: str, needed: str | None) -> str:
     return f"cannot post: {error}" + (f" (needs {needed})" if needed else "")
 
 
-async def _pause(ctx: BotContext, client: AsyncWebClient, row: _Row, error: str, needed: str | None) -> bool:
+async def _pause(
+    ctx: BotContext, client: AsyncWebClient, row: _Row, watch_id: uuid.UUID, error: str, needed: str | None
+) -> bool:
     reason = _pause_reason(error, needed)
-    paused = await ctx.db(lambda s: crud.pause_watch(session=s, watch_id=row.watch_id, reason=reason))
+    paused = await ctx.db(lambda s: crud.pause_watch(session=s, watch_id=watch_id, reason=reason))
     if not paused:
         return False
     scope = f"; the app needs the {needed} scope (add it in manifest.yml and reinstall)" if needed else ""
@@ -251,6 +337,8 @@ async def _pause(ctx: BotContext, client: AsyncWebClient, row: _Row, error: str,
 
 
 def _reference(row: _Row) -> str:
+    if row.watch_id is None:
+        return f"{row.kind} of {row.channel}"
     event = row.payload.get("event")
     if isinstance(event, dict) and event.get("order_ref"):
         return str(event["order_ref"])
@@ -285,7 +373,10 @@ async def _classify(ctx: BotContext, client: AsyncWebClient, row: _Row, err: Exc
         return _Failure(error, _backoff(row), uncertain=row.kind != NoticeKind.root_update)
     if error in PAUSE_ERRORS:
         needed = err.response.get("needed")
-        if await _pause(ctx, client, row, error, str(needed) if needed else None):
+        if row.watch_id is None:  # a channel's own post: no watch to pause, the row waits all the same
+            scope = f"; the app needs the {needed} scope (add it in manifest.yml and reinstall)" if needed else ""
+            log.error("the %s cannot be posted: Slack answered %s%s", _reference(row), error, scope)
+        elif await _pause(ctx, client, row, row.watch_id, error, str(needed) if needed else None):
             stats.paused += 1
         return _Failure(error, PAUSED_RETRY)
     if row.kind == NoticeKind.root_update and error in ("message_not_found", "cant_update_message"):
@@ -293,13 +384,13 @@ async def _classify(ctx: BotContext, client: AsyncWebClient, row: _Row, err: Exc
     return _Failure(error, None)
 
 
-async def _send_watch(
-    ctx: BotContext, client: AsyncWebClient, watch_id: uuid.UUID, stats: OutboxStats, *, claim: timedelta
+async def _send_lane(
+    ctx: BotContext, client: AsyncWebClient, take: Take, stats: OutboxStats, *, claim: timedelta
 ) -> None:
-    """Post the watch's due rows in order, each under its own claim, until one fails or none is due."""
+    """Post the lane's due rows in order, each under its own claim, until one fails or none is due."""
     token = uuid.uuid4().hex
     while True:
-        row = await ctx.db(lambda s: _take_next(s, watch_id, token, claim))
+        row = await ctx.db(lambda s: take(s, token, claim))
         if row is None:
             return
 
@@ -314,9 +405,11 @@ async def _send_watch(
         recovered = False
         async with heartbeat(renew, every=claim.total_seconds() / 3, name=f"outbox row {row.id}"):
             try:
-                ts, recovered = await _deliver(client, row)
+                ts, recovered = await _deliver(ctx, client, row)
             except (SlackApiError, TimeoutError, aiohttp.ClientError, OSError) as err:
                 failure = await _classify(ctx, client, row, err, stats)
+            except ValidationError as err:  # a payload this code cannot read: nothing would ever send it
+                failure = _Failure(f"unreadable row: {err.error_count()} errors", None)
         if failure is None or failure.done:
             await _sent(ctx, row, ts, stats, recovered=recovered)
             continue
@@ -328,6 +421,8 @@ async def _send_watch(
 async def _sent(ctx: BotContext, row: _Row, ts: str | None, stats: OutboxStats, *, recovered: bool) -> None:
     def work(session: Session) -> tuple[bool, bool]:
         mine = crud.mark_outbox_sent(session=session, message_id=row.id, token=row.token, slack_ts=ts)
+        if row.watch_id is None:
+            return mine, False
         if mine and row.kind == NoticeKind.root_post and ts is not None:
             crud.set_watch_root(session=session, watch_id=row.watch_id, thread_ts=ts)
         resumed = mine and row.paused and crud.resume_watch(session=session, watch_id=row.watch_id)
@@ -365,7 +460,7 @@ async def _failed(ctx: BotContext, row: _Row, failure: _Failure, stats: OutboxSt
             uncertain=failure.uncertain,
         )
         if retry_at is not None:
-            crud.defer_outbox(session=session, watch_id=row.watch_id, until=retry_at)
+            crud.defer_outbox(session=session, until=retry_at, **row.lane)
 
     await ctx.db(work)
 
@@ -378,17 +473,23 @@ async def send_outbox(
     concurrency: int = CONCURRENCY,
     retry_sending_after: timedelta = RETRY_SENDING_AFTER,
 ) -> OutboxStats:
-    """One round: every watch with a row due posts its due rows in order (watches concurrently)."""
+    """One round: every lane (watch, or channel) with a row due posts its due rows in order (lanes concurrently)."""
     stats = OutboxStats()
     now = utcnow()
-    watches = await ctx.read(lambda s: crud.due_outbox_watches(session=s, now=now, limit=limit))
+
+    def due(session: Session) -> list[Take]:
+        watches = crud.due_outbox_watches(session=session, now=now, limit=limit)
+        channels = crud.due_outbox_channels(session=session, now=now, limit=limit)
+        return [_watch_lane(w) for w in watches] + [_channel_lane(team, channel) for team, channel in channels]
+
+    lanes = await ctx.read(due)
     semaphore = asyncio.Semaphore(concurrency)
 
-    async def run(watch_id: uuid.UUID) -> None:
+    async def run(take: Take) -> None:
         async with semaphore:
-            await _send_watch(ctx, client, watch_id, stats, claim=retry_sending_after)
+            await _send_lane(ctx, client, take, stats, claim=retry_sending_after)
 
-    await asyncio.gather(*(run(w) for w in watches))
+    await asyncio.gather(*(run(take) for take in lanes))
     return stats
 
 

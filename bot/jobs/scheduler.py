@@ -1,7 +1,8 @@
 """APScheduler 3.11 jobs: the poll cycle and the subscriptions' scan every `POLL_INTERVAL_SECONDS`, the outbox
 sender every few seconds, the approvals' check (look-ups of lost carrier answers, cards to redraw) every
-`APPROVALS_INTERVAL_SECONDS`, the daily digests (a cron job every minute: each schedule's time comes), and, with
-`HUB_CALLBACK_URL`, the hubs' registration (at start, then whenever one is missing).
+`APPROVALS_INTERVAL_SECONDS`, the daily digests (a cron job every minute: each schedule's time comes, and the day's
+digest is owed to the outbox), retention (every hour: what is older than `OUTBOX_KEEP_DAYS` and needed by nothing,
+in small batches), and, with `HUB_CALLBACK_URL`, the hubs' registration (at start, then whenever one is missing).
 
 Both jobs are `max_instances=1` (a slow cycle is never overlapped by the next), `coalesce=True` (missed runs
 collapse into one) and `misfire_grace_time` at least one interval (a late run still runs); the poll job has
@@ -22,18 +23,26 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.approvals.reconcile import reconcile
 from bot.context import BotContext
-from bot.digests import send_due_digests
+from bot.digests import owe_due_digests
 from bot.jobs.outbox import send_outbox
 from bot.jobs.poll import run_cycle
+from bot.jobs.retention import prune
 from bot.push import HubWatch, ensure_hubs
 from bot.subscriptions import scan_due
 
-__all__ = ["APPROVALS_INTERVAL_SECONDS", "OUTBOX_INTERVAL_SECONDS", "replica_owner", "start_scheduler"]
+__all__ = [
+    "APPROVALS_INTERVAL_SECONDS",
+    "OUTBOX_INTERVAL_SECONDS",
+    "RETENTION_INTERVAL_SECONDS",
+    "replica_owner",
+    "start_scheduler",
+]
 
 log = logging.getLogger("bot.jobs.scheduler")
 
 OUTBOX_INTERVAL_SECONDS = 2.0
 APPROVALS_INTERVAL_SECONDS = 10.0
+RETENTION_INTERVAL_SECONDS = 3600.0
 
 
 def replica_owner() -> str:
@@ -65,9 +74,16 @@ def start_scheduler(ctx: BotContext, client: AsyncWebClient) -> AsyncIOScheduler
 
     async def digests() -> None:
         try:
-            await send_due_digests(ctx, client)
+            if await owe_due_digests(ctx):
+                await send_outbox(ctx, client)  # at once rather than at the outbox job's next round
         except Exception:
             log.exception("sending digests failed")
+
+    async def retention() -> None:
+        try:
+            await prune(ctx)
+        except Exception:
+            log.exception("pruning old rows failed")
 
     async def register_hubs() -> None:
         try:
@@ -137,6 +153,17 @@ def start_scheduler(ctx: BotContext, client: AsyncWebClient) -> AsyncIOScheduler
         next_run_time=datetime.now(UTC),
     )
     scheduler.add_job(digests, "cron", minute="*", id="digests", max_instances=1, coalesce=True, misfire_grace_time=300)
+    scheduler.add_job(
+        retention,
+        "interval",
+        seconds=RETENTION_INTERVAL_SECONDS,
+        jitter=60,
+        id="retention",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=int(RETENTION_INTERVAL_SECONDS),
+        replace_existing=True,
+    )
     if ctx.settings.hub_callback_url:
         scheduler.add_job(
             register_hubs,

@@ -14,8 +14,8 @@ class Fault:
     retry_after: int | None
     delay: float
     remaining: int | None
-    taken: bool = False
-    """The call is carried out first, then answered with the failure (Slack took it; its answer was lost)."""
+    performed: bool = False
+    """The call is carried out first and only its answer fails (Slack took the post, then answered 500)."""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -32,9 +32,9 @@ class Faults:
     def clear(self) -> None:
         self._queue.clear()
 
-    def take(self, method: str, *, taken: bool = False) -> Fault | None:
+    def take(self, method: str) -> Fault | None:
         for fault in self._queue:
-            if fault.method in (method, "*") and fault.taken == taken:
+            if fault.method in (method, "*"):
                 if fault.remaining is not None:
                     fault.remaining -= 1
                     if fault.remaining <= 0:
@@ -50,10 +50,3 @@ class Faults:
         if fault.delay:
             await asyncio.sleep(fault.delay)
         return fault if fault.error is not None or fault.status != 200 else None
-
-    def after(self, method: str) -> Fault | None:
-        """The next fault for ``method`` that strikes after the call was carried out (``taken``), if any."""
-        for fault in self._queue:
-            if fault.taken and fault.method in (method, "*"):
-                return self.take(method, taken=True)
-        return None

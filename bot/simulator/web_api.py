@@ -84,7 +84,7 @@ class FakeSlack(Workspace):
         base_url: str = "http://simulator.local",
         trigger_ttl: float = 3.0,
         action_id_scope: ActionIdScope = "message",
-        first_ts: str = "1700000000.000100",
+        first_ts: str | None = None,
     ) -> None:
         super().__init__(channels, users, scopes, trigger_ttl, action_id_scope, first_ts)
         self.bot_token = bot_token
@@ -145,21 +145,21 @@ class FakeSlack(Workspace):
         retry_after: int | None = None,
         delay: float = 0.0,
         count: int | None = 1,
-        taken: bool = False,
+        performed: bool = False,
     ) -> None:
         """Make the next ``count`` calls to ``method`` ("*" for any, "response_url" for response URLs) fail.
 
         ``error="ratelimited"`` answers 429 with ``Retry-After`` (default 1 s); ``status=500`` etc. answer
         that status; other errors answer 200 ``ok: false``. ``delay`` waits first (for client timeouts);
         ``error=None`` with a delay still performs the call afterwards, like a slow Slack.
-        ``count=None`` keeps failing until ``clear_faults()``. ``taken=True``: the call is carried out first and
-        only its answer is the failure (a 500 after Slack took the post, as Slack does under load).
+        ``count=None`` keeps failing until ``clear_faults()``. ``performed=True`` carries the call out before
+        failing its answer (a post Slack took, then answered 5xx for).
         """
         if status is None:
             status = 429 if error == "ratelimited" else 200
         if status == 429 and retry_after is None:
             retry_after = 1
-        self._faults.add(Fault(method, error, status, retry_after, delay, count, taken=taken))
+        self._faults.add(Fault(method, error, status, retry_after, delay, count, performed))
 
     def clear_faults(self) -> None:
         self._faults.clear()
@@ -265,7 +265,7 @@ class FakeSlack(Workspace):
             call.params = await self._params(request)
             self._authenticate(request, call.params)
             fault = await self._faults.strike(method)
-            if fault is not None:
+            if fault is not None and not fault.performed:
                 headers.update(fault.headers)
                 raise SlackApiFailure(fault.error or "internal_error", status=fault.status)
             handler = self._methods.get(method)
@@ -275,10 +275,9 @@ class FakeSlack(Workspace):
             if scope is not None and scope not in self.scopes:
                 raise SlackApiFailure("missing_scope", needed=scope, provided=",".join(sorted(self.scopes)))
             body = await handler(self, call.params)
-            lost = self._faults.after(method)
-            if lost is not None:  # done, but the answer is a failure
-                headers.update(lost.headers)
-                raise SlackApiFailure(lost.error or "internal_error", status=lost.status)
+            if fault is not None:  # done, and then the answer failed
+                headers.update(fault.headers)
+                raise SlackApiFailure(fault.error or "internal_error", status=fault.status)
         except SlackApiFailure as failure:
             call.status = failure.status
             body = failure.extra.pop("body", None) or {"ok": False, "error": failure.error, **failure.extra}

@@ -31,7 +31,7 @@ class Workspace:
         scopes: Iterable[str],
         trigger_ttl: float,
         action_id_scope: ActionIdScope,
-        first_ts: str,
+        first_ts: str | None,
     ) -> None:
         self.scopes: set[str] = set(scopes)
         self.trigger_ttl = trigger_ttl
@@ -67,7 +67,10 @@ class Workspace:
         self._view_owner: dict[str, str] = {}
         self._triggers: dict[str, tuple[str, float]] = {}
         self._listeners: list[Callable[[SimEvent], object]] = []
-        secs, _, frac = first_ts.partition(".")
+        # Slack's ts is its clock at the post (a look-up by `oldest=` relies on it); `first_ts` counts from there
+        # instead, for tests that compare ts.
+        self._clock_ts = first_ts is None
+        secs, _, frac = (first_ts or "0.000000").partition(".")
         self._ts_us = int(secs) * 1_000_000 + int(frac.ljust(6, "0")) - 100
         self._ids = itertools.count(1)
 
@@ -185,7 +188,10 @@ class Workspace:
     # ------------------------------------------------------------------ for the handlers
 
     def _next_ts(self) -> str:
+        """Later than every ts before it; Slack's clock when `first_ts` was not given."""
         self._ts_us += 100
+        if self._clock_ts:
+            self._ts_us = max(self._ts_us, int(time.time() * 1_000_000))
         return f"{self._ts_us // 1_000_000}.{self._ts_us % 1_000_000:06d}"
 
     def _find_channel(self, channel_id: object) -> Channel | None:

@@ -35,16 +35,28 @@ from .approvals import (
 )
 from .audit import AUDIT_CSV_FIELDS, audit_rows, record_audit
 from .deliveries import mark_delivery_processed, prune_processed_deliveries
-from .digests import claim_digest, end_digest_schedule, get_digest_schedule, live_digest_schedules, set_digest_schedule
+from .digests import (
+    claim_digest,
+    end_digest_schedule,
+    get_digest_schedule,
+    live_digest_schedules,
+    owe_digest,
+    prune_ended_digest_schedules,
+    set_digest_schedule,
+)
 from .hubs import end_hub, hub_for_secret, live_hub, live_hubs, open_hub, set_hub_registered, touch_hub
 from .outbox import (
     claim_outbox_row,
     defer_outbox,
+    due_outbox_channels,
     due_outbox_watches,
+    enqueue_channel_post,
     enqueue_outbox,
+    give_up_channel_posts,
     list_outbox,
     mark_outbox_failed,
     mark_outbox_sent,
+    prune_outbox,
     renew_outbox_claim,
     unsent_outbox,
 )
@@ -60,6 +72,7 @@ from .subscriptions import (
     leave_out,
     list_live_subscriptions,
     note_cap,
+    prune_ended_subscription_orders,
     release_subscription,
     seen_orders,
     take_order,
@@ -83,6 +96,7 @@ from .watches import (
     load_snapshots,
     mark_watches_due,
     pause_watch,
+    prune_ended_snapshots,
     release_watch,
     release_watches_ok,
     release_watches_unpolled,
@@ -180,6 +194,14 @@ __all__ = [
     "transition_approval",
     "unsent_outbox",
     "watched_counts",
+    "prune_ended_subscription_orders",
+    "prune_ended_snapshots",
+    "prune_ended_digest_schedules",
+    "owe_digest",
+    "prune_outbox",
+    "give_up_channel_posts",
+    "enqueue_channel_post",
+    "due_outbox_channels",
     "claim_walk",
     "release_walks",
     "walks_of_others",

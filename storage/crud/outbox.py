@@ -1,4 +1,9 @@
-"""The outbox: Slack posts owed to a watch's thread, each claimed by one sender just before it is sent."""
+"""The outbox: Slack posts owed to a watch's thread or to a channel, each claimed by one sender just before it is
+sent.
+
+A row belongs to a lane: a watch (its thread replies and root, `watch_id`) or a channel (posts of their own, the
+daily digest: `team_id` and `channel_id`, no watch). A lane's rows go out one after the other, in order.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.columns import utcnow
 from storage.enums import OutboxStatus
-from storage.models import OutboxMessage, OutboxMessageCreate
+from storage.models import OutboxMessage, OutboxMessageCreate, Watch
 
 from ._common import insert_ignore, refresh_loaded
+
+KEEP_WHILE_WATCHED = "polling_failing"
+"""The one kind whose fingerprint a live watch may owe again (every failed poll of a streak owes its notice)."""
 
 
 def enqueue_outbox(
@@ -37,6 +45,19 @@ def enqueue_outbox(
     return insert_ignore(session, OutboxMessage, values, conflict=("watch_id", "fingerprint"))
 
 
+def enqueue_channel_post(
+    *, session: Session, team_id: str, channel_id: str, fingerprint: str, kind: str, payload: dict[str, Any]
+) -> bool:
+    """Owe a post of its own to a channel (no watch, no thread); False when that fingerprint is already owed or
+    sent there."""
+    message = OutboxMessageCreate(
+        team_id=team_id, channel_id=channel_id, fingerprint=fingerprint, kind=kind, payload=payload
+    )
+    return insert_ignore(
+        session, OutboxMessage, message.model_dump(), conflict=("team_id", "channel_id", "fingerprint")
+    )
+
+
 def _outbox_due(now: datetime) -> ColumnElement[bool]:
     """Pending and due, or claimed by a sender whose claim ran out (it died, or its heartbeat stopped)."""
     return or_(
@@ -53,12 +74,39 @@ def due_outbox_watches(*, session: Session, now: datetime, limit: int = 100) -> 
     oldest = func.min(col(OutboxMessage.created_at))
     stmt = (
         select(col(OutboxMessage.watch_id))
-        .where(_outbox_due(now))
+        .where(_outbox_due(now), col(OutboxMessage.watch_id).is_not(None))
         .group_by(col(OutboxMessage.watch_id))
         .order_by(oldest, col(OutboxMessage.watch_id))
         .limit(limit)
     )
-    return list(session.exec(stmt).all())
+    return [watch_id for watch_id in session.exec(stmt).all() if watch_id is not None]
+
+
+def due_outbox_channels(*, session: Session, now: datetime, limit: int = 100) -> list[tuple[str, str]]:
+    """(team, channel) of the channels with a post of their own due, the longest waiting first."""
+    oldest = func.min(col(OutboxMessage.created_at))
+    stmt = (
+        select(col(OutboxMessage.team_id), col(OutboxMessage.channel_id))
+        .where(_outbox_due(now), col(OutboxMessage.watch_id).is_(None))
+        .group_by(col(OutboxMessage.team_id), col(OutboxMessage.channel_id))
+        .order_by(oldest, col(OutboxMessage.team_id), col(OutboxMessage.channel_id))
+        .limit(limit)
+    )
+    return [(str(team), str(channel)) for team, channel in session.exec(stmt).all()]
+
+
+def _lane(watch_id: uuid.UUID | None, channel: tuple[str, str] | None) -> ColumnElement[bool]:
+    """A watch's rows, or a channel's own posts (exactly one of the two is given)."""
+    if (watch_id is None) == (channel is None):
+        raise ValueError("give a watch_id or a channel, not both")
+    if watch_id is not None:
+        return col(OutboxMessage.watch_id) == watch_id
+    assert channel is not None
+    return and_(
+        col(OutboxMessage.watch_id).is_(None),
+        col(OutboxMessage.team_id) == channel[0],
+        col(OutboxMessage.channel_id) == channel[1],
+    )
 
 
 def _outbox_order(row: OutboxMessage) -> tuple[datetime, int, str]:
@@ -66,10 +114,13 @@ def _outbox_order(row: OutboxMessage) -> tuple[datetime, int, str]:
     return (row.created_at, seq if isinstance(seq, int) else 0, str(row.id))
 
 
-def unsent_outbox(*, session: Session, watch_id: uuid.UUID) -> list[OutboxMessage]:
-    """A watch's rows not sent (nor given up) yet, in posting order: creation, then the payload's `seq`."""
+def unsent_outbox(
+    *, session: Session, watch_id: uuid.UUID | None = None, channel: tuple[str, str] | None = None
+) -> list[OutboxMessage]:
+    """A watch's rows (or a channel's own posts: `channel=(team, channel)`) not sent nor given up yet, in posting
+    order: creation, then the payload's `seq`."""
     stmt = select(OutboxMessage).where(
-        col(OutboxMessage.watch_id) == watch_id,
+        _lane(watch_id, channel),
         col(OutboxMessage.status).in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),
     )
     return sorted(session.exec(stmt).all(), key=_outbox_order)
@@ -174,16 +225,35 @@ def mark_outbox_failed(
     return done
 
 
-def defer_outbox(*, session: Session, watch_id: uuid.UUID, until: datetime) -> int:
-    """The watch's pending rows wait until at least `until` (they come after one that failed)."""
+def defer_outbox(
+    *, session: Session, until: datetime, watch_id: uuid.UUID | None = None, channel: tuple[str, str] | None = None
+) -> int:
+    """The lane's pending rows wait until at least `until` (they come after one that failed)."""
     stmt = (
         update(OutboxMessage)
         .where(
-            col(OutboxMessage.watch_id) == watch_id,
+            _lane(watch_id, channel),
             col(OutboxMessage.status) == OutboxStatus.PENDING.value,
             col(OutboxMessage.next_attempt_at) < until,
         )
         .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.exec(stmt).rowcount)
+
+
+def give_up_channel_posts(*, session: Session, channel: tuple[str, str], kind: str, keep: str, reason: str) -> int:
+    """Give up the channel's waiting posts of `kind` other than `keep` (a newer one replaces them); a row a sender
+    holds right now is left to it."""
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            _lane(None, channel),
+            col(OutboxMessage.kind) == kind,
+            col(OutboxMessage.fingerprint) != keep,
+            col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+        )
+        .values(status=OutboxStatus.DEAD.value, last_error=reason)
         .execution_options(synchronize_session=False)
     )
     return int(session.exec(stmt).rowcount)
@@ -196,3 +266,29 @@ def list_outbox(*, session: Session, watch_id: uuid.UUID) -> list[OutboxMessage]
         .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
     )
     return list(session.exec(stmt).all())
+
+
+def prune_outbox(*, session: Session, older_than: datetime, limit: int = 500) -> int:
+    """Delete up to `limit` rows sent (or given up) before `older_than`; how many went.
+
+    Never a row still owed (pending, sending). A "polling is failing" notice stays while its watch is live: its
+    fingerprint is what keeps a long failure streak to one notice.
+    """
+    done = [OutboxStatus.SENT.value, OutboxStatus.DEAD.value]
+    ended_watch = exists().where(
+        col(Watch.id) == col(OutboxMessage.watch_id), col(Watch.ended_at).is_not(None), col(Watch.ended_at) < older_than
+    )
+    old = (
+        select(col(OutboxMessage.id))
+        .where(
+            col(OutboxMessage.status).in_(done),
+            # next_attempt_at is the last claim's time, never after sent_at: the index finds the old rows
+            col(OutboxMessage.next_attempt_at) < older_than,
+            or_(col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.sent_at) < older_than),
+            or_(col(OutboxMessage.kind) != KEEP_WHILE_WATCHED, ended_watch),
+        )
+        .order_by(col(OutboxMessage.next_attempt_at))
+        .limit(limit)
+    )
+    stmt = delete(OutboxMessage).where(col(OutboxMessage.id).in_(old.scalar_subquery()))
+    return int(session.exec(stmt.execution_options(synchronize_session=False)).rowcount)

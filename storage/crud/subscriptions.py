@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, text, update
+from sqlalchemy import and_, delete, func, or_, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -267,3 +267,19 @@ def note_cap(*, session: Session, subscription_id: uuid.UUID, reached: bool, now
         values = {"cap_notified_at": None}
     stmt = update(Subscription).where(where).values(**values).execution_options(synchronize_session=False)
     return bool(session.exec(stmt).rowcount == 1)
+
+
+def prune_ended_subscription_orders(*, session: Session, older_than: datetime, limit: int = 500) -> int:
+    """Delete up to `limit` of the orders dealt with (watched or left out) by rules that ended before `older_than`:
+    an ended rule never scans again. A live rule keeps every row (they are what makes each order once)."""
+    ended = select(col(Subscription.id)).where(
+        col(Subscription.ended_at).is_not(None), col(Subscription.ended_at) < older_than
+    )
+    rows = (
+        select(col(SubscriptionOrder.subscription_id), col(SubscriptionOrder.order_id))
+        .where(col(SubscriptionOrder.subscription_id).in_(ended))
+        .limit(limit)
+    )
+    key = tuple_(col(SubscriptionOrder.subscription_id), col(SubscriptionOrder.order_id))
+    stmt = delete(SubscriptionOrder).where(key.in_(rows))
+    return int(session.exec(stmt.execution_options(synchronize_session=False)).rowcount)

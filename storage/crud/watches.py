@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -473,3 +473,16 @@ def resume_channel(*, session: Session, team_id: str, channel_id: str, now: date
             .execution_options(synchronize_session=False)
         )
     return resumed
+
+
+def prune_ended_snapshots(*, session: Session, older_than: datetime, limit: int = 500) -> int:
+    """Delete up to `limit` snapshots of watches that ended before `older_than` (nothing diffs against them again;
+    the watch row and its audit stay); how many went."""
+    ended = (
+        select(col(OrderSnapshot.watch_id))
+        .join(Watch, col(Watch.id) == col(OrderSnapshot.watch_id))
+        .where(col(Watch.ended_at).is_not(None), col(Watch.ended_at) < older_than)
+        .limit(limit)
+    )
+    stmt = delete(OrderSnapshot).where(col(OrderSnapshot.watch_id).in_(ended.scalar_subquery()))
+    return int(session.exec(stmt.execution_options(synchronize_session=False)).rowcount)

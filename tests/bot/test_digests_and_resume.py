@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from test_notifier import W, admin, ask, cycle, reload, slack, texts, watch
 
 from bot.blocks.watches import ACTION_RESUME_WATCH
-from bot.digests import send_due_digests
+from bot.digests import owe_due_digests
 from bot.jobs.outbox import drain_outbox
 from storage import crud
 from storage.models import Approval, DigestSchedule, OutboxMessage, Watch
@@ -56,18 +56,20 @@ async def test_a_daily_digest_is_posted_once_a_day_across_replicas(harness: Harn
         (schedule,) = s.exec(select(DigestSchedule)).all()
     assert (schedule.at_time, schedule.tz) == ("08:30", "Europe/Paris")
     early = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)  # 08:00 in Paris
-    assert await send_due_digests(h.ctx, slack(h), now=early) == []
+    assert await owe_due_digests(h.ctx, now=early) == []
     on_time = datetime(2026, 12, 3, 7, 31, tzinfo=UTC)
-    a, b = await asyncio.gather(
-        send_due_digests(h.ctx, slack(h), now=on_time), send_due_digests(h.ctx, slack(h), now=on_time)
-    )
-    assert sorted(a + b) == [CHANNEL]  # two replicas, one post
+    a, b = await asyncio.gather(owe_due_digests(h.ctx, now=on_time), owe_due_digests(h.ctx, now=on_time))
+    assert sorted(a + b) == [CHANNEL]  # two replicas, one digest owed
+    await asyncio.gather(drain_outbox(h.ctx, slack(h)), drain_outbox(h.ctx, slack(h)))
     posts = [m for m in h.fake.channel_messages(CHANNEL) if "Nothing needs attention" in str(m.get("text"))]
     assert len(posts) == 1  # an empty digest is one short line
-    assert await send_due_digests(h.ctx, slack(h), now=on_time + timedelta(hours=5)) == []
-    assert await send_due_digests(h.ctx, slack(h), now=on_time + timedelta(days=1)) == [CHANNEL]
+    assert await owe_due_digests(h.ctx, now=on_time + timedelta(hours=5)) == []
+    assert await owe_due_digests(h.ctx, now=on_time + timedelta(days=1)) == [CHANNEL]
+    await drain_outbox(h.ctx, slack(h))
+    posts = [m for m in h.fake.channel_messages(CHANNEL) if "Nothing needs attention" in str(m.get("text"))]
+    assert len(posts) == 2
     assert "No more daily digest" in await ask(h, "digest off")
-    assert await send_due_digests(h.ctx, slack(h), now=on_time + timedelta(days=2)) == []
+    assert await owe_due_digests(h.ctx, now=on_time + timedelta(days=2)) == []
     assert "not a time zone" in await ask(h, "digest daily 08:30 Mars/Olympus")
     assert "HH:MM" in await ask(h, "digest daily 25:00")
 

@@ -296,7 +296,7 @@ async def test_the_scheduler_runs_both_jobs_and_reports_it(harness: Harness) -> 
     try:
         assert h.ctx.scheduler_running()
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {"poll", "outbox", "approvals", "subscriptions", "digests"}
+        assert set(jobs) == {"poll", "outbox", "approvals", "subscriptions", "digests", "retention"}
         assert jobs["poll"].max_instances == 1 and jobs["poll"].coalesce
         assert jobs["poll"].misfire_grace_time >= h.ctx.settings.poll_interval_seconds
     finally:

@@ -77,7 +77,7 @@ class Bot:
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack.serve(port=0, bot_token=TOKEN) as fake:
+    async with FakeSlack.serve(port=0, bot_token=TOKEN, first_ts="1700000000.000100") as fake:
         yield fake
 
 

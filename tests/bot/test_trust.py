@@ -211,7 +211,7 @@ async def test_a_post_slack_took_before_answering_500_is_not_repeated(harness: H
     await h.ctx.db(due)
     await run_cycle(h.ctx, owner="t")
     client = make_web_client(h.ctx.settings)  # the bot's own client, with its retry handlers
-    h.fake.inject("chat.postMessage", "internal_error", status=500, taken=True)
+    h.fake.inject("chat.postMessage", "internal_error", status=500, performed=True)
     await drain_outbox(h.ctx, client)
     assert len(h.fake.thread(CHANNEL, str(watch.thread_ts))) == 1  # taken once, not re-sent by the client
 

@@ -41,7 +41,7 @@ def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     assert migrate.current(db_url) is None
 
     migrate.upgrade(db_url)
-    assert migrate.current(db_url) == migrate.head() == "0005"
+    assert migrate.current(db_url) == migrate.head() == "0006"
     assert _inspect_tables(db_url) == TABLES | {"alembic_version"}
 
     migrate.downgrade(db_url, "base")

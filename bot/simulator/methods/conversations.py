@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 
 from bot.simulator.ids import short_id
@@ -46,16 +47,41 @@ def _readable_channel(ws: Workspace, params: JSONDict) -> Channel:
     return channel
 
 
+MAX_HISTORY_LIMIT = 999
+"""conversations.history pages hold at most this many messages, whatever `limit` asks."""
+
+
+def _shown(message: JSONDict, params: JSONDict) -> JSONDict:
+    """A message as a read method answers it: its metadata only when `include_all_metadata` asks for it."""
+    if truthy(params.get("include_all_metadata")):
+        return message
+    return {k: v for k, v in message.items() if k != "metadata"}
+
+
 async def history(ws: Workspace, params: JSONDict) -> JSONDict:
+    """Newest first, `oldest`/`latest` exclusive unless `inclusive`, paged by an opaque `cursor`."""
     channel = _readable_channel(ws, params)
-    messages = [without_channel(m) for m in reversed(ws.channel_messages(channel.id))]
+    messages = [_shown(without_channel(m), params) for m in reversed(ws.channel_messages(channel.id))]
     oldest, latest = params.get("oldest"), params.get("latest")
+    inclusive = truthy(params.get("inclusive"))
     if oldest:
-        messages = [m for m in messages if float(m["ts"]) >= float(oldest)]
+        messages = [m for m in messages if float(m["ts"]) > float(oldest) or (inclusive and m["ts"] == oldest)]
     if latest:
-        messages = [m for m in messages if float(m["ts"]) <= float(latest)]
-    limit = int(params.get("limit") or 100)
-    return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
+        messages = [m for m in messages if float(m["ts"]) < float(latest) or (inclusive and m["ts"] == latest)]
+    limit = min(int(params.get("limit") or 100), MAX_HISTORY_LIMIT)
+    cursor = str(params.get("cursor") or "")
+    if cursor:
+        try:
+            before = base64.b64decode(cursor.encode()).decode().removeprefix("next_ts:")
+            float(before)
+        except ValueError:
+            raise SlackApiFailure("invalid_cursor") from None
+        messages = [m for m in messages if float(m["ts"]) < float(before)]
+    page, more = messages[:limit], len(messages) > limit
+    body: JSONDict = {"ok": True, "messages": page, "has_more": more}
+    if more:
+        body["response_metadata"] = {"next_cursor": base64.b64encode(f"next_ts:{page[-1]['ts']}".encode()).decode()}
+    return body
 
 
 async def replies(ws: Workspace, params: JSONDict) -> JSONDict:
@@ -64,7 +90,7 @@ async def replies(ws: Workspace, params: JSONDict) -> JSONDict:
     if root is None:
         raise SlackApiFailure("thread_not_found")
     thread = [without_channel(m) for m in ws.thread(channel.id, root["ts"])]
-    return {"ok": True, "messages": [copy.deepcopy(root), *thread], "has_more": False}
+    return {"ok": True, "messages": [_shown(m, params) for m in [copy.deepcopy(root), *thread]], "has_more": False}
 
 
 async def members(ws: Workspace, params: JSONDict) -> JSONDict:
