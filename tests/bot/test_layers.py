@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.approvals", "bot.subscriptions", "bot.digests"),
     ("bot.jobs", "bot.push"),
     ("bot.listeners",),
-    ("bot.app", "bot.socket_mode"),
+    ("bot.app", "bot.socket_mode", "bot.web_client", "bot.slack_front"),
     ("bot.runner", "bot.demo", "bot.cli", "bot"),
 ]
 
