@@ -12,10 +12,12 @@ watches' thread roots go through the outbox, spaced `ROOT_SPACING` apart, so a r
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -44,13 +46,16 @@ from storage.enums import WatchFilter
 from storage.models import Subscription
 
 __all__ = [
+    "LOCAL_KEYS",
     "ROOT_SPACING",
     "SCAN_MAX",
+    "NewOrder",
     "ScanStats",
     "choose_existing",
     "end_rule",
     "on_new_order",
     "row_of",
+    "rule_matches",
     "scan",
     "scan_due",
 ]
@@ -236,9 +241,19 @@ async def choose_existing(ctx: BotContext, client: AsyncWebClient, subscription_
 # --- watching what a rule matches ---------------------------------------------------------------
 
 
-async def _watch_for(ctx: BotContext, rule: Subscription, order_id: str, *, existing: bool, root_at: datetime) -> bool:
-    """Watch one order for `rule` unless someone did already; True when this call watched it."""
-    view = await ctx.orange.orders(rule.backend).get(order_id)  # fresh: a list entry or an event is only a hint
+async def _watch_for(
+    ctx: BotContext,
+    rule: Subscription,
+    order_id: str,
+    *,
+    existing: bool,
+    root_at: datetime,
+    view: OrderView | None = None,
+) -> bool:
+    """Watch one order for `rule` unless someone did already; True when this call watched it. `view`: the order as
+    read just now (a create event's one read, shared by every rule); without it the order is read here."""
+    if view is None:
+        view = await ctx.orange.orders(rule.backend).get(order_id)  # fresh: a list entry or an event is only a hint
 
     def work(session: Session) -> bool:
         if not crud.take_order(session=session, subscription_id=rule.id, order_id=view.id, existing=existing):
@@ -342,24 +357,208 @@ async def scan_due(ctx: BotContext, client: AsyncWebClient, *, owner: str) -> Sc
     return total
 
 
-async def on_new_order(ctx: BotContext, client: AsyncWebClient, backend: str, order_id: str) -> int:
-    """Orange says an order was created: every rule of that backend it matches watches it now (asked again, by
-    the backend's own filters, for that one order). The number of watches made."""
+# --- a new order Orange's hub announced ---------------------------------------------------------
+
+
+@dataclass
+class NewOrder:
+    """What a `ProductOrderCreateEvent` led to."""
+
+    matched: int = 0
+    """Rules the order matches."""
+    watched: int = 0
+    """Watches made (a rule at its cap, or an order its channel watches already, makes none)."""
+
+
+async def on_new_order(ctx: BotContext, client: AsyncWebClient, backend: str, order_id: str) -> NewOrder:
+    """Orange says an order was created: every rule of that backend it matches watches it now.
+
+    The order is read once (one list request by id, whatever the number of rules: it answers the whole order, which
+    is also the new watch's first view), and each rule is decided from that answer the way the backend's list
+    decides its filters (`rule_matches`). A rule whose filters cannot be decided here is left to its scan.
+    """
     source = ctx.orange.orders(backend)
-    if not source.lists_by_id:
-        return 0  # the rule's scan finds it
+    if not source.lists_by_id or health_of(ctx.orange).is_down(backend):
+        return NewOrder()  # the rule's scan finds it (a down backend: once it is back)
     rules = await ctx.read(lambda s: crud.list_live_subscriptions(session=s, backend=backend))
-    made = 0
+    if not rules:
+        return NewOrder()
+    try:
+        page = await source.entries(ids=[order_id], limit=1)
+    except APIError as err:
+        log.info("new order %s could not be read: %s; the rules' scans check it", order_id, err)
+        return NewOrder()
+    entry = next((e for e in page.items if e.id == order_id), None)
+    if entry is None:  # not listed (yet): the scan finds it when it is
+        return NewOrder()
+    view = source.view(entry)
+    if view.is_final:
+        return NewOrder()
+    done = NewOrder()
     for rule in rules:
-        try:
-            found = await source.list(ids=[order_id], filters=rule.filters, limit=1)
-            if not found.items or found.items[0].is_final:
-                continue
-            live = await ctx.read(lambda s, r=rule: crud.count_live_watches(session=s, subscription_id=r.id))  # type: ignore[misc]
-            if live >= rule.cap:
-                await _note_cap(ctx, client, rule, waiting=1)
-                continue
-            made += await _watch_for(ctx, rule, order_id, existing=False, root_at=utcnow())
-        except APIError as err:
-            log.info("rule %s: new order %s could not be checked: %s", rule.number, order_id, err)
-    return made
+        decided = rule_matches(entry.raw, rule.filters)
+        if decided is None:
+            log.info("rule %s: its filters are not decided from an event; its scan checks %s", rule.number, order_id)
+            continue
+        if not decided:
+            continue
+        done.matched += 1
+        live = await ctx.read(lambda s, r=rule: crud.count_live_watches(session=s, subscription_id=r.id))  # type: ignore[misc]
+        if live >= rule.cap:
+            await _note_cap(ctx, client, rule, waiting=1)
+            continue
+        done.watched += await _watch_for(ctx, rule, order_id, existing=False, root_at=utcnow(), view=view)
+    return done
+
+
+# TMF list filters as Orange's list decides them, for the keys a rule may hold (`filter_keys`): `key.op=a,b` (op
+# eq, ne, gt, gte, lt, lte; none is eq) passes when a value found at the dotted path (descending into lists; an
+# object compares by its `id`) matches any of a, b (`ne`: none of the values equals any); text compares without case,
+# ISO dates as instants (a bare day equals any time of that day), numbers as numbers, `null` matches an absent value.
+
+LOCAL_KEYS = frozenset(
+    {
+        "description",
+        "state",
+        "productOrderSpecification",
+        "orderDate",
+        "orderDate.gt",
+        "orderDate.gte",
+        "orderDate.lt",
+        "orderDate.lte",
+        "orderDate.ne",
+        "agreement.id",
+        "productOrderItem.id",
+        "productOrderItem.product.productOffering.id",
+        "externalIdentifier.id",
+    }
+)
+"""The rule keys `rule_matches` decides (every wholesale list filter): each names attributes of the order itself."""
+_OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def rule_matches(order: Mapping[str, Any], filters: Mapping[str, str]) -> bool | None:
+    """Whether an order (its JSON as the list answers it) passes every filter of a rule; None when a key is not one
+    decided here (`LOCAL_KEYS`)."""
+    if any(key not in LOCAL_KEYS for key in filters):
+        return None
+    for key, raw in filters.items():
+        path, dot, last = key.rpartition(".")
+        op = last if dot and last in _OPERATORS else "eq"
+        if op != last:
+            path = key
+        found = _values_at(order, path)
+        if path == "productOrderSpecification":  # Orange's examples also spell it `productorderSpecification`
+            found += _values_at(order, "productorderSpecification")
+        wanted = [_Wanted.of(part.strip()) for part in raw.split(",")] if raw else [_Wanted.of("")]
+        if op == "ne":
+            if any(_equals(value, each) for value in found for each in wanted):
+                return False
+        elif not any(_passes(value, op, each) for value in found for each in wanted):
+            return False
+    return True
+
+
+def _values_at(record: Any, path: str) -> list[Any]:
+    current: list[Any] = [record]
+    for part in path.split("."):
+        found: list[Any] = []
+        for node in current:
+            if isinstance(node, dict) and part in node:
+                value = node[part]
+                if isinstance(value, list):
+                    found.extend(value)
+                else:
+                    found.append(value)
+        current = found
+        if not current:
+            break
+    return current
+
+
+def _instant(text: str) -> datetime | None:
+    if not _DATE.match(text):
+        return None
+    candidate = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    try:
+        parsed = datetime.fromisoformat(candidate)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str) and _NUMBER.match(value.strip()):
+        return float(value)
+    return None
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    folded: str
+    number: float | None
+    instant: datetime | None
+    day: str | None
+
+    @classmethod
+    def of(cls, value: str) -> _Wanted:
+        return cls(value.casefold(), _number(value), _instant(value), value if _DAY.match(value) else None)
+
+
+def _scalar(value: Any) -> Any:
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def _equals(actual: Any, wanted: _Wanted) -> bool:
+    actual = _scalar(actual)
+    if actual is None:
+        return wanted.folded.strip() in ("null", "none")
+    if isinstance(actual, bool):
+        return str(actual).lower() == wanted.folded.strip()
+    if isinstance(actual, int | float):
+        return wanted.number is not None and float(actual) == wanted.number
+    text = actual if isinstance(actual, str) else str(actual)
+    if wanted.number is not None and (number := _number(text)) is not None:
+        return number == wanted.number
+    if wanted.day is not None and _DATE.match(text):
+        return text[:10] == wanted.day
+    if wanted.instant is not None and (instant := _instant(text)) is not None:
+        return instant == wanted.instant
+    return text.casefold() == wanted.folded
+
+
+def _compare(actual: Any, wanted: _Wanted) -> int | None:
+    actual = _scalar(actual)
+    if actual is None or isinstance(actual, bool | dict | list):
+        return None
+    if wanted.number is not None:
+        number = float(actual) if isinstance(actual, int | float) else _number(str(actual))
+        if number is not None:
+            return (number > wanted.number) - (number < wanted.number)
+    text = str(actual)
+    if wanted.instant is not None and (instant := _instant(text)) is not None:
+        return (instant > wanted.instant) - (instant < wanted.instant)
+    folded = text.casefold()
+    return (folded > wanted.folded) - (folded < wanted.folded)
+
+
+def _passes(actual: Any, op: str, wanted: _Wanted) -> bool:
+    if op == "eq":
+        return _equals(actual, wanted)
+    result = _compare(actual, wanted)
+    if result is None:
+        return False
+    if op == "gt":
+        return result > 0
+    if op == "gte":
+        return result >= 0
+    if op == "lt":
+        return result < 0
+    return result <= 0

@@ -79,10 +79,13 @@ def hub_for_secret(*, session: Session, secret_digest: str) -> HubRegistration |
 
 
 def touch_hub(*, session: Session, registration_id: uuid.UUID, at: datetime | None = None) -> None:
-    """An event came in through this hub (it is alive)."""
+    """An event came in through this live hub and its re-read found something the bot follows (it is alive).
+
+    Only such events count: anyone holding the secret can post events, and they must not hide a lost hub.
+    """
     stmt = (
         update(HubRegistration)
-        .where(col(HubRegistration.id) == registration_id)
+        .where(col(HubRegistration.id) == registration_id, col(HubRegistration.ended_at).is_(None))
         .values(last_event_at=at or utcnow())
         .execution_options(synchronize_session=False)
     )
