@@ -12,11 +12,10 @@ watches' thread roots go through the outbox, spaced `ROOT_SPACING` apart, so a r
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -39,6 +38,7 @@ from bot.diff import NoticeKind, diff
 from bot.slack import CHANNEL_ERRORS, Invocation, Reply, cannot_post_text, handles, reply
 from bot.watching import audit_watch_created
 from integrations import APIError
+from integrations.filters import filter_of, matches, values_at
 from integrations.views import OrderView
 from storage import crud
 from storage.columns import utcnow
@@ -434,131 +434,18 @@ LOCAL_KEYS = frozenset(
     }
 )
 """The rule keys `rule_matches` decides (every wholesale list filter): each names attributes of the order itself."""
-_OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def rule_matches(order: Mapping[str, Any], filters: Mapping[str, str]) -> bool | None:
-    """Whether an order (its JSON as the list answers it) passes every filter of a rule; None when a key is not one
-    decided here (`LOCAL_KEYS`)."""
+    """Whether an order (its JSON as the list answers it) passes every filter of a rule, decided the way Orange's list
+    decides them (`integrations.filters`); None when a key is not one decided here (`LOCAL_KEYS`)."""
     if any(key not in LOCAL_KEYS for key in filters):
         return None
-    for key, raw in filters.items():
-        path, dot, last = key.rpartition(".")
-        op = last if dot and last in _OPERATORS else "eq"
-        if op != last:
-            path = key
-        found = _values_at(order, path)
-        if path == "productOrderSpecification":  # Orange's examples also spell it `productorderSpecification`
-            found += _values_at(order, "productorderSpecification")
-        wanted = [_Wanted.of(part.strip()) for part in raw.split(",")] if raw else [_Wanted.of("")]
-        if op == "ne":
-            if any(_equals(value, each) for value in found for each in wanted):
-                return False
-        elif not any(_passes(value, op, each) for value in found for each in wanted):
-            return False
-    return True
+    return matches(order, [filter_of(key, raw) for key, raw in filters.items()], _order_values)
 
 
-def _values_at(record: Any, path: str) -> list[Any]:
-    current: list[Any] = [record]
-    for part in path.split("."):
-        found: list[Any] = []
-        for node in current:
-            if isinstance(node, dict) and part in node:
-                value = node[part]
-                if isinstance(value, list):
-                    found.extend(value)
-                else:
-                    found.append(value)
-        current = found
-        if not current:
-            break
-    return current
-
-
-def _instant(text: str) -> datetime | None:
-    if not _DATE.match(text):
-        return None
-    candidate = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    try:
-        parsed = datetime.fromisoformat(candidate)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str) and _NUMBER.match(value.strip()):
-        return float(value)
-    return None
-
-
-@dataclass(frozen=True)
-class _Wanted:
-    folded: str
-    number: float | None
-    instant: datetime | None
-    day: str | None
-
-    @classmethod
-    def of(cls, value: str) -> _Wanted:
-        return cls(value.casefold(), _number(value), _instant(value), value if _DAY.match(value) else None)
-
-
-def _scalar(value: Any) -> Any:
-    return value.get("id") if isinstance(value, dict) else value
-
-
-def _equals(actual: Any, wanted: _Wanted) -> bool:
-    actual = _scalar(actual)
-    if actual is None:
-        return wanted.folded.strip() in ("null", "none")
-    if isinstance(actual, bool):
-        return str(actual).lower() == wanted.folded.strip()
-    if isinstance(actual, int | float):
-        return wanted.number is not None and float(actual) == wanted.number
-    text = actual if isinstance(actual, str) else str(actual)
-    if wanted.number is not None and (number := _number(text)) is not None:
-        return number == wanted.number
-    if wanted.day is not None and _DATE.match(text):
-        return text[:10] == wanted.day
-    if wanted.instant is not None and (instant := _instant(text)) is not None:
-        return instant == wanted.instant
-    return text.casefold() == wanted.folded
-
-
-def _compare(actual: Any, wanted: _Wanted) -> int | None:
-    actual = _scalar(actual)
-    if actual is None or isinstance(actual, bool | dict | list):
-        return None
-    if wanted.number is not None:
-        number = float(actual) if isinstance(actual, int | float) else _number(str(actual))
-        if number is not None:
-            return (number > wanted.number) - (number < wanted.number)
-    text = str(actual)
-    if wanted.instant is not None and (instant := _instant(text)) is not None:
-        return (instant > wanted.instant) - (instant < wanted.instant)
-    folded = text.casefold()
-    return (folded > wanted.folded) - (folded < wanted.folded)
-
-
-def _passes(actual: Any, op: str, wanted: _Wanted) -> bool:
-    if op == "eq":
-        return _equals(actual, wanted)
-    result = _compare(actual, wanted)
-    if result is None:
-        return False
-    if op == "gt":
-        return result > 0
-    if op == "gte":
-        return result >= 0
-    if op == "lt":
-        return result < 0
-    return result <= 0
+def _order_values(order: Any, path: str) -> list[Any]:
+    found = values_at(order, path)
+    if path == "productOrderSpecification":  # Orange's examples also spell it `productorderSpecification`
+        found += values_at(order, "productorderSpecification")
+    return found

@@ -138,6 +138,22 @@ def _claim_first(session: Session, unsent: list[OutboxMessage], token: str, clai
     return crud.claim_outbox_row(session=session, message_id=unsent[0].id, token=token, now=now, until=now + claim)
 
 
+def _row(claimed: OutboxMessage, token: str, **lane: Any) -> _Row:
+    """A claimed row and where it goes (`team`, `channel`, `thread_ts`, `created_by`, `watch_id`, `paused`,
+    `product`)."""
+    return _Row(
+        id=claimed.id,
+        token=token,
+        kind=claimed.kind,
+        payload=dict(claimed.payload),
+        broadcast=claimed.broadcast,
+        attempts=claimed.attempts,
+        uncertain=claimed.uncertain,
+        created_at=claimed.created_at,
+        **lane,
+    )
+
+
 def _watch_lane(watch_id: uuid.UUID) -> Take:
     def take(session: Session, token: str, claim: timedelta) -> _Row | None:
         """Claim the watch's first unsent row if it is due; None when there is none, or it waits (or is taken)."""
@@ -147,15 +163,9 @@ def _watch_lane(watch_id: uuid.UUID) -> Take:
         claimed = _claim_first(session, crud.unsent_outbox(session=session, watch_id=watch_id), token, claim)
         if claimed is None:
             return None
-        return _Row(
-            id=claimed.id,
-            token=token,
-            kind=claimed.kind,
-            payload=dict(claimed.payload),
-            broadcast=claimed.broadcast,
-            attempts=claimed.attempts,
-            uncertain=claimed.uncertain,
-            created_at=claimed.created_at,
+        return _row(
+            claimed,
+            token,
             team=watch.team_id,
             channel=watch.channel_id,
             thread_ts=watch.thread_ts,
@@ -175,15 +185,9 @@ def _channel_lane(team_id: str, channel_id: str) -> Take:
         claimed = _claim_first(session, unsent, token, claim)
         if claimed is None:
             return None
-        return _Row(
-            id=claimed.id,
-            token=token,
-            kind=claimed.kind,
-            payload=dict(claimed.payload),
-            broadcast=claimed.broadcast,
-            attempts=claimed.attempts,
-            uncertain=claimed.uncertain,
-            created_at=claimed.created_at,
+        return _row(
+            claimed,
+            token,
             team=team_id,
             channel=channel_id,
             thread_ts=None,
