@@ -6,6 +6,11 @@ say yes (python-slack-sdk#1379, #1701). Slack pings every few seconds on a healt
 also looks at the age of the last ping/pong, and rebuilds the handler (a fresh session) when it is stale, brings
 the bot back without a restart.
 
+slack_sdk also reconnects by itself when its pings go unanswered (4 ping intervals): it forgets its last ping/pong
+time, opens a new session, and only sets the time again at the new session's first ping. The watchdog gives such a
+session, and a client reconnecting on its own, a whole stale period of its own (`_reference`), so it never closes a
+connection slack_sdk has just made (an envelope Slack sent there would wait for its redelivery).
+
 A connection attempt is bounded too (`connect_timeout`): slack_sdk's `connect()` retries a refused handshake on the
 same URL without end, and a URL Slack no longer honours (used, expired) would hold the watchdog there for good; a
 fresh handler asks apps.connections.open for a new one. `run(stop)` also hears `stop` while it connects or backs off.
@@ -60,6 +65,11 @@ class SocketModeRunner:
         self.handler: _Handler | None = None
         self.connected_at: float | None = None
         self.reconnects = 0
+        self._reference: float | None = None
+        """Since when the current session has been given its stale period: connected by us, or seen reconnecting
+        or reconnected by slack_sdk itself."""
+        self._session: object | None = None
+        self._pinged = False
 
     async def healthy(self) -> bool:
         handler = self.handler
@@ -72,7 +82,11 @@ class SocketModeRunner:
             return False
         now = self._clock()
         last = handler.client.last_ping_pong_time
-        reference = last if last is not None else self.connected_at
+        session = getattr(handler.client, "current_session", None)
+        if session is not self._session or (self._pinged and last is None):  # slack_sdk reconnects on its own
+            self._reference = now
+        self._session, self._pinged = session, last is not None
+        reference = max(last or 0.0, self._reference or 0.0) or None
         return reference is None or now - reference <= self._stale_after
 
     async def connect(self, stop: asyncio.Event | None = None) -> bool:
@@ -94,7 +108,9 @@ class SocketModeRunner:
                 await _close_quietly(handler)
                 return False
             self.handler = handler
-            self.connected_at = self._clock()
+            self.connected_at = self._reference = self._clock()
+            self._session = getattr(handler.client, "current_session", None)
+            self._pinged = False
             return True
         return False
 

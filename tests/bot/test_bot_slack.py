@@ -158,6 +158,7 @@ class FakeSocketClient:
     def __init__(self) -> None:
         self.connected = True
         self.last_ping_pong_time: float | None = None
+        self.current_session: object = object()
 
     async def is_connected(self) -> bool:
         return self.connected
@@ -195,6 +196,30 @@ async def test_socket_mode_watchdog_rebuilds_a_dead_or_silent_connection() -> No
     assert isinstance(second, FakeHandler)
     second.client.connected = False  # a dropped connection
     assert await runner.check() is True and runner.reconnects == 2
+
+
+async def test_the_watchdog_leaves_alone_a_session_slack_sdk_just_reconnected() -> None:
+    """slack_sdk reconnects by itself after 4 unanswered pings: it forgets its ping/pong time and sets it again only at
+    the new session's first ping. The watchdog used to see no time, fall back on its own (old) connection time, and
+    close the fresh session — with whatever envelope Slack had just sent on it."""
+    now = [1000.0]
+    runner = SocketModeRunner(FakeHandler, ping_interval=10, clock=lambda: now[0])
+    await runner.connect()
+    handler = runner.handler
+    assert isinstance(handler, FakeHandler)
+    handler.client.last_ping_pong_time = now[0]
+    assert await runner.check() is False
+
+    now[0] += 45  # no pong for 4 pings: slack_sdk gives up on the session and reconnects
+    handler.client.last_ping_pong_time = None
+    assert await runner.check() is False  # slack_sdk is on it
+    now[0] += 2
+    handler.client.current_session = object()  # its new session, not pinged yet
+    assert await runner.check() is False and runner.handler is handler
+    now[0] += 30
+    assert await runner.check() is False  # still within the new session's stale period
+    now[0] += 40  # and that one never pinged either: the watchdog rebuilds
+    assert await runner.check() is True and runner.handler is not handler
 
 
 async def test_app_home_shows_pending_approvals_to_who_may_decide(harness: Harness) -> None:
