@@ -50,9 +50,22 @@ __all__ = [
     "product_diff",
 ]
 
-FIELDS_COMPARED: tuple[str, ...] = ("id", "state", "productOrderItem", "errorMessage", "milestone", "jeopardyAlert")
+FIELDS_COMPARED: tuple[str, ...] = (
+    "id",
+    "state",
+    "productOrderItem",
+    "errorMessage",
+    "milestone",
+    "jeopardyAlert",
+    "expectedCompletionDate",
+    "completionDate",
+)
 """The wholesale `fields=` the poller needs: items carry their state, `milestone`, `errorMessage` and
-`jeopardyAlert`; the top-level lists hold the order's own. Orange returns `id` and `href` anyway."""
+`jeopardyAlert`; the top-level lists hold the order's own. Orange returns `id` and `href` anyway.
+
+The stored snapshot is also what the thread root (`watch_root_blocks`) and the digest show, so the dates they read
+are selected too, though no event compares them. Growing this list changes every list entry's digest once: each
+watched order then takes the poll's full path once, which finds no event in a field nothing compares."""
 
 
 class EventKind(StrEnum):

@@ -17,7 +17,8 @@ Fetching:
 Each backend's `OrderSource` (integrations) says what its list can do, so no backend is named here:
 
 * a source that `lists_by_id` (wholesale): ONE list request per page of watched orders, `ids` with
-  `fields=FIELDS_COMPARED`, walking the pages the server actually returns (the sandbox caps a page at 50); a
+  `fields=FIELDS_COMPARED` (what the diff compares, and the dates the thread root and the digest show from the
+  stored snapshot), walking the pages the server actually returns (the sandbox caps a page at 50); a
   list we cannot read falls back to one GET per order, so one bad order never stops the others (a list that
   fails with an outage does not: see below).
 * a source whose `list_has_state` (carrier `GET /productOrder` summaries `{id, orderDate, state, externalId}`,
