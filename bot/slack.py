@@ -10,12 +10,14 @@
     reply = await dispatch(inv, parse(text, ...))          # the listener runs whichever handles it
 
 `CHANNEL_ERRORS` are Slack's answers meaning "the bot cannot post here"; `cannot_post_text` says so to a person.
+`retry_after(err)` is how long a 429 asks to wait, read one way by all who wait it out (the client, the outbox,
+the approval cards).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any, TypeVar
@@ -42,12 +44,36 @@ __all__ = [
     "permalink",
     "render_error",
     "reply",
+    "retry_after",
+    "retry_after_header",
 ]
 
 log = logging.getLogger("bot.slack")
 
 # Slack errors that mean "the bot cannot post here" (a channel it is not in, gone, archived).
 CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
+
+
+def retry_after_header(headers: Mapping[str, Any]) -> float | None:
+    """Slack's `Retry-After` in seconds from an answer's headers (each a string or a list of them); None if absent
+    or unreadable."""
+    for name, values in headers.items():
+        if name.lower() == "retry-after":
+            try:
+                return float(values if isinstance(values, str) else values[0])
+            except (TypeError, ValueError, IndexError):
+                return None
+    return None
+
+
+def retry_after(err: SlackApiError) -> float | None:
+    """Seconds Slack asked to wait before calling again (its `Retry-After`, at least 1; 1 when it gave none), or
+    None when `err` is not a rate limit."""
+    status = getattr(err.response, "status_code", 200)
+    if status != 429 and err.response.get("error") != "ratelimited":
+        return None
+    seconds = retry_after_header(dict(getattr(err.response, "headers", None) or {}))
+    return max(seconds if seconds is not None else 1.0, 1.0)
 
 
 @dataclass(frozen=True)

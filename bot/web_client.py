@@ -25,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.slack import retry_after_header
 
 __all__ = [
     "MAX_RETRY_AFTER",
@@ -58,13 +59,8 @@ class CappedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
     ) -> bool:
         if response is None or response.status_code != 429:
             return False
-        for name, values in response.headers.items():
-            if name.lower() == "retry-after":
-                try:
-                    return float(values[0] if isinstance(values, list) else values) <= self.max_wait
-                except (TypeError, ValueError, IndexError):
-                    return True
-        return True
+        seconds = retry_after_header(response.headers)
+        return seconds is None or seconds <= self.max_wait
 
 
 NOT_REPEATABLE = frozenset(

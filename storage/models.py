@@ -354,6 +354,8 @@ class Approval(ApprovalBase, table=True):
     checks: int = 0
     shown_version: int | None = None
     """The version the Slack card last showed; behind ``version`` means the card must be redrawn."""
+    card_redraw_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """Not before this may the card be updated again: Slack answered ``chat.update`` with 429 and a Retry-After."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

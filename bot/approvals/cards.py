@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -21,8 +22,10 @@ from bot.blocks.approvals import (
 )
 from bot.blocks.format import fallback_text, mention, when
 from bot.context import BotContext
+from bot.slack import retry_after
 from integrations.views import PriceView
 from storage import crud
+from storage.columns import utcnow
 from storage.enums import ApprovalKind, ApprovalState
 from storage.models import Approval
 
@@ -124,22 +127,31 @@ def card_blocks(approval: Approval) -> list[Block]:
     )
 
 
-async def refresh_card(ctx: BotContext, client: AsyncWebClient, approval: Approval) -> None:
+async def refresh_card(
+    ctx: BotContext, client: AsyncWebClient, approval: Approval, *, now: datetime | None = None
+) -> None:
     """Draw the card of `approval`'s message from the newest row it shows, again if that row moved meanwhile.
 
     A slow update that lands after a later one is overwritten by the later caller's re-check, so the card ends
-    on the current state; an update Slack refused is left to `reconcile` (the row's `shown_version` lags).
+    on the current state; an update Slack refused is left to `reconcile` (the row's `shown_version` lags). A 429
+    holds the card (`card_redraw_at`, Slack's `Retry-After` capped at `policy.MAX_CARD_HOLD`): nobody updates it
+    before then, and `reconcile` redraws it after.
     """
     channel, ts = approval.channel_id, approval.message_ts
     if not ts:
         return
+    at = now or utcnow()
 
-    def latest(session: Session) -> Approval | None:
-        return crud.latest_approval_for_message(session=session, channel_id=channel, message_ts=ts)
+    def latest(session: Session) -> tuple[Approval | None, datetime | None]:
+        current = crud.latest_approval_for_message(session=session, channel_id=channel, message_ts=ts)
+        return current, crud.card_held_until(session=session, channel_id=channel, message_ts=ts)
 
     for _ in range(3):
-        current = await ctx.db(latest)
+        current, held_until = await ctx.db(latest)
         if current is None:
+            return
+        if held_until is not None and held_until > at:
+            log.info("the card of approval %s waits for Slack until %s (redrawn then)", current.id, held_until)
             return
         blocks = card_blocks(current)
         try:
@@ -148,9 +160,15 @@ async def refresh_card(ctx: BotContext, client: AsyncWebClient, approval: Approv
             )
         except (SlackApiError, TimeoutError, aiohttp.ClientError) as err:
             error = err.response.get("error") if isinstance(err, SlackApiError) else type(err).__name__
+            wait = retry_after(err) if isinstance(err, SlackApiError) else None
+            if wait is not None:
+                until = at + min(timedelta(seconds=wait), policy.MAX_CARD_HOLD)
+                await ctx.db(lambda s, a=current: crud.hold_card(session=s, approval_id=a.id, until=until))  # type: ignore[misc]
+                log.warning("Slack asked to wait %.0f s before updating the card of approval %s", wait, current.id)
+                return
             log.warning("could not update the card of approval %s: %s (redrawn later)", current.id, error)
             return
         await ctx.db(lambda s, a=current: crud.mark_card_shown(session=s, approval_id=a.id, version=a.version))  # type: ignore[misc]
-        again = await ctx.db(latest)
+        again, _ = await ctx.db(latest)
         if again is None or (again.id == current.id and again.version == current.version):
             return

@@ -43,6 +43,10 @@ STALE_CARD = timedelta(seconds=30)
 """A card behind its row for this long is redrawn by `reconcile` (its update failed or was lost)."""
 
 
+MAX_CARD_HOLD = timedelta(minutes=10)
+"""The longest Slack's `Retry-After` on a card update keeps the card from being redrawn (a sane cap on its word)."""
+
+
 def now() -> datetime:
     """The time quote validity is judged at (tests move it)."""
     return utcnow()

@@ -30,7 +30,7 @@ async def reconcile(ctx: BotContext, client: AsyncWebClient, *, at: datetime | N
     Due: an ambiguous answer's look-up time has come, or the owner's lease ran out (it died mid-call). Each is
     claimed by compare-and-set first, so replicas look each up once. Found → submitted (and watched); nothing
     found within `policy.SETTLE` of the call → looked for again later; after it → failed, with Retry. Then cards left
-    behind their rows are redrawn.
+    behind their rows are redrawn, but not one Slack asked us to leave alone for now (`card_redraw_at`).
     """
     at = at or utcnow()
     due = await ctx.read(lambda s: crud.list_due_approval_checks(session=s, now=at))
@@ -53,9 +53,9 @@ async def reconcile(ctx: BotContext, client: AsyncWebClient, *, at: datetime | N
         state = await conclude(ctx, client, taken, owner, outcome, actor="orange-bot")
         if state != ApprovalState.SUBMITTING.value:
             settled[str(taken.id)] = state
-    stale = await ctx.read(lambda s: crud.list_stale_cards(session=s, updated_before=at - policy.STALE_CARD))
+    stale = await ctx.read(lambda s: crud.list_stale_cards(session=s, updated_before=at - policy.STALE_CARD, now=at))
     for approval in stale:
-        await refresh_card(ctx, client, approval)
+        await refresh_card(ctx, client, approval, now=at)
     return settled
 
 

@@ -53,7 +53,7 @@ from bot.context import BotContext
 from bot.diff import FINAL_PRODUCT_STATUSES, NoticeKind
 from bot.digests import DIGEST_POST, DueDigest, due_digest_blocks
 from bot.leases import heartbeat
-from bot.slack import CHANNEL_ERRORS
+from bot.slack import CHANNEL_ERRORS, retry_after
 from integrations.views import OrderView, ProductView
 from storage import crud
 from storage.columns import utcnow
@@ -306,17 +306,6 @@ async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[
     return str(response["ts"]), False
 
 
-def _retry_after(err: SlackApiError) -> float:
-    headers = getattr(err.response, "headers", None) or {}
-    for key, value in dict(headers).items():
-        if key.lower() == "retry-after":
-            try:
-                return max(float(value if isinstance(value, str) else value[0]), 1.0)
-            except (TypeError, ValueError, IndexError):
-                break
-    return 1.0
-
-
 def _pause_reason(error: str, needed: str | None) -> str:
     return f"cannot post: {error}" + (f" (needs {needed})" if needed else "")
 
@@ -371,8 +360,8 @@ async def _classify(ctx: BotContext, client: AsyncWebClient, row: _Row, err: Exc
         return _Failure(f"{type(err).__name__}: {err}", _backoff(row), uncertain=row.kind != NoticeKind.root_update)
     status = getattr(err.response, "status_code", 200)
     error = str(err.response.get("error") or f"http {status}")
-    if status == 429 or error == "ratelimited":
-        return _Failure(error, timedelta(seconds=_retry_after(err)))
+    if (wait := retry_after(err)) is not None:
+        return _Failure(error, timedelta(seconds=wait))
     if status >= 500:
         return _Failure(error, _backoff(row), uncertain=row.kind != NoticeKind.root_update)
     if error in PAUSE_ERRORS:

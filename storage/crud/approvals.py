@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -335,8 +335,26 @@ def mark_card_shown(*, session: Session, approval_id: uuid.UUID, version: int) -
     return _update_approval(session, approval_id, where, shown_version=version)
 
 
-def list_stale_cards(*, session: Session, updated_before: datetime, limit: int = 50) -> list[Approval]:
-    """Approvals whose Slack card shows an older version than the row (its update failed or was lost).
+def hold_card(*, session: Session, approval_id: uuid.UUID, until: datetime) -> bool:
+    """Slack refused the card's update and asked to wait: nobody updates the card of this message before `until`."""
+    where = and_(
+        col(Approval.id) == approval_id,
+        or_(col(Approval.card_redraw_at).is_(None), col(Approval.card_redraw_at) < until),
+    )
+    return _update_approval(session, approval_id, where, card_redraw_at=until)
+
+
+def card_held_until(*, session: Session, channel_id: str, message_ts: str) -> datetime | None:
+    """Until when Slack asked us not to update this message (any of its approvals' `card_redraw_at`), or None."""
+    stmt = select(func.max(col(Approval.card_redraw_at))).where(
+        col(Approval.channel_id) == channel_id, col(Approval.message_ts) == message_ts
+    )
+    return session.exec(stmt).one()
+
+
+def list_stale_cards(*, session: Session, updated_before: datetime, now: datetime, limit: int = 50) -> list[Approval]:
+    """Approvals whose Slack card shows an older version than the row (its update failed or was lost), and which
+    Slack lets us update at `now` (no `card_redraw_at` of the message still ahead).
 
     Only the newest approval of each message counts: a failed approval's card belongs to its retry.
     """
@@ -350,6 +368,16 @@ def list_stale_cards(*, session: Session, updated_before: datetime, limit: int =
         )
         .exists()
     )
+    same_card = aliased(Approval)
+    held = (
+        select(same_card.id)
+        .where(
+            same_card.channel_id == Approval.channel_id,
+            same_card.message_ts == Approval.message_ts,
+            col(same_card.card_redraw_at) > now,
+        )
+        .exists()
+    )
     stmt = (
         select(Approval)
         .where(
@@ -357,6 +385,7 @@ def list_stale_cards(*, session: Session, updated_before: datetime, limit: int =
             or_(col(Approval.shown_version).is_(None), col(Approval.shown_version) < col(Approval.version)),
             col(Approval.updated_at) <= updated_before,
             ~superseded,
+            ~held,
         )
         .order_by(col(Approval.updated_at))
         .limit(limit)

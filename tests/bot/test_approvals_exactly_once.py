@@ -75,9 +75,12 @@ async def test_a_slow_card_update_cannot_let_reconcile_and_retry_place_a_second_
     orders = await orders_with_external_id(h, approval.external_id)
     assert len(orders) == 1
     assert len(watches_of(h, str(orders[0]["id"]))) == 1
-    # The refused card update is redrawn from the row once it is overdue.
+    # The refused card update waits for Slack's Retry-After, then is redrawn from the row.
     assert "Sent to Orange" not in shown(h, message(h, approval.message_ts))
+    await h.fake.wait_for(lambda: any(a.card_redraw_at for a in approvals_in_db(h)))
     await approvals.reconcile(h.ctx, h.bolt.client, at=utcnow() + policy.STALE_CARD + timedelta(seconds=1))
+    assert "Sent to Orange" not in shown(h, message(h, approval.message_ts))
+    await approvals.reconcile(h.ctx, h.bolt.client, at=utcnow() + timedelta(seconds=151))
     text = shown(h, message(h, approval.message_ts))
     assert "Sent to Orange" in text and "watched in this thread" in text
 
