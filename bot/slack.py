@@ -102,12 +102,13 @@ def render_error(err: Exception, *, verb: str | None, command: str, enabled: Seq
     return reply(error_blocks(message, usage(verb, command=command, enabled=enabled)), shareable=False)
 
 
-def cannot_post_text(error: str, *, command: str) -> str:
+def cannot_post_text(error: str, *, command: str, again: str = "watch …") -> str:
+    """What to do when Slack answered one of `CHANNEL_ERRORS`; `again`: the command to run once invited."""
     if error == "is_archived":
         return "This channel is archived: I can't post in it."
     return (
         "I can't post in this channel: I'm not a member of it. "
-        f"Invite me with `/invite @orange-bot`, then run `{command} watch …` again."
+        f"Invite me with `/invite @orange-bot`, then run `{command} {again}` again."
     )
 
 

@@ -3,6 +3,10 @@
 The modal is opened right after the command's ack, with its trigger_id (valid 3 s). On submit the modal turns
 into "checking…" at once (the ack), then shows the POQ; when every item is green the quote is asked for and
 its card (with "Order this quote") is posted to the requester in the channel the command came from.
+
+Before the form opens, the channel is checked (`conversations.info`): where the bot is not a member, the requester
+is told to invite it, as `watch` does, since the results could not be shown there. When posting there fails anyway
+(the bot removed, the channel archived meanwhile), the results go to the requester by DM.
 """
 
 from __future__ import annotations
@@ -13,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import ActionsBlock, Block
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.format import fallback_text, section
+from bot.blocks.format import context, fallback_text, section
 from bot.blocks.quote_form import (
     ACTION_BANDWIDTH,
     ACTION_COS,
@@ -40,7 +44,7 @@ from bot.blocks.quote_form import (
 from bot.blocks.quotes import poq_blocks, quote_blocks
 from bot.context import BotContext
 from bot.queries import SITE_SEARCH_LIMIT, site_matches
-from bot.slack import Reply, Where
+from bot.slack import CHANNEL_ERRORS, Reply, Where, cannot_post_text
 from integrations import APIError
 from integrations.views import poq_view, quote_view_from_carrier, site_view_from_carrier
 
@@ -68,6 +72,11 @@ async def open_quote_modal(ctx: BotContext, client: AsyncWebClient, where: Where
         return Reply(text="Slack sent no trigger for a form; run the command again.", shareable=False)
     if "carrier" not in ctx.enabled:
         return Reply(text="Quotes need the carrier backend, which is not enabled.", shareable=False)
+    problem = await _cannot_post_in(client, where.channel_id)
+    if problem is not None:
+        return Reply(
+            text=cannot_post_text(problem, command=ctx.settings.slack_command, again="quote new"), shareable=False
+        )
     try:
         await client.views_open(
             trigger_id=trigger_id, view=form_view(channel_id=where.channel_id, team_id=where.team_id)
@@ -79,6 +88,53 @@ async def open_quote_modal(ctx: BotContext, client: AsyncWebClient, where: Where
             return Reply(text="The form could not open in time; run the command again.", shareable=False)
         return Reply(text=f"Slack refused to open the form ({error}); try again in a moment.", shareable=False)
     return Reply(text="Fill in the quote form: two sites, bandwidth, class of service and term.", shareable=False)
+
+
+async def _cannot_post_in(client: AsyncWebClient, channel_id: str) -> str | None:
+    """The channel error posting the results in `channel_id` would meet (one of `CHANNEL_ERRORS`), or None when it
+    should go through or Slack did not say (the DM fallback covers that)."""
+    if not channel_id or channel_id.startswith("D"):
+        return None  # a DM: the app's own is fine, another's is not the bot's to join, its results come by DM
+    try:
+        info = await client.conversations_info(channel=channel_id)
+    except SlackApiError as err:
+        # A private channel the bot is not in is channel_not_found to it.
+        error = str(err.response.get("error", ""))
+        if error not in CHANNEL_ERRORS:
+            log.info("conversations.info on %s failed: %s", channel_id, error)
+            return None
+        return error
+    channel = info.get("channel") or {}
+    if channel.get("is_archived"):
+        return "is_archived"
+    if channel.get("is_member") is False and not channel.get("is_im") and not channel.get("is_mpim"):
+        return "not_in_channel"
+    return None
+
+
+async def _dm(client: AsyncWebClient, user_id: str, *, text: str, blocks: list[Block]) -> bool:
+    try:
+        dm = await client.conversations_open(users=user_id)
+        channel = str((dm.get("channel") or {}).get("id"))
+        await client.chat_postMessage(channel=channel, text=text, blocks=[b.to_dict() for b in blocks])
+    except SlackApiError as err:
+        log.warning("could not DM %s the quote result: %s", user_id, err.response.get("error"))
+        return False
+    return True
+
+
+def _by_dm(blocks: list[Block], *, channel_id: str, error: str, first: bool, command: str) -> list[Block]:
+    """The results as a DM: without "Order this quote" (a DM is no place for an approval), and, the first time,
+    why they come here."""
+    kept = [b for b in blocks if not isinstance(b, ActionsBlock)]
+    if not first:
+        return kept
+    why = "is archived" if error == "is_archived" else "is not a channel I'm in"
+    note = (
+        f":information_source: <#{channel_id}> {why}, so the results of your quote form come here. To order a quote, "
+        f"invite me to a channel (`/invite @orange-bot`) and show it there with `{command} quote <id>`."
+    )
+    return [context(note), *kept][:50]
 
 
 async def site_options(ctx: BotContext, text: str) -> list[dict[str, Any]]:
@@ -219,19 +275,33 @@ async def run_quote(ctx: BotContext, client: AsyncWebClient, form: QuoteForm, *,
     """POQ (each item's confidence and lead time), then, when all green, the quote card with "Order this quote".
 
     Results go to the requester in the channel the command came from (the modal only says "asking"): a card's
-    buttons need a channel, and the modal's own ack races any `views.update` sent right after it.
+    buttons need a channel, and the modal's own ack races any `views.update` sent right after it. When the channel
+    refuses them (the bot removed or the channel archived since the form opened), they go to the requester by DM.
     """
     moment = policy.now()
+    refused: str | None = None  # the channel error met posting in the channel: from then on, results go by DM
+    told = False
 
     async def say(blocks: list[Block], text: str) -> None:
-        try:
-            if form.channel_id:
-                shown = [b.to_dict() for b in blocks[:50]]
-                await client.chat_postEphemeral(channel=form.channel_id, user=user_id, text=text, blocks=shown)
-            else:
-                await client.views_update(view_id=view_id, view=result_view("New quote", blocks[:100]))
-        except SlackApiError as err:
-            log.info("could not show the quote result: %s", err.response.get("error"))
+        nonlocal refused, told
+        if refused is None:
+            try:
+                if form.channel_id:
+                    shown = [b.to_dict() for b in blocks[:50]]
+                    await client.chat_postEphemeral(channel=form.channel_id, user=user_id, text=text, blocks=shown)
+                else:
+                    await client.views_update(view_id=view_id, view=result_view("New quote", blocks[:100]))
+                return
+            except SlackApiError as err:
+                error = str(err.response.get("error", ""))
+                if not (form.channel_id and error in CHANNEL_ERRORS):
+                    log.info("could not show the quote result: %s", error)
+                    return
+                log.info("the quote result cannot go to %s (%s): sent by DM", form.channel_id, error)
+                refused = error
+        command = ctx.settings.slack_command
+        dm_blocks = _by_dm(blocks, channel_id=form.channel_id, error=refused, first=not told, command=command)
+        told = await _dm(client, user_id, text=text, blocks=dm_blocks) or told
 
     try:
         poq = poq_view(await ctx.orange.carrier.qualifications.create(poq_body(form)))

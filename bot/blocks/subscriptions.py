@@ -62,7 +62,6 @@ def rule_text(row: SubscriptionRow) -> str:
 
 def subscription_card(row: SubscriptionRow, *, choice: Choice | None, chosen_by: str | None = None) -> list[Block]:
     """The rule announced in the channel; until someone chooses, the question about orders that match already."""
-    count = "an unknown number of" if row.matching is None else str(row.matching)
     blocks: list[Block] = [
         section(
             f":satellite_antenna: {mention(row.created_by)} made rule *#{row.number}* here: "
@@ -70,7 +69,7 @@ def subscription_card(row: SubscriptionRow, *, choice: Choice | None, chosen_by:
         )
     ]
     if choice is None and (row.matching is None or row.matching > 0):
-        blocks.append(section(f"{count} orders match already. Watch them too (at most {row.cap} at a time)?"))
+        blocks.append(section(f"{_match_already(row.matching)} (at most {row.cap} at a time)?"))
         blocks.append(
             actions(
                 button(
@@ -84,12 +83,32 @@ def subscription_card(row: SubscriptionRow, *, choice: Choice | None, chosen_by:
         )
     elif choice == "existing":
         who = f" ({mention(chosen_by)} chose)" if chosen_by else ""
-        blocks.append(context(f"The {count} orders that matched already are watched too{who}."))
+        blocks.append(context(f"{_watched_too(row.matching)}{who}."))
     elif choice == "new_only":
         who = f" ({mention(chosen_by)} chose)" if chosen_by else ""
         blocks.append(context(f"Only orders that match from now on are watched{who}."))
     blocks.append(context(f"At most {row.cap} watches of this rule at a time · `unsubscribe {row.number}` ends it."))
     return blocks
+
+
+def _match_already(matching: int | None) -> str:
+    """The question's first words, without its end: `3 orders match already. Watch them too`."""
+    if matching is None:
+        return "Some orders match already (the backend did not say how many). Watch them too"
+    if matching == 1:
+        return "1 order matches already. Watch it too"
+    return f"{matching} orders match already. Watch them too"
+
+
+def _watched_too(matching: int | None) -> str:
+    """What "Watch these too" did, without the full stop: `The 3 orders that matched already are watched too`."""
+    if matching is None:
+        return "The orders that matched already are watched too"
+    if matching == 0:
+        return "No order matched already"
+    if matching == 1:
+        return "The order that matched already is watched too"
+    return f"The {matching} orders that matched already are watched too"
 
 
 def subscriptions_list_blocks(rows: Sequence[SubscriptionRow], *, command: str) -> list[Block]:

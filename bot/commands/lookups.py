@@ -48,9 +48,9 @@ def _sites(args: Args) -> Sites:
     return Sites(city=found.get("city"), country=found.get("country"), name=found.get("name"), text=text)
 
 
-@_verb("site", "site <id>", "one carrier site", "site 1", backend="carrier")
+@_verb("site", "site <id>", "one carrier site", "site 1265904", backend="carrier")
 def _site(args: Args) -> Site:
-    word = args.only_word("a site id", "1")
+    word = args.only_word("a site id", "1265904")
     return Site(site_id=args.own_id(word, what="site"))
 
 
@@ -101,10 +101,10 @@ def _quotes(args: Args) -> Quotes:
 
 
 @_verb(
-    "quote", "quote <id>  or  quote new", "one carrier quote, or the form for a new one", "quote 3", backend="carrier"
+    "quote", "quote <id>  or  quote new", "one carrier quote, or the form for a new one", "quote 6", backend="carrier"
 )
 def _quote(args: Args) -> QuoteGet | QuoteNew:
-    word = args.only_word("a quote id or `new`", "3")
+    word = args.only_word("a quote id or `new`", "6")
     if word.lower() == "new":
         return QuoteNew()
     return QuoteGet(reference=Reference("carrier", args.own_id(word, what="quote")))
@@ -154,7 +154,7 @@ def _products(args: Args) -> Products:
     return Products(backend=backend, filters=tuple(filters.items()))
 
 
-@_verb("product", "product <ref>", "one product of the inventory", "product business:W05VL130721")
+@_verb("product", "product <ref>", "one product of the inventory", "product wholesale:2c9004647f69a6da017f6a1c55ba0000")
 def _product(args: Args) -> ProductGet:
     word = args.only_word("a product reference", "wholesale:2c9004647f69a6da017f6a1c55ba0000")
     return ProductGet(reference=args.reference(word))

@@ -2,7 +2,7 @@
 
     LOOKUP_VERBS = Verbs()
 
-    @LOOKUP_VERBS.add("site", "site <id>", "one carrier site", "site 1", backend="carrier")
+    @LOOKUP_VERBS.add("site", "site <id>", "one carrier site", "site 1265904", backend="carrier")
     def _site(args: Args) -> Site: ...
 
 `Args` holds the words and pairs after the verb, with the checks every verb shares; each check raises a

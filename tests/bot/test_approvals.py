@@ -430,3 +430,56 @@ async def test_quote_modal_stops_when_not_green(harness: Harness) -> None:
     await h.fake.wait_for(lambda: "no quote was asked" in last(), timeout=10)
     assert "Unknown site" in last()
     assert await carrier_posts(h, "quoteManagement") == 0
+
+
+@pytest.mark.parametrize(
+    ("channel", "kind", "says"),
+    [
+        ("C_PUB", {"is_member": False}, "I'm not a member of it"),
+        ("C_PRIVATE", None, "I'm not a member of it"),  # seeded: private, the bot not in it
+        ("C_HIDDEN", {"is_private": True, "is_member": False}, "I'm not a member of it"),  # as Slack: not found
+        ("C_OLD", {"is_archived": True}, "archived"),
+    ],
+)
+async def test_quote_new_where_the_bot_cannot_post_says_invite_me_instead_of_a_form(
+    harness: Harness, channel: str, kind: dict[str, bool] | None, says: str
+) -> None:
+    h = harness
+    if kind is not None:
+        h.fake.add_channel(channel, channel.lower(), **kind)
+    if channel == "C_HIDDEN":  # Slack hides a private channel from a bot that is not in it
+        h.fake.inject("conversations.info", "channel_not_found", status=200)
+    before = len(h.fake.response_posts())
+    ack = await h.user.command("quote new", channel=channel, user="U_ALICE")
+    assert ack.status == 200
+    await h.fake.wait_for_responses(count=before + 1, timeout=10)
+    answer = str(h.user.render(h.fake.response_posts()[-1].body))
+    assert says in answer, answer
+    if kind != {"is_archived": True}:
+        assert "/invite @orange-bot" in answer and "`/orange quote new` again" in answer, answer
+    assert h.fake.open_views("U_ALICE") == []  # no form whose results could not be shown
+    asked = [c for c in h.fake.calls if c.method == "conversations.info"]
+    assert len(asked) == 1 and asked[0].ok == (channel != "C_HIDDEN")
+
+
+async def test_quote_results_go_by_dm_when_the_channel_refuses_them(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = harness
+    monkeypatch.setattr(policy, "now", lambda: START)
+    view_id = await open_form(h)
+    h.fake.channels[CHANNEL].is_member = False  # removed from the channel while the form was open
+    values = {"quote_site_a": "1265904", "quote_site_b": "1354977", "quote_bandwidth": "100", "quote_cos": "GUARANTEED"}
+    ack = await h.user.submit_view(view_id, values, user="U_ALICE")
+    assert ack.status == 200 and ack.json()["response_action"] == "update"
+
+    def dms() -> list[str]:
+        return [str(h.user.render(m)) for m in h.fake.channel_messages("D_ALICE")]
+
+    await h.fake.wait_for(lambda: any("Quote carrier:" in m for m in dms()), timeout=10)
+    assert len(dms()) == 2  # the serviceability check, then the quote
+    assert "Every item can be delivered" in dms()[0] and "come here" in dms()[0]
+    assert "come here" not in dms()[1]  # said once
+    assert all("Order this quote" not in m for m in dms())  # no approval asked for from a DM
+    shown = [str(m["text"]) for m in h.fake.ephemeral_messages("U_ALICE", CHANNEL)]
+    assert len(shown) == 1 and "Fill in the quote form" in shown[0], shown  # the command's answer only

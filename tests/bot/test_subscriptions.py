@@ -14,8 +14,16 @@ from sqlmodel import Session, col, select
 from test_notifier import admin, ask, cycle, slack
 
 import bot.subscriptions as subscriptions
-from bot.blocks.subscriptions import ACTION_SUBSCRIPTION_EXISTING, ACTION_SUBSCRIPTION_NEW_ONLY, ACTION_UNSUBSCRIBE
+from bot.blocks.subscriptions import (
+    ACTION_SUBSCRIPTION_EXISTING,
+    ACTION_SUBSCRIPTION_NEW_ONLY,
+    ACTION_UNSUBSCRIBE,
+    Choice,
+    SubscriptionRow,
+    subscription_card,
+)
 from bot.jobs.outbox import drain_outbox
+from bot.simulator.render import render_message
 from storage.enums import OutboxStatus
 from storage.models import OutboxMessage, Subscription, SubscriptionOrder, Watch
 
@@ -257,3 +265,51 @@ async def test_a_rule_matching_too_much_costs_one_request(harness: Harness) -> N
         "2,001 wholesale orders match that rule, over the 2,000 a rule may match at once: narrow it with more filters."
     )
     assert await h.ctx.db(lambda s: s.exec(select(Subscription)).all()) == []
+
+
+def _card_text(matching: int | None, choice: Choice | None) -> str:
+    row = SubscriptionRow(
+        number=1,
+        backend="wholesale",
+        filters=(("state", "held"),),
+        errors_only=False,
+        matching=matching,
+        watched=0,
+        live=0,
+        cap=50,
+        created_by="U_ALICE",
+        subscription_id="00000000-0000-0000-0000-000000000001",
+        include_existing=False,
+    )
+    return str(render_message(None, [b.to_dict() for b in subscription_card(row, choice=choice, chosen_by="U_BOB")]))
+
+
+@pytest.mark.parametrize(
+    ("matching", "choice", "says"),
+    [
+        (None, None, "Some orders match already (the backend did not say how many). Watch them too (at most 50"),
+        (1, None, "1 order matches already. Watch it too (at most 50 at a time)?"),
+        (37, None, "37 orders match already. Watch them too (at most 50 at a time)?"),
+        (None, "existing", "The orders that matched already are watched too (@U_BOB chose)."),
+        (0, "existing", "No order matched already (@U_BOB chose)."),
+        (1, "existing", "The order that matched already is watched too (@U_BOB chose)."),
+        (37, "existing", "The 37 orders that matched already are watched too (@U_BOB chose)."),
+    ],
+)
+def test_the_card_says_how_many_orders_match_already_in_plain_english(
+    matching: int | None, choice: Choice | None, says: str
+) -> None:
+    shown = _card_text(matching, choice)
+    assert says in shown, shown
+    assert "an unknown number" not in shown and "1 orders" not in shown
+
+
+async def test_the_card_redrawn_after_watch_these_too_reads_as_a_sentence(harness: Harness) -> None:
+    h = harness
+    await bulk(h, 2, "held")
+    await ask(h, "subscribe wholesale state=held")
+    await h.user.click(ACTION_SUBSCRIPTION_EXISTING, user="U_BOB", message=card(h))
+    await h.fake.wait_for(lambda: "watched too" in str(h.user.render(card(h))), timeout=10)
+    shown = str(h.user.render(card(h)))
+    assert "The orders that matched already are watched too" in shown, shown
+    assert "The an unknown" not in shown
