@@ -402,11 +402,14 @@ async def test_threads_updates_ephemerals_and_lookups(fake: FakeSlack, web: Asyn
     )
     eph = await web.chat_postEphemeral(channel="C_GENERAL", user="U_BOB", text="only you")
     assert fake.ephemeral_messages("U_BOB")[0]["ts"] == eph["message_ts"]
-    fake.scopes.add("groups:read")  # the bot never asks; the simulator still answers it like Slack
+    fake.scopes.add("groups:read")
+    with pytest.raises(SlackApiError, match="channel_not_found"):  # private, and the bot is not in it
+        await web.conversations_info(channel="C_PRIVATE")
+    fake.channels["C_PRIVATE"].is_member = True
     info = await web.conversations_info(channel="C_PRIVATE")
     assert (info["channel"]["is_private"], info["channel"]["is_member"], info["channel"]["is_archived"]) == (
         True,
-        False,
+        True,
         False,
     )
     dm = await web.conversations_open(users="U_ALICE")

@@ -13,7 +13,11 @@ from bot.simulator.workspace import Workspace
 
 
 async def info(ws: Workspace, params: JSONDict) -> JSONDict:
-    return {"ok": True, "channel": ws._channel(params.get("channel")).to_dict()}
+    """A private channel the bot is not in does not exist for it: `channel_not_found`, as Slack answers."""
+    channel = ws._channel(params.get("channel"))
+    if channel.is_private and not channel.is_member and not (channel.is_im or channel.is_mpim):
+        raise SlackApiFailure("channel_not_found")
+    return {"ok": True, "channel": channel.to_dict()}
 
 
 async def open_conversation(ws: Workspace, params: JSONDict) -> JSONDict:
