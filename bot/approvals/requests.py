@@ -88,7 +88,8 @@ async def _post_request(
             )
         )
         if error in CHANNEL_ERRORS:
-            return Reply(text=cannot_post_text(error, command=command), shareable=False)
+            again = "cancel …" if approval.kind == ApprovalKind.CANCEL_ORDER.value else "quote …"
+            return Reply(text=cannot_post_text(error, command=command, again=again), shareable=False)
         return Reply(text=f"Slack refused the approval request ({error}); try again in a moment.", shareable=False)
     ts = str(response["ts"])
 

@@ -482,3 +482,12 @@ async def test_quote_results_go_by_dm_when_the_channel_refuses_them(
     assert all("Order this quote" not in m for m in dms())  # no approval asked for from a DM
     shown = [str(m["text"]) for m in h.fake.ephemeral_messages("U_ALICE", CHANNEL)]
     assert len(shown) == 1 and "Fill in the quote form" in shown[0], shown  # the command's answer only
+
+
+async def test_cancel_where_the_bot_is_not_a_member_says_to_run_cancel_again(harness: Harness) -> None:
+    h = harness
+    h.fake.add_channel("C_OUT", "out", is_member=False)
+    before = len(h.fake.response_posts())
+    await h.user.command(f"cancel wholesale:{ORDER} moved", channel="C_OUT", user="U_ALICE")
+    answer = await ephemeral_after(h, before)
+    assert "/invite @orange-bot" in answer and "`/orange cancel …` again" in answer, answer
