@@ -67,7 +67,8 @@ def card(h: Harness) -> dict[str, Any]:
 
 def unsent(h: Harness) -> list[OutboxMessage]:
     with Session(h.ctx.engine) as s:
-        return list(s.exec(select(OutboxMessage).where(col(OutboxMessage.status).in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]))).all())
+        owed = col(OutboxMessage.status).in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value])
+        return list(s.exec(select(OutboxMessage).where(owed)).all())
 
 
 def roots(h: Harness) -> list[dict[str, Any]]:
