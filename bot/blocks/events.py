@@ -11,10 +11,11 @@ from __future__ import annotations
 from bot.diff import Event, EventKind
 from integrations.states import OrderState, ProductStatus
 
-from .format import escape, product_status_text
+from .format import escape, mention, product_status_text
 from .states import emoji, label
 
 __all__ = [
+    "must_act_text",
     "paused_dm_text",
     "polling_failing_text",
     "polling_recovered_text",
@@ -67,6 +68,11 @@ def render_event_text(event: Event) -> str:
         text = event.message or event.name or "(no message)"
         return f":warning: *Jeopardy alert* {_where(event)}{detail}: {escape(text)}"
     return f"{emoji(new)} *Order {escape(event.order_ref)} is {label(new).lower()}* — the watch ends here."
+
+
+def must_act_text(text: str, user_id: str) -> str:
+    """A reply that needs someone, naming them first (what a phone's notification shows): `<@U123> *Item …*`."""
+    return f"{mention(user_id)} {text}"
 
 
 def polling_failing_text(reference: str, error: str) -> str:

@@ -5,7 +5,8 @@ A lane is a watch (its thread replies and root) or a channel (posts of their own
 concurrently. A row is claimed just before its Slack call (a claim token and a deadline, renewed by a heartbeat
 while the call runs) and marked sent or failed only by the holder of that claim:
 
-* an event or notice: `chat.postMessage` in the thread (`reply_broadcast` for a final state) with
+* an event or notice: `chat.postMessage` in the thread (`reply_broadcast` for a final state, and for what someone
+  must act on: its text then starts with the mention the row carries, `payload["mention"]`) with
   `metadata={"event_type": "orange_bot_outbox", "event_payload": {"id": <row id>}}`;
 * `root_update`: `chat.update` of the root with `watch_root_blocks(view)` (idempotent by nature);
 * `root_post` (a rule's new watch) and `digest` (the day's digest, built from storage as it is sent):
@@ -46,7 +47,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from bot.blocks.events import paused_dm_text
+from bot.blocks.events import must_act_text, paused_dm_text
 from bot.blocks.format import fallback_text
 from bot.blocks.watches import product_root_blocks, watch_root_blocks
 from bot.context import BotContext
@@ -292,12 +293,15 @@ async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[
         return str(response["ts"]), False
     if row.uncertain:
         found = await _already_posted(client, row)
-        if found is not None:
+        if found is not None:  # a broadcast reply is in the thread too: one post, found the same way
             return found, True
+    text = str(row.payload.get("text") or "")
+    if row.payload.get("mention"):
+        text = must_act_text(text, str(row.payload["mention"]))
     response = await client.chat_postMessage(
         channel=row.channel,
         thread_ts=row.thread_ts,
-        text=str(row.payload.get("text") or ""),
+        text=text,
         reply_broadcast=row.broadcast,
         unfurl_links=False,
         unfurl_media=False,

@@ -81,7 +81,7 @@ from bot.jobs.fetch import (
     fetch_all,
     new_fetcher,
 )
-from integrations.states import is_final
+from integrations.states import OrderState, is_final
 from integrations.views import OrderView, ProductView
 from storage import crud
 from storage.columns import utcnow
@@ -93,9 +93,11 @@ __all__ = [
     "CLAIM_BATCH",
     "DETAIL_EVERY",
     "FAILURES_BEFORE_NOTICE",
+    "MUST_ACT_STATES",
     "SUMMARY_MAX_ITEMS",
     "SUMMARY_MIN_WATCHES",
     "CycleStats",
+    "must_act",
     "poll_batch",
     "poll_watches",
     "run_cycle",
@@ -115,8 +117,27 @@ def _streak_key(watch: ClaimedWatch) -> str:
     return f"{watch.id}:{moment.isoformat()}"
 
 
-def _event_payload(event: Event, seq: int) -> dict[str, Any]:
-    return {"text": render_event_text(event), "event": event.model_dump(mode="json"), "seq": seq}
+MUST_ACT_STATES = frozenset({OrderState.pending})
+"""States that mean the buyer must act ("information required"): Orange's wholesale `pending` ("requires an action
+from your side"; `held` is an issue Orange manages), TMF622's and MEF's `pending`."""
+
+
+def must_act(event: Event) -> bool:
+    """Whether someone has to do something about `event`: an error opened, a jeopardy alert, information required.
+
+    Such a reply is also sent to the channel and mentions the watch's creator (a final state is broadcast too, with
+    no mention: nobody has anything left to do)."""
+    if event.kind in (EventKind.error_opened, EventKind.jeopardy_alert):
+        return True
+    return event.kind in (EventKind.order_state, EventKind.item_state) and event.new in MUST_ACT_STATES
+
+
+def _event_payload(event: Event, seq: int, *, mention: str | None = None) -> dict[str, Any]:
+    """`mention`: the user the reply names (its text gets the `<@U…>` when sent)."""
+    payload = {"text": render_event_text(event), "event": event.model_dump(mode="json"), "seq": seq}
+    if mention:
+        payload["mention"] = mention
+    return payload
 
 
 def _notice(text: str, seq: int) -> dict[str, Any]:
@@ -200,11 +221,13 @@ def _record(
     if previous is not None and previous.view.state != view.state:
         crud.set_state_since(session=session, watch_id=watch.id, at=now)
     for event in events:
+        # A rule's watch is created by the rule's creator, so `created_by` is who must act either way.
+        told = must_act(event)
         owe(
             event.fingerprint,
             event.kind,
-            _event_payload(event, seq),
-            broadcast=event.kind is EventKind.final,
+            _event_payload(event, seq, mention=watch.created_by if told else None),
+            broadcast=told or event.kind is EventKind.final,
         )
     stats.events += len(events)
     stats.events_by_backend[watch.backend] = stats.events_by_backend.get(watch.backend, 0) + len(events)

@@ -152,6 +152,24 @@ async def add_milestone(request: Request, state: SandboxState, backend: str, ide
     return ok(order)
 
 
+async def add_jeopardy(request: Request, state: SandboxState, backend: str, ident: str) -> Response:
+    """A jeopardy alert (Orange's TMF622 `jeopardyAlert[]`, on the order or an item; Orange does not raise them yet,
+    but the API carries them and the hub has `ProductOrderJeopardyAlertEvent`)."""
+    if backend != "wholesale":
+        raise AdminError(400, "only wholesale orders carry jeopardy alerts")
+    body = await _body(request)
+    store, order = _order(state, backend, ident)
+    target = _target(order, _text(body, "item", required=False))
+    alert: Record = {"id": uuid.uuid4().hex[:12]}
+    alert["name"] = _text(body, "name", required=False) or "Delivery date at risk"
+    alert["message"] = _text(body, "message", required=False) or "The committed date may not be met"
+    alert["jeopardyType"] = _text(body, "type", required=False) or "Jeopardy"
+    alert.update({"alertDate": _date(state, backend), "@type": "JeopardyAlert"})
+    target.setdefault("jeopardyAlert", []).append(alert)
+    _changed(state, backend, store, ident, order, "ProductOrderJeopardyAlertEvent")
+    return ok(order)
+
+
 async def set_product_status(request: Request, state: SandboxState, ident: str) -> Response:
     """`{"status": "SUSPENDED", "operationalStatus": "suspended"?}` on a United Way inventory product."""
     body = await _body(request)
@@ -443,6 +461,7 @@ ROUTES: list[tuple[re.Pattern[str], dict[str, AdminHandler]]] = [
     (re.compile(ORDER + "/errors"), {"POST": open_error}),
     (re.compile(ORDER + "/errors/close"), {"POST": close_error}),
     (re.compile(ORDER + "/milestones"), {"POST": add_milestone}),
+    (re.compile(ORDER + "/jeopardy"), {"POST": add_jeopardy}),
     (re.compile(r"/_sandbox/products/wholesale/(?P<ident>[^/]+)/status"), {"POST": set_product_status}),
     (re.compile(r"/_sandbox/hubs"), {"GET": list_hubs}),
     (re.compile(r"/_sandbox/hubs/lose"), {"POST": lose_hubs}),

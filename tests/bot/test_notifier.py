@@ -32,8 +32,8 @@ def slack(h: Harness) -> AsyncWebClient:
     return AsyncWebClient(token=TOKEN, base_url=h.fake.api_url)
 
 
-async def watch(h: Harness, ref: str, *, errors: bool = False) -> Watch:
-    shown = await ask(h, f"watch {ref}" + (" errors" if errors else ""))
+async def watch(h: Harness, ref: str, *, errors: bool = False, user: str = "U_ALICE") -> Watch:
+    shown = await ask(h, f"watch {ref}" + (" errors" if errors else ""), user=user)
     assert "Watching" in shown, shown
     backend, _, order_id = ref.partition(":")
 
