@@ -6,25 +6,29 @@ The slash command, the "Share in channel" button and the Next / Previous buttons
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from slack_sdk.models.blocks import Block
 
 from bot.blocks.catalog import offer_blocks
-from bot.blocks.common import PageInfo, help_blocks
-from bot.blocks.orders import order_blocks, orders_list_blocks
+from bot.blocks.common import PageInfo, carrier_error_text, help_blocks
+from bot.blocks.format import LIST_PAGE_SIZE, escape
+from bot.blocks.orders import FoundOrder, found_orders_blocks, order_blocks, orders_list_blocks
 from bot.blocks.products import product_blocks, products_list_blocks
 from bot.blocks.quotes import quote_blocks, quotes_list_blocks
 from bot.blocks.sites import address_blocks, site_blocks, sites_list_blocks
 from bot.commands import (
     Address,
     CommandError,
+    Find,
     Help,
     Offer,
+    OrderFind,
     OrderGet,
     Orders,
     ProductGet,
@@ -37,9 +41,11 @@ from bot.commands import (
 )
 from bot.context import BotContext
 from bot.slack import Invocation, Reply, handles, reply
-from integrations import APIError, BackendNotEnabledError
+from integrations import BACKENDS, APIError, Backend, BackendNotEnabledError
+from integrations.orders import SOURCES
 from integrations.types.wholesale import ProductOfferingPrice
 from integrations.views import (
+    OrderView,
     ProductView,
     SiteView,
     address_validation_view,
@@ -50,7 +56,7 @@ from integrations.views import (
     site_view_from_carrier,
 )
 
-__all__ = ["PAGE_SIZE", "SITE_SEARCH_LIMIT", "fetch_product", "site_matches"]
+__all__ = ["FIND_LIMIT", "PAGE_SIZE", "SITE_SEARCH_LIMIT", "Found", "fetch_product", "find_orders", "site_matches"]
 
 log = logging.getLogger("bot.queries")
 
@@ -59,6 +65,10 @@ SITE_SEARCH_LIMIT = 500
 # What an order list line shows (where the backend selects fields); everything else stays on Orange's side
 # (their advice: ask only what you need).
 WHOLESALE_LIST_FIELDS = ["state", "orderDate", "description", "externalIdentifier", "productOrderSpecification"]
+# `find` lines show the label, whose place is in the items; a reference matches few orders.
+FIND_FIELDS = [*WHOLESALE_LIST_FIELDS, "productOrderItem"]
+FIND_LIMIT = LIST_PAGE_SIZE
+"""Orders asked of each reference filter: one page; the answer says how many matched in all."""
 
 
 def _params(params: dict[str, object]) -> Any:
@@ -188,6 +198,74 @@ async def _orders_reply(inv: Invocation, cmd: Orders) -> Reply:
 async def _order(inv: Invocation, cmd: OrderGet) -> Reply:
     view = await inv.ctx.orange.orders(cmd.reference.backend).get(cmd.reference.id)
     return reply(order_blocks(view, tz=await inv.tz()))
+
+
+@dataclass(frozen=True)
+class Found:
+    """What `find_orders` found: each order once (with the filters it matched), what was searched, what failed."""
+
+    orders: list[FoundOrder]
+    total: int
+    """Matches in all (each filter's total, as its list said), at least `len(orders)`."""
+    searched: list[str]
+    """``carrier externalId, relatedBuyerPON`` per backend asked."""
+    failures: list[tuple[str, APIError]]
+    """(backend, error) of each backend that failed, once per backend."""
+
+
+async def find_orders(ctx: BotContext, text: str) -> Found:
+    """The orders whose buyer's reference is `text`: one list request per documented reference filter of each enabled
+    backend, all at once; a failing backend is reported, the others still answer."""
+    jobs = [
+        (backend, key) for backend in BACKENDS if backend in ctx.enabled for key in SOURCES[backend].reference_filters
+    ]
+
+    async def one(backend: Backend, key: str) -> tuple[list[OrderView], int]:
+        first = await ctx.orange.orders(backend).list(filters={key: text}, fields=FIND_FIELDS, limit=FIND_LIMIT)
+        items = list(first.items)
+        return items, max(first.total or 0, len(items))
+
+    answers = await asyncio.gather(*(one(b, k) for b, k in jobs), return_exceptions=True)
+    by_reference: dict[str, tuple[OrderView, list[str]]] = {}
+    failures: dict[str, APIError] = {}
+    totals: dict[str, int] = {}
+    for (backend, key), answer in zip(jobs, answers, strict=True):
+        if isinstance(answer, APIError):
+            log.info("find: %s %s failed: %s", backend, key, answer)
+            failures.setdefault(backend, answer)
+            continue
+        if isinstance(answer, BaseException):
+            raise answer
+        views, count = answer
+        totals[backend] = max(totals.get(backend, 0), count)  # an order matched by two filters is one order
+        for view in views:
+            by_reference.setdefault(view.reference, (view, []))[1].append(key)
+    orders = [FoundOrder(view, tuple(keys)) for view, keys in by_reference.values()]
+    searched = [
+        f"{backend} {', '.join(SOURCES[backend].reference_filters)}" for backend in BACKENDS if backend in ctx.enabled
+    ]
+    return Found(orders, max(sum(totals.values()), len(orders)), searched, list(failures.items()))
+
+
+def _found_blocks(found: Found, text: str) -> list[Block]:
+    failures = [f":warning: {escape(backend)}: {escape(carrier_error_text(err))}" for backend, err in found.failures]
+    return found_orders_blocks(found.orders, text=text, searched=found.searched, failures=failures, total=found.total)
+
+
+@handles(Find)
+async def _find(inv: Invocation, cmd: Find) -> Reply:
+    return reply(_found_blocks(await find_orders(inv.ctx, cmd.text), cmd.text))
+
+
+@handles(OrderFind)
+async def _order_find(inv: Invocation, cmd: OrderFind) -> Reply:
+    """``order <text>`` that is no id: one match is that order's card, else the `find` answer."""
+    found = await find_orders(inv.ctx, cmd.text)
+    if len(found.orders) == 1 and found.total == 1 and not found.failures:
+        only = found.orders[0].view
+        view = await inv.ctx.orange.orders(only.backend).get(only.id)
+        return reply(order_blocks(view, tz=await inv.tz()))
+    return reply(_found_blocks(found, cmd.text))
 
 
 @handles(Products)

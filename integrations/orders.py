@@ -10,12 +10,16 @@ What a backend's list can do is said by its source, so that a caller picks its s
 `lists_by_id` (the list filters by `id=a,b,c`), `list_has_state` (every list entry carries the order's state, so
 one walk of the list tells each order's state) and `selects_fields` (`fields=` is sent; the other backends have no
 field selection, ignore `fields` and answer whole orders or their fixed list summaries).
+
+`reference_filters` are the list filters on the buyer's own reference (`find`), and `looks_like_id` tells an
+order id from such a reference where the backend's ids have a known shape.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, get_type_hints
@@ -89,6 +93,15 @@ class OrderSource:
     """Whether `fields` is sent to the backend; elsewhere it is ignored."""
     filter_keys: ClassVar[frozenset[str]] = frozenset()
     """The list filters the backend documents (`state`, `orderDate.gt`, …): what `list(filters=…)` accepts."""
+    reference_filters: ClassVar[tuple[str, ...]] = ()
+    """The documented list filters on the buyer's reference, each an exact match (TMF630 `attr=value`)."""
+    id_pattern: ClassVar[re.Pattern[str] | None] = None
+    """The shape of the backend's order ids, where it is known (None: any id `check_id` accepts)."""
+
+    @classmethod
+    def looks_like_id(cls, text: str) -> bool:
+        """Whether `text` can be an order id of this backend (always, where the shape is unknown)."""
+        return cls.id_pattern is None or cls.id_pattern.fullmatch(text) is not None
 
     def __init__(self, resource: _OrderResource, to_view: Callable[[Any], OrderView]) -> None:
         self._resource = resource
@@ -185,6 +198,8 @@ class CarrierOrderSource(OrderSource):
     backend: ClassVar[Backend] = "carrier"
     list_has_state = True
     filter_keys = _filters(ProductOrderListParams)
+    reference_filters = ("externalId", "relatedBuyerPON")
+    id_pattern = re.compile(r"\d+")  # a number on the wire
 
     def __init__(self, orders: carrier_resources.Orders) -> None:
         super().__init__(orders, order_view_from_carrier)
@@ -197,6 +212,8 @@ class WholesaleOrderSource(OrderSource):
     lists_by_id = True
     selects_fields = True
     filter_keys = _filters(WholesaleProductOrderListParams)
+    reference_filters = ("externalIdentifier.id",)
+    id_pattern = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")  # UUIDs
 
     def __init__(self, orders: wholesale_resources.Orders) -> None:
         super().__init__(orders, order_view_from_wholesale)
@@ -213,6 +230,7 @@ class BusinessOrderSource(OrderSource):
     state_filter = "step"
     list_has_state = True
     filter_keys = _filters(BusinessRequestListParams) - {"isArchived"}
+    reference_filters = ("customerReference",)
 
     def __init__(self, requests: business_resources.Requests) -> None:
         super().__init__(requests, order_view_from_business)

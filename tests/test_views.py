@@ -29,6 +29,7 @@ from integrations.views import (
     SiteView,
     address_validation_view,
     offering_view,
+    order_label,
     order_view_from_business,
     order_view_from_carrier,
     order_view_from_wholesale,
@@ -352,6 +353,26 @@ def test_business_requests() -> None:
     assert "nicolas.sergent" not in generic.model_dump_json()
     detail = view("business/request-get")
     assert (detail.id, detail.state) == ("W05VL130721", OrderState.unknown)
+
+
+def test_order_label_names_the_order_as_the_buyer_knows_it() -> None:
+    carrier = view("carrier/product-order-get-11")
+    assert (carrier.buyer_pon, carrier.place) == ("BOA12", "site 1440397")
+    assert order_label(carrier) == "1 / BOA12 · site 1440397"
+    wholesale = view("wholesale/product-order-create-request")
+    assert wholesale.place == "OULLINS C"  # the delivery building, as the order carries it
+    assert order_label(wholesale) == "myExternalId · OULLINS C"
+    business = view("business/requests-list-filter-type")
+    assert business.place == "DEMO ECE - GC GRP 2 ENT 1, NANTES"
+    assert order_label(view("business/requests-list-item")) == "#DEMO# · Ceci est un test ne pas traiter"
+    assert order_label(view("business/request-get")) == "business:W05VL130721"  # nothing else to name it by
+    long = OrderView(
+        backend="wholesale", id="x", reference="wholesale:x", external_ids=("R" * 30,), description="d" * 90
+    )
+    assert len(order_label(long)) == 80 and order_label(long).endswith("…")
+    assert order_label(long, limit=20) == "R" * 19 + "…"
+    spaced = OrderView(backend="business", id="y", reference="business:y", description="  two\n lines  ")
+    assert order_label(spaced) == "two lines"
 
 
 # --- properties ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
     blocks = order_blocks(view, tz=ZoneInfo("Europe/Paris"))
     blocks = orders_list_blocks(views, title="Orders — carrier", page=PageInfo(0, 20, 57, "orders carrier"))
+    blocks = found_orders_blocks([FoundOrder(view, ("relatedBuyerPON",))], text="BOA12", searched=[…], failures=[])
 
 Open error messages come first and stand out; closed ones are summed up in one line. However long the order,
 the message stays under Slack's 50 blocks (items and milestones beyond what fits are counted, not shown).
@@ -10,20 +11,31 @@ the message stays under Slack's 50 blocks (items and milestones beyond what fits
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from slack_sdk.models.blocks import Block
 
-from integrations.views import ErrorMessageView, JeopardyAlertView, MilestoneView, NoteView, OrderItemView, OrderView
+from integrations.views import (
+    ErrorMessageView,
+    JeopardyAlertView,
+    MilestoneView,
+    NoteView,
+    OrderItemView,
+    OrderView,
+    order_label,
+)
 
 from .common import PageInfo, list_blocks
 from .format import (
+    LIST_PAGE_SIZE,
     MESSAGE_BUDGET,
     code,
     context,
     divider,
     escape,
     header,
+    pack_lines,
     plural,
     price_totals,
     prices_text,
@@ -37,6 +49,10 @@ from .format import (
 __all__ = [
     "MAX_MILESTONES",
     "MAX_OPEN_ERRORS",
+    "FoundOrder",
+    "found_order_line",
+    "found_orders_blocks",
+    "nothing_found_text",
     "order_blocks",
     "order_item_text",
     "order_line",
@@ -288,3 +304,56 @@ def orders_list_blocks(
         page,
         empty="No order found.",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FoundOrder:
+    """An order `find` found, and the filters (`relatedBuyerPON`, …) whose value it is."""
+
+    view: OrderView
+    matched: tuple[str, ...]
+
+
+def found_order_line(found: FoundOrder) -> str:
+    """``ACME-0042 · Fibre Lyon · `wholesale:…` · 🔧 In progress · by externalIdentifier.id``."""
+    view = found.view
+    label = order_label(view)
+    return words(
+        escape(label) if label != view.reference else None,
+        code(view.reference),
+        escape(state_text(view.state, view.state_raw)),
+        "by " + ", ".join(found.matched) if found.matched else None,
+    )
+
+
+def nothing_found_text(text: str, searched: Sequence[str]) -> str:
+    """One line: no order has this reference, and what was searched."""
+    where = "; ".join(searched) or "no backend"
+    return f"No order has the reference {code(truncate(text, 80))} (searched {escape(where)}; exact match)."
+
+
+def found_orders_blocks(
+    found: Sequence[FoundOrder],
+    *,
+    text: str,
+    searched: Sequence[str],
+    failures: Sequence[str],
+    total: int | None = None,
+) -> list[Block]:
+    """The orders whose buyer's reference is `text`, one line each (at most 20), the backends that failed under them.
+
+    `searched`: ``carrier externalId, relatedBuyerPON`` per backend; `failures`: one mrkdwn line per failed backend;
+    `total`: how many matched in all, when more than the lines given.
+    """
+    shown = list(found[:LIST_PAGE_SIZE])
+    blocks: list[Block] = [header(truncate(f"Orders with the reference {text}", 150))]
+    if shown:
+        blocks.extend(section(chunk) for chunk in pack_lines(f"• {found_order_line(f)}" for f in shown))
+        count = max(total or 0, len(found))
+        more = f"showing {len(shown)} of {count}" if count > len(shown) else plural(len(shown), "order")
+        blocks.append(context(f"{more} · searched {escape('; '.join(searched))} · exact match"))
+    else:
+        blocks.append(section(nothing_found_text(text, searched)))
+    if failures:
+        blocks.append(context(*failures))
+    return blocks

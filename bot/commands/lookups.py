@@ -1,5 +1,5 @@
-"""The verbs that look something up at Orange: sites, site, address, quotes, quote, orders, order, products, product,
-offer.
+"""The verbs that look something up at Orange: sites, site, address, quotes, quote, orders, order, find, products,
+product, offer.
 
 Each parse function reads the `Args` after its verb and returns its command; ``@_verb(…)`` adds it to `LOOKUP_VERBS`
 with its usage line, in the order help lists them.
@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 
 from bot.commands.filters import PRODUCT_FILTERS
-from bot.commands.references import Reference
+from bot.commands.references import Reference, names_backend
 from bot.commands.types import (
     Address,
+    Find,
     Offer,
+    OrderFind,
     OrderGet,
     Orders,
     ProductGet,
@@ -25,6 +27,8 @@ from bot.commands.types import (
     Sites,
 )
 from bot.commands.verb import Args, Verbs, show
+from integrations import InvalidReferenceError, check_id
+from integrations.orders import SOURCES
 
 __all__ = ["LOOKUP_VERBS"]
 
@@ -126,9 +130,38 @@ def _orders(args: Args) -> Orders:
 
 
 @_verb("order", "order <ref>", "one order: state, items, prices, error messages, milestones", "order carrier:11")
-def _order(args: Args) -> OrderGet:
+def _order(args: Args) -> OrderGet | OrderFind:
+    """``backend:id`` is that order; a bare word is an id of the default backend when it can be one (its shape:
+    `OrderSource.looks_like_id`), else the buyer's reference to `find` (``order BOA12``)."""
     word = args.only_word("an order reference", "carrier:11")
-    return OrderGet(reference=args.reference(word))
+    if names_backend(word) or _can_be_id(word, args):
+        return OrderGet(reference=args.reference(word))
+    return OrderFind(text=args.value("The reference", word))
+
+
+def _can_be_id(word: str, args: Args) -> bool:
+    try:
+        check_id(word)
+    except InvalidReferenceError:
+        return False
+    if args.default_backend is not None:
+        return args.default_backend not in SOURCES or SOURCES[args.default_backend].looks_like_id(word)
+    # No default backend: an id of a known shape still needs its backend written (the reference's own error).
+    shaped = [SOURCES[b] for b in args.enabled if b in SOURCES and SOURCES[b].id_pattern is not None]
+    return any(source.looks_like_id(word) for source in shaped)
+
+
+@_verb(
+    "find",
+    "find <text>",
+    "orders whose buyer's reference (externalIdentifier, externalId, relatedBuyerPON, customerReference) is the text,"
+    " across the enabled backends",
+    "find UW-de76cfa1",
+)
+def _find(args: Args) -> Find:
+    args.no_pairs()
+    args.need("your reference for the order", "ACME-LYON-0042")
+    return Find(text=args.value("The reference", " ".join(args.words)))
 
 
 @_verb("products", "products [backend] [key=value…]", "inventory", "products wholesale productOffering.id=O40160084003")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from bot.commands.tokens import show
 from integrations import BACKENDS, Backend, InvalidReferenceError, check_id
 
-__all__ = ["BACKENDS", "BadReferenceError", "Reference", "check_backend", "parse_reference"]
+__all__ = ["BACKENDS", "BadReferenceError", "Reference", "check_backend", "names_backend", "parse_reference"]
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z_\-]*$")
 
@@ -56,6 +56,12 @@ def check_backend(name: str, *, enabled: Sequence[str]) -> Backend:
             f"The {backend} backend is not configured here; enabled: {_names([b for b in BACKENDS if b in on])}."
         )
     return backend
+
+
+def names_backend(text: str) -> bool:
+    """Whether `text` starts with a backend prefix, known or not (``carrier:11``, ``carier:11``); ``12:34`` does not."""
+    prefix, colon, _ = text.strip().partition(":")
+    return bool(colon) and (prefix.lower() in BACKENDS or _NAME.match(prefix) is not None)
 
 
 def parse_reference(text: str, *, default_backend: str | None, enabled: Sequence[str]) -> Reference:

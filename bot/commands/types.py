@@ -21,8 +21,10 @@ __all__ = [
     "DigestDaily",
     "DigestNow",
     "DigestOff",
+    "Find",
     "Help",
     "Offer",
+    "OrderFind",
     "OrderGet",
     "Orders",
     "ProductGet",
@@ -153,6 +155,28 @@ class OrderGet:
 
     def args(self) -> list[str]:
         return [quote_word(str(self.reference))]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFind:
+    """``order <text>`` where the text is no order id: the orders whose buyer's reference it is (`Find`)."""
+
+    verb: ClassVar[str] = "order"
+    text: str
+
+    def args(self) -> list[str]:
+        return [quote_word(self.text)]
+
+
+@dataclass(frozen=True, slots=True)
+class Find:
+    """``find <text>``: the orders whose buyer's reference is `text`, across the enabled backends."""
+
+    verb: ClassVar[str] = "find"
+    text: str
+
+    def args(self) -> list[str]:
+        return [_free(self.text)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +329,8 @@ Command: TypeAlias = (
     | QuoteNew
     | Orders
     | OrderGet
+    | OrderFind
+    | Find
     | Products
     | ProductGet
     | Offer

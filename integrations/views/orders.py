@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from integrations.states import OrderState, is_final, normalize_business_step, normalize_order_state
-from integrations.types.business import BusinessRequest
+from integrations.types.business import BusinessLocation, BusinessRequest
 from integrations.types.carrier import CarrierProductOrder, CarrierProductOrderItem
 from integrations.types.carrier.product_value import ProductValue
-from integrations.types.common import as_datetime
+from integrations.types.common import RelatedPlace, as_datetime
 from integrations.types.wholesale import (
     ErrorMessage,
     JeopardyAlert,
@@ -50,6 +50,7 @@ __all__ = [
     "OrderView",
     "order_item_view_from_carrier",
     "order_item_view_from_wholesale",
+    "order_label",
     "order_view_from_business",
     "order_view_from_carrier",
     "order_view_from_wholesale",
@@ -132,8 +133,13 @@ class OrderView(View):
     state_raw: str | None = None
     """The state as the carrier sent it (the `step` of a business request)."""
     external_ids: tuple[str, ...] = ()
-    """The buyer's references."""
+    """The buyer's references (wholesale `externalIdentifier`, carrier `externalId`, business `customerReference`)."""
+    buyer_pon: str | None = None
+    """Carrier `relatedBuyerPON`: the buyer's purchase order number."""
     description: str | None = None
+    place: str | None = None
+    """Where the order is, as the order carries it: business site name and city, wholesale building, carrier
+    `site <id>` (unresolved)."""
     specification: str | None = None
     """Carrier `orderActivity`, wholesale `productOrderSpecification`, business `type`."""
     order_date: datetime | None = None
@@ -222,6 +228,47 @@ def _jeopardies(views: Iterable[JeopardyAlertView]) -> tuple[JeopardyAlertView, 
     return canonical(views, lambda v: (id_key(v.item_id), v.date or EPOCH, v.message or ""))
 
 
+def _first(values: Iterable[str | None]) -> str | None:
+    return next((v for v in values if v), None)
+
+
+def _wholesale_place(place: RelatedPlace) -> str | None:
+    """A wholesale delivery place: its address (street, city) when given, else its building name or code."""
+    for address in [place, *place.geographic_address]:
+        street = " ".join(p for p in (address.street_nr, address.street_type, address.street_name) if p)
+        found = ", ".join(p for p in (street, address.city) if p)
+        if found:
+            return found
+    for address in [*place.geographic_address, place]:
+        subs = address.geographic_sub_address
+        for sub in subs if isinstance(subs, list) else [subs] if subs else []:
+            if sub.building_name:
+                return sub.building_name
+    return place.name or place.building_code
+
+
+def _business_place(location: BusinessLocation | None) -> str | None:
+    if location is None:
+        return None
+    city = location.address.city if location.address else None
+    return ", ".join(p for p in (location.name, city) if p) or None
+
+
+LABEL_LENGTH = 80
+
+
+def order_label(view: OrderView, *, limit: int = LABEL_LENGTH) -> str:
+    """The order as people know it: the buyer's reference, the description, the place, cut to `limit` characters.
+
+    `ACME-LYON-0042 · Fibre 1G Lyon · OULLINS C`; an order with none of them is its `backend:id`.
+    Plain text: escape it for mrkdwn where it is shown.
+    """
+    refs = " / ".join(dict.fromkeys(r for r in (*view.external_ids, view.buyer_pon) if r))
+    parts = [" ".join(p.split()) for p in (refs, view.description or "", view.place or "") if p and p.strip()]
+    text = " · ".join(parts) or view.reference
+    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
+
+
 def order_item_view_from_carrier(item: CarrierProductOrderItem | Mapping[str, Any]) -> OrderItemView:
     """One carrier order item."""
     i = as_model(CarrierProductOrderItem, item)
@@ -258,7 +305,9 @@ def order_view_from_carrier(order: CarrierProductOrder | Mapping[str, Any]) -> O
         state=normalize_order_state(o.state),
         state_raw=o.state,
         external_ids=unique([o.external_id]),
+        buyer_pon=o.related_buyer_pon or None,
         description=None,
+        place=_first(f"site {site}" for i in items for site in i.site_ids),
         specification=o.order_activity,
         order_date=as_datetime(o.order_date),
         requested_completion_date=as_datetime(o.requested_completion_date),
@@ -318,6 +367,7 @@ def order_view_from_wholesale(order: WholesaleProductOrder | Mapping[str, Any]) 
         state_raw=o.state,
         external_ids=unique(e.id for e in o.external_identifier),
         description=o.description,
+        place=_first(_wholesale_place(p) for i in o.product_order_item if i.product for p in i.product.place),
         specification=o.specification,
         order_date=as_datetime(o.order_date),
         requested_completion_date=as_datetime(o.requested_completion_date),
@@ -358,6 +408,7 @@ def order_view_from_business(request: BusinessRequest | Mapping[str, Any]) -> Or
         state_raw=r.step or r.status,
         external_ids=unique([r.customer_reference]),
         description=r.comment,
+        place=_business_place(props.location if props else None),
         specification=r.request_type or r.category,
         order_date=as_datetime(r.created_at),
         expected_completion_date=as_datetime(props.installation_planned_at) if props else None,

@@ -41,6 +41,8 @@ async def test_order_carrier_11(harness: Harness) -> None:
         ("orders business", ["business:"]),
         ("order wholesale:de76cfa1-9a55-412f-a9ee-61ca2f662a63", ["Rendez-vous à reprendre", "O40140084005"]),
         ("order business:W05VL130721", ["business:W05VL130721"]),
+        ("find BOA12", ["carrier:11", "relatedBuyerPON"]),
+        ("order UW-de76cfa1", ["Rendez-vous à reprendre"]),
         ("products carrier", ["LDD30114"]),
         ("products wholesale status=ACTIVE", ["wholesale:"]),
         ("product carrier:LDD30114", ["LDD30114"]),

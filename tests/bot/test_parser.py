@@ -16,8 +16,10 @@ from bot.commands import (
     DigestDaily,
     DigestNow,
     DigestOff,
+    Find,
     Help,
     Offer,
+    OrderFind,
     OrderGet,
     Orders,
     ProductGet,
@@ -207,6 +209,15 @@ def test_reference_str() -> None:
         ("order business:W05VL130721", OrderGet(B)),
         ("order 11", OrderGet(C11)),
         ("ORDER Carrier:11", OrderGet(C11)),
+        ("order BOA12", OrderFind("BOA12")),
+        ("order ACME-LYON-0042", OrderFind("ACME-LYON-0042")),
+        ("order #DEMO#", OrderFind("#DEMO#")),
+        ('order "PO 12/3"', OrderFind("PO 12/3")),
+        ("find BOA12", Find("BOA12")),
+        ("FIND UW-de76cfa1", Find("UW-de76cfa1")),
+        ("find PO 12 Lyon", Find("PO 12 Lyon")),
+        ('find "a=b"', Find("a=b")),
+        ("find carrier:11", Find("carrier:11")),
         ("products", Products()),
         ("products wholesale status=active", Products("wholesale", (("status", "active"),))),
         (
@@ -243,6 +254,24 @@ def test_parse(text: str, expected: Command) -> None:
 
 def test_bare_id_uses_the_default_backend() -> None:
     assert run(f"order {UUID}", default="wholesale") == OrderGet(W)
+
+
+@pytest.mark.parametrize(
+    ("text", "default", "expected"),
+    [
+        ("order 11", "carrier", OrderGet(C11)),
+        ("order BOA12", "carrier", OrderFind("BOA12")),  # carrier ids are numbers
+        (f"order {UUID}", "wholesale", OrderGet(W)),
+        ("order UW-de76cfa1", "wholesale", OrderFind("UW-de76cfa1")),  # wholesale ids are UUIDs
+        ("order 11", "wholesale", OrderFind("11")),
+        ("order REF-0001", "business", OrderGet(Reference("business", "REF-0001"))),  # no known shape: an id
+        ("order BOA12", None, OrderFind("BOA12")),
+        ("order wholesale:UW-de76cfa1", "carrier", OrderGet(Reference("wholesale", "UW-de76cfa1"))),  # as written
+        ("order a/b", "business", OrderFind("a/b")),  # no backend's id
+    ],
+)
+def test_order_text_that_is_no_id_is_a_find(text: str, default: str | None, expected: Command) -> None:
+    assert run(text, default=default) == expected
     assert run(f"cancel {UUID}", default="wholesale") == Cancel(W)
     assert run("quote 3", default="business") == QuoteGet(Reference("carrier", "3"))
 
@@ -304,6 +333,11 @@ def test_bare_id_uses_the_default_backend() -> None:
         ("products wholesale status=a status=b", "products", "`status=` is given twice; several values go in one"),
         ("products business", "products", "The business backend has no product inventory; use carrier or wholesale."),
         ("products wholesale status=", "products", "`status=` needs a value."),
+        ("find", "find", "`find` needs your reference for the order, e.g. `find ACME-LYON-0042`."),
+        ("find state=x", "find", "`find` takes no key=value pairs; unexpected 'state='."),
+        ("find BOA12 PON=1", "find", "`find` takes no key=value pairs"),
+        ("order carier:BOA12", "order", "Did you mean `carrier`?"),
+        ("order BOA12 x", "order", "Unexpected 'x'"),
     ],
 )
 def test_parse_errors(text: str, verb: str | None, message: str) -> None:
@@ -364,6 +398,10 @@ def test_usage() -> None:
         Site("a:b"),
         OrderGet(Reference("carrier", "a b")),
         Products(None, (("productOffering.id", "O1"),)),
+        Find("PO 12 Lyon"),
+        Find('say "hi"'),
+        OrderFind("BOA12"),
+        OrderFind("PO 12/3"),
     ],
 )
 def test_to_text_round_trips(command: Command) -> None:
@@ -489,6 +527,9 @@ _COMMANDS: st.SearchStrategy[Command] = st.one_of(
         )
     ),
     st.builds(ProductGet, reference=_ANY_REF),
+    st.builds(Find, text=_VALUE),
+    # a text no backend takes for an id (a `/`), whatever the default backend
+    st.builds(OrderFind, text=st.tuples(_ID, _ID).map("/".join).filter(lambda s: ":" not in s)),
     st.builds(Offer, offering_id=_ID),
     st.builds(WatchOrder, reference=_ANY_REF, errors_only=st.booleans()),
     st.builds(Unwatch, reference=_ANY_REF),
