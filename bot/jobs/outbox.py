@@ -35,7 +35,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -205,28 +205,34 @@ async def _already_posted(client: AsyncWebClient, row: _Row) -> str | None:
     """The ts of a thread reply carrying this row's id in its metadata (a post whose `sent` was lost)."""
     if row.thread_ts is None:
         return None
-    cursor: str | None = None
-    while True:
-        response = await client.conversations_replies(
-            channel=row.channel, ts=row.thread_ts, include_all_metadata=True, limit=200, cursor=cursor
+    thread_ts = row.thread_ts
+
+    def page(cursor: str | None) -> Awaitable[Any]:
+        return client.conversations_replies(
+            channel=row.channel, ts=thread_ts, include_all_metadata=True, limit=200, cursor=cursor
         )
-        for message in response.get("messages") or []:
-            if _carries(message, row):
-                return str(message["ts"])
-        cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-        if not response.get("has_more") or not cursor:
-            return None
+
+    return await _find_carrying(page, row)
 
 
 async def _channel_already_posted(client: AsyncWebClient, row: _Row) -> str | None:
     """The ts of a channel message carrying this row's id (a thread root or a digest whose `sent` was lost),
     among those posted since the row was owed."""
     oldest = f"{(row.created_at - LOOK_BACK).timestamp():.6f}"
-    cursor: str | None = None
-    while True:
-        response = await client.conversations_history(
+
+    def page(cursor: str | None) -> Awaitable[Any]:
+        return client.conversations_history(
             channel=row.channel, oldest=oldest, include_all_metadata=True, limit=HISTORY_PAGE, cursor=cursor
         )
+
+    return await _find_carrying(page, row)
+
+
+async def _find_carrying(page: Callable[[str | None], Awaitable[Any]], row: _Row) -> str | None:
+    """Page through Slack's messages (`page(cursor)`) for the one carrying this row's id; its ts, or None."""
+    cursor: str | None = None
+    while True:
+        response = await page(cursor)
         for message in response.get("messages") or []:
             if _carries(message, row):
                 return str(message["ts"])
