@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,6 +21,7 @@ from sqlmodel import Session
 from bot.metrics import Metrics
 from bot.settings import Settings
 from integrations import OrangeClient
+from storage.columns import utcnow
 from storage.db import run_unit
 
 __all__ = ["BotContext", "HomeTeam", "UserDirectory"]
@@ -99,6 +101,11 @@ class BotContext:
     metrics: Metrics = field(default_factory=Metrics)
     scheduler_running: Callable[[], bool] = lambda: False
     home: HomeTeam = field(default_factory=HomeTeam)
+    clock: Callable[[], datetime] = utcnow
+    """The notifier's time (poll, outbox, digests, retention): tests hand in a clock and advance it."""
+
+    def now(self) -> datetime:
+        return self.clock()
 
     @property
     def team_id(self) -> str:

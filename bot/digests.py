@@ -27,7 +27,6 @@ from bot.context import BotContext
 from bot.diff import Snapshot
 from bot.slack import Invocation, Reply, handles, permalink, reply
 from storage import crud
-from storage.columns import utcnow
 from storage.enums import ApprovalState, WatchKind
 from storage.models import DigestSchedule
 
@@ -105,7 +104,7 @@ async def _digest_now(inv: Invocation, cmd: DigestNow) -> Reply:
         team_id=inv.where.team_id,
         channel_id=inv.where.channel_id,
         backend=cmd.backend,
-        now=utcnow(),
+        now=inv.ctx.now(),
     )
     return reply(digest_blocks(report, title="Digest of this channel's watched orders"))
 
@@ -177,7 +176,7 @@ def _due(schedule: DigestSchedule, now: datetime) -> str | None:
 async def owe_due_digests(ctx: BotContext, *, now: datetime | None = None) -> list[str]:
     """The digests job: each schedule whose time has come owes its channel the day's digest, once, on whichever
     replica moves the schedule's date first (the outbox posts it); the channels owed one now."""
-    now = now or utcnow()
+    now = now or ctx.now()
     owed: list[str] = []
     for schedule in await ctx.read(lambda s: crud.live_digest_schedules(session=s)):
         today = _due(schedule, now)

@@ -27,7 +27,6 @@ from bot.queries import fetch_product
 from integrations import APIError, ListedOrder, Page
 from integrations.states import OrderState
 from integrations.views import OrderView, ProductView
-from storage.columns import utcnow
 from storage.crud import ClaimedWatch
 from storage.enums import WatchKind
 
@@ -351,7 +350,7 @@ def _kept(claimed: Claimed, states: dict[str, OrderState], now: datetime, interv
 async def fetch_all(
     fetcher: Fetcher, batch: list[Claimed], *, now: datetime | None = None, interval: float | None = None
 ) -> dict[uuid.UUID, Polled]:
-    now = now or utcnow()
+    now = now or fetcher.ctx.now()
     if interval is None:
         interval = fetcher.ctx.settings.poll_interval_seconds
     results: dict[uuid.UUID, Polled] = {}
@@ -469,6 +468,6 @@ def new_fetcher(
         stats,
         asyncio.Semaphore(concurrency),
         health_of(ctx.orange),
-        now or utcnow(),
+        now or ctx.now(),
         interval if interval is not None else timedelta(seconds=ctx.settings.poll_interval_seconds),
     )

@@ -84,7 +84,6 @@ from bot.jobs.fetch import (
 from integrations.states import OrderState, is_final
 from integrations.views import OrderView, ProductView
 from storage import crud
-from storage.columns import utcnow
 from storage.crud import ClaimedWatch
 from storage.digest import short_digest
 from storage.enums import WatchFilter
@@ -290,7 +289,7 @@ async def _claim_and_fetch(
 ) -> tuple[list[Claimed], dict[uuid.UUID, Polled]]:
     """Claim up to `limit` due watches (or the watches `ids`; only `backend`'s, if given; none of `skip_backends`,
     left to the replica walking their list) and fetch their orders."""
-    now = utcnow()
+    now = ctx.now()
 
     def claim(session: Session) -> list[Claimed]:
         watches = crud.claim_due_watches(
@@ -327,7 +326,7 @@ async def _commit(
     stats: CycleStats,
 ) -> None:
     """One transaction for the batch: the leases released, then each watch's snapshot, outbox rows and end."""
-    done = utcnow()
+    done = ctx.now()
 
     def commit(session: Session) -> None:
         ok = [c.watch.id for c in batch if not isinstance(results.get(c.watch.id), Exception | Deferred)]
@@ -450,7 +449,7 @@ async def run_cycle(
     started = time.monotonic()
     interval, lease = _interval_and_lease(ctx, lease)
     stats = CycleStats()
-    now = utcnow()
+    now = ctx.now()
     fetcher = new_fetcher(ctx, stats, concurrency=concurrency, rates=rates, now=now, interval=interval)
     walks = [b for b in ctx.enabled if ctx.orange.orders(b).list_has_state]
 
@@ -479,7 +478,7 @@ async def run_cycle(
     finally:
         await fetcher.close()
         if mine:
-            await ctx.db(lambda s: crud.release_walks(session=s, owner=owner, backends=mine, now=utcnow()))
+            await ctx.db(lambda s: crud.release_walks(session=s, owner=owner, backends=mine, now=ctx.now()))
     stats.seconds = time.monotonic() - started
     ctx.metrics.poll_cycle(stats.seconds)
     log.info(
@@ -513,7 +512,7 @@ async def poll_watches(ctx: BotContext, watch_ids: Sequence[uuid.UUID], *, owner
     if not watch_ids:
         return stats
     interval, lease = _interval_and_lease(ctx, None)
-    fetcher = new_fetcher(ctx, stats, concurrency=CONCURRENCY, rates=None, now=utcnow(), interval=interval)
+    fetcher = new_fetcher(ctx, stats, concurrency=CONCURRENCY, rates=None, now=ctx.now(), interval=interval)
     try:
         await poll_batch(
             ctx, owner=owner, fetcher=fetcher, limit=len(watch_ids), interval=interval, lease=lease, ids=watch_ids

@@ -24,7 +24,6 @@ from sqlmodel import Session
 
 from bot.context import BotContext
 from storage import crud
-from storage.columns import utcnow
 
 __all__ = ["BATCH", "MAX_BATCHES", "PRUNERS", "prune"]
 
@@ -57,7 +56,7 @@ async def prune(
     pause: float = PAUSE,
 ) -> dict[str, int]:
     """One run: up to `max_batches` batches of `batch` rows of each kind older than `OUTBOX_KEEP_DAYS`; what went."""
-    older_than = (now or utcnow()) - timedelta(days=ctx.settings.outbox_keep_days)
+    older_than = (now or ctx.now()) - timedelta(days=ctx.settings.outbox_keep_days)
     deleted: dict[str, int] = {}
     for name, pruner in PRUNERS:
 

@@ -42,9 +42,9 @@ class Now:
 
 
 @pytest.fixture
-def now(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Now:
+def now(harness: Harness) -> Now:
     clock = Now(harness.ctx.settings.poll_interval_seconds)
-    monkeypatch.setattr(poll, "utcnow", clock)
+    harness.ctx.clock = clock
     return clock
 
 

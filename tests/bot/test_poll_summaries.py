@@ -33,9 +33,10 @@ class Now:
 
 
 @pytest.fixture
-def now(monkeypatch: pytest.MonkeyPatch) -> Now:
+def now(harness: Harness) -> Now:
+    """The notifier's clock, handed in: the tests move it."""
     clock = Now()
-    monkeypatch.setattr(poll, "utcnow", clock)
+    harness.ctx.clock = clock
     return clock
 
 
