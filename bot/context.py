@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.sites import SiteNames
 from integrations import OrangeClient
 from storage.columns import utcnow
 from storage.db import run_unit
@@ -103,6 +104,8 @@ class BotContext:
     home: HomeTeam = field(default_factory=HomeTeam)
     clock: Callable[[], datetime] = utcnow
     """The notifier's time (poll, outbox, digests, retention): tests hand in a clock and advance it."""
+    sites: SiteNames = field(default_factory=SiteNames)
+    """Carrier site names shown on order cards and labels, cached an hour."""
 
     def now(self) -> datetime:
         return self.clock()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -197,7 +197,17 @@ async def _orders_reply(inv: Invocation, cmd: Orders) -> Reply:
 @handles(OrderGet)
 async def _order(inv: Invocation, cmd: OrderGet) -> Reply:
     view = await inv.ctx.orange.orders(cmd.reference.backend).get(cmd.reference.id)
-    return reply(order_blocks(view, tz=await inv.tz()))
+    return await _order_card(inv, view)
+
+
+async def _site_names(ctx: BotContext, views: Sequence[OrderView]) -> dict[str, str]:
+    """The names of the sites the carrier orders among `views` are on (cached: `BotContext.sites`)."""
+    ids = [site for view in views if view.backend == "carrier" for item in view.items for site in item.site_ids]
+    return await ctx.sites.names(ctx.orange.carrier.sites, ids) if ids else {}
+
+
+async def _order_card(inv: Invocation, view: OrderView) -> Reply:
+    return reply(order_blocks(view, tz=await inv.tz(), site_names=await _site_names(inv.ctx, [view])))
 
 
 @dataclass(frozen=True)
@@ -264,7 +274,7 @@ async def _order_find(inv: Invocation, cmd: OrderFind) -> Reply:
     if len(found.orders) == 1 and found.total == 1 and not found.failures:
         only = found.orders[0].view
         view = await inv.ctx.orange.orders(only.backend).get(only.id)
-        return reply(order_blocks(view, tz=await inv.tz()))
+        return await _order_card(inv, view)
     return reply(_found_blocks(found, cmd.text))
 
 

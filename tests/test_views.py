@@ -547,3 +547,10 @@ def test_partial_fields_state_list_entry_maps() -> None:
         assert address_validation_view(body).best_match is None
         assert offering_view(body).prices == ()
         assert product_view_from_carrier(body).relationships == ()
+
+
+def test_order_label_names_a_carrier_site_once_resolved() -> None:
+    carrier = view("carrier/product-order-get-11")
+    assert order_label(carrier, site_name="Marseille MRS1, Marseille") == "1 / BOA12 · Marseille MRS1, Marseille"
+    assert order_label(carrier, site_name=None) == "1 / BOA12 · site 1440397"  # unresolved: the bare id
+    assert order_label(carrier, site_name="Marseille MRS1, Marseille", limit=20) == "1 / BOA12 · Marseil…"

@@ -10,7 +10,7 @@ the message stays under Slack's 50 blocks (items and milestones beyond what fits
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -189,9 +189,15 @@ def _notes(notes: Sequence[NoteView], tz: tzinfo | None) -> list[Block]:
     return blocks
 
 
-def order_item_text(item: OrderItemView) -> str:
+def _site_text(site_id: str, site_names: Mapping[str, str]) -> str:
+    name = site_names.get(site_id)
+    return f"{escape(name)} ({code(site_id)})" if name else code(site_id)
+
+
+def order_item_text(item: OrderItemView, site_names: Mapping[str, str] | None = None) -> str:
     """One item as mrkdwn lines: id, action and state; offering, product and specification; bandwidth and class of
-    service; sites and quote; prices."""
+    service; sites (named when `site_names` knows them, else their ids) and quote; prices."""
+    names = site_names or {}
     open_errors = sum(1 for e in item.error_messages if e.is_open)
     title = words(
         f"*Item {escape(item.id)}*" if item.id else "*Item*",
@@ -216,7 +222,7 @@ def order_item_text(item: OrderItemView) -> str:
             f"Class of service: {escape(item.class_of_service)}" if item.class_of_service else None,
         ),
         words(
-            ("Sites: " if len(item.site_ids) > 1 else "Site: ") + ", ".join(code(s) for s in item.site_ids)
+            ("Sites: " if len(item.site_ids) > 1 else "Site: ") + ", ".join(_site_text(s, names) for s in item.site_ids)
             if item.site_ids
             else None,
             f"Quote: {code(item.quote_id)}" if item.quote_id else None,
@@ -242,10 +248,13 @@ def _milestones(milestones: Sequence[MilestoneView], tz: tzinfo | None) -> Block
 # --- public ------------------------------------------------------------------------------------
 
 
-def order_blocks(view: OrderView, *, tz: tzinfo | None = None) -> list[Block]:
+def order_blocks(
+    view: OrderView, *, tz: tzinfo | None = None, site_names: Mapping[str, str] | None = None
+) -> list[Block]:
     """One order: header with its reference, state and dates, open errors, jeopardy, notes, items, milestones.
 
-    At most 48 blocks (room for the caller's share button): items beyond what fits are counted.
+    At most 48 blocks (room for the caller's share button): items beyond what fits are counted. `site_names`: carrier
+    site id → `Marseille MRS1, Marseille` (`bot.sites.SiteNames`); a site without one shows its id.
     """
     head: list[Block] = [header(f"Order {view.reference}"), _summary(view, tz)]
     if view.description:
@@ -273,10 +282,10 @@ def order_blocks(view: OrderView, *, tz: tzinfo | None = None) -> list[Block]:
         items = list(view.items)
         if len(items) > room:
             shown = items[: max(room - 1, 0)]
-            body = [divider(), *(section(order_item_text(i)) for i in shown)]
+            body = [divider(), *(section(order_item_text(i, site_names)) for i in shown)]
             body.append(context(f"and {plural(len(items) - len(shown), 'more item')} not shown"))
         else:
-            body = [divider(), *(section(order_item_text(i)) for i in items)]
+            body = [divider(), *(section(order_item_text(i, site_names)) for i in items)]
     return [*head, *body, *tail]
 
 

@@ -257,14 +257,16 @@ def _business_place(location: BusinessLocation | None) -> str | None:
 LABEL_LENGTH = 80
 
 
-def order_label(view: OrderView, *, limit: int = LABEL_LENGTH) -> str:
+def order_label(view: OrderView, *, limit: int = LABEL_LENGTH, site_name: str | None = None) -> str:
     """The order as people know it: the buyer's reference, the description, the place, cut to `limit` characters.
 
     `ACME-LYON-0042 · Fibre 1G Lyon · OULLINS C`; an order with none of them is its `backend:id`.
+    `site_name`: the carrier order's site resolved (`Marseille MRS1, Marseille`), shown instead of `site <id>`.
     Plain text: escape it for mrkdwn where it is shown.
     """
     refs = " / ".join(dict.fromkeys(r for r in (*view.external_ids, view.buyer_pon) if r))
-    parts = [" ".join(p.split()) for p in (refs, view.description or "", view.place or "") if p and p.strip()]
+    place = site_name or view.place or ""
+    parts = [" ".join(p.split()) for p in (refs, view.description or "", place) if p and p.strip()]
     text = " · ".join(parts) or view.reference
     return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
 

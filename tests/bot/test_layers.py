@@ -10,7 +10,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Lowest first. A module may import its own layer's modules (no cycle) and any layer below.
 LAYERS: list[tuple[str, ...]] = [
-    ("bot.settings", "bot.context", "bot.leases", "bot.audit", "bot.simulator", "bot.metrics", "bot.backend_health"),
+    (
+        "bot.settings",
+        "bot.context",
+        "bot.leases",
+        "bot.audit",
+        "bot.simulator",
+        "bot.metrics",
+        "bot.backend_health",
+        "bot.sites",
+    ),
     ("bot.commands", "bot.diff"),
     ("bot.blocks",),
     ("bot.slack",),
