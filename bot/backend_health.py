@@ -8,18 +8,42 @@ request after 1, 2, 4 … poll intervals (at most `MAX_INTERVALS` of them, and a
 
 An outage is logged once when it starts and once when it ends, never per watch; a single order failing while
 the list works is that order's own failure, not an outage. In memory only: a restart polls every backend again.
+
+Each channel watching the backend's orders is told once when it goes down and once when it answers again
+(`announce_down`, `announce_up`), however many replicas see it: the outage is kept in the database
+(`storage.crud.open_outage` / `close_outage`), and the replica whose INSERT (or DELETE) wins owes the posts.
 """
 
 from __future__ import annotations
 
 import logging
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from sqlmodel import Session
+
+from bot.blocks.outages import backend_down_text, backend_up_text
 from integrations import APIConnectionError, APIError, APIStatusError, OrangeClient
+from storage import crud
 
-__all__ = ["MAX_INTERVALS", "MAX_WAIT", "BackendHealth", "Outage", "health_of", "is_outage"]
+if TYPE_CHECKING:
+    from bot.context import BotContext
+
+__all__ = [
+    "BACKEND_DOWN",
+    "BACKEND_UP",
+    "MAX_INTERVALS",
+    "MAX_WAIT",
+    "BackendHealth",
+    "Outage",
+    "announce_down",
+    "announce_up",
+    "health_of",
+    "is_outage",
+]
 
 log = logging.getLogger("bot.backend_health")
 
@@ -68,10 +92,12 @@ class BackendHealth:
         outage = self._down.get(backend)
         return outage is not None and now >= outage.next_probe
 
-    def failed(self, backend: str, *, now: datetime, interval: timedelta, err: BaseException) -> None:
-        """The backend's list (or its probe) failed with an outage: it is down until a probe succeeds."""
+    def failed(self, backend: str, *, now: datetime, interval: timedelta, err: BaseException) -> bool:
+        """The backend's list (or its probe) failed with an outage: it is down until a probe succeeds. True when
+        this starts the outage (it was up)."""
         outage = self._down.get(backend)
         reason = _reason(err)
+        started = outage is None
         if outage is None:
             outage = self._down[backend] = Outage(since=now, failures=0, next_probe=now, reason=reason)
             log.warning("%s is down (%s): its watches wait; one probe request per back-off step", backend, reason)
@@ -81,9 +107,10 @@ class BackendHealth:
         # Half an interval early: a cycle comes a little early or late (jitter) and must not skip a step.
         outage.next_probe = now + wait - interval / 2
         log.debug("%s: still down (%s); next probe in %s", backend, reason, wait)
+        return started
 
-    def recovered(self, backend: str, *, now: datetime) -> None:
-        """The backend answered: it is polled normally again."""
+    def recovered(self, backend: str, *, now: datetime) -> Outage | None:
+        """The backend answered: it is polled normally again. The outage this ends (None: it was up)."""
         outage = self._down.pop(backend, None)
         if outage is not None:
             log.warning(
@@ -92,6 +119,68 @@ class BackendHealth:
                 (now - outage.since).total_seconds(),
                 outage.failures,
             )
+        return outage
+
+
+BACKEND_DOWN = "backend_down"
+"""The outbox kind of a channel's post "Orange <backend> is not answering" (its `payload["text"]`)."""
+BACKEND_UP = "backend_up"
+"""… and of "Orange <backend> answers again"."""
+
+
+async def announce_down(ctx: BotContext, backend: str, outage: Outage) -> int:
+    """This process found the backend down: owe each channel watching its orders one notice, unless another replica
+    found the same outage first. How many channels were owed one."""
+
+    def work(session: Session) -> int:
+        opened = crud.open_outage(session=session, backend=backend, since=outage.since, reason=outage.reason)
+        if opened is None:
+            return 0
+        channels = crud.watched_channels(session=session, backend=backend)
+        for (team, channel), orders in channels.items():
+            text = backend_down_text(backend, reason=opened.reason, since=opened.since, orders=orders)
+            crud.enqueue_channel_post(
+                session=session,
+                team_id=team,
+                channel_id=channel,
+                fingerprint=f"{BACKEND_DOWN}:{backend}:{opened.since.isoformat()}",
+                kind=BACKEND_DOWN,
+                payload={"text": text},
+            )
+        return len(channels)
+
+    return await _announce(ctx, backend, work)
+
+
+async def announce_up(ctx: BotContext, backend: str) -> int:
+    """This process found the backend answering again: owe each channel watching its orders one notice, unless
+    another replica ended the outage first. How many channels were owed one."""
+
+    def work(session: Session) -> int:
+        closed = crud.close_outage(session=session, backend=backend)
+        if closed is None:
+            return 0
+        channels = crud.watched_channels(session=session, backend=backend)
+        for team, channel in channels:
+            crud.enqueue_channel_post(
+                session=session,
+                team_id=team,
+                channel_id=channel,
+                fingerprint=f"{BACKEND_UP}:{backend}:{closed.since.isoformat()}",
+                kind=BACKEND_UP,
+                payload={"text": backend_up_text(backend)},
+            )
+        return len(channels)
+
+    return await _announce(ctx, backend, work)
+
+
+async def _announce(ctx: BotContext, backend: str, work: Callable[[Session], int]) -> int:
+    try:
+        return await ctx.db(work)
+    except Exception:  # the poll goes on: its watches still wait, and the outage is still logged
+        log.exception("%s: the channels could not be told of its outage", backend)
+        return 0
 
 
 def _wait(failures: int, interval: timedelta) -> timedelta:

@@ -233,6 +233,20 @@ class PollWalk(SQLModel, table=True):
     until: datetime = Field(sa_type=UTCDateTime)
 
 
+# --- backend outages ------------------------------------------------------------------------
+
+
+class BackendOutage(SQLModel, table=True):
+    """A backend that every replica finds down, from its first failed list until a probe answers: the replica whose
+    INSERT wins owes the channels' outage notices, the one whose DELETE wins owes their recovery notices."""
+
+    __tablename__ = "backend_outage"
+
+    backend: str = Field(primary_key=True, max_length=32)
+    since: datetime = Field(sa_type=UTCDateTime)
+    reason: str
+
+
 # --- outbox --------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from bot.backend_health import BackendHealth, health_of, is_outage
+from bot.backend_health import BackendHealth, announce_down, announce_up, health_of, is_outage
 from bot.commands import CommandError
 from bot.context import BotContext
 from bot.diff import FIELDS_COMPARED
@@ -194,7 +194,8 @@ class Fetcher:
                 self.health.failed(backend, now=self.now, interval=self.interval, err=err)
                 return False
             # Anything else is an answer (one we could not read, say): the backend is there.
-        self.health.recovered(backend, now=self.now)
+        if self.health.recovered(backend, now=self.now) is not None:
+            await announce_up(self.ctx, backend)
         return True
 
     async def list_page(self, backend: str, pages: AsyncIterator[Page[T]]) -> Page[T] | None:
@@ -221,6 +222,9 @@ class Fetcher:
                     raise
                 if not self.health.is_down(backend):  # requests in flight together find one outage
                     self.health.failed(backend, now=self.now, interval=self.interval, err=err)
+                    outage = self.health.outage(backend)
+                    if outage is not None:
+                        await announce_down(self.ctx, backend, outage)
                 raise _BackendDown(backend) from err
             return page
         finally:

@@ -47,6 +47,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
+from bot.backend_health import BACKEND_DOWN, BACKEND_UP
 from bot.blocks.events import must_act_text, paused_dm_text
 from bot.blocks.format import fallback_text
 from bot.blocks.watches import product_root_blocks, watch_root_blocks
@@ -270,6 +271,19 @@ async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[
             channel=row.channel,
             text=fallback_text(blocks),
             blocks=[b.to_dict() for b in blocks],
+            unfurl_links=False,
+            unfurl_media=False,
+            metadata=metadata,
+        )
+        return str(response["ts"]), False
+    if row.kind in (BACKEND_DOWN, BACKEND_UP):  # a channel's own post: one per outage, not one per order
+        if row.uncertain:
+            found = await _channel_already_posted(client, row)
+            if found is not None:
+                return found, True
+        response = await client.chat_postMessage(
+            channel=row.channel,
+            text=str(row.payload.get("text") or ""),
             unfurl_links=False,
             unfurl_media=False,
             metadata=metadata,

@@ -4,16 +4,18 @@ failing" per watch), the other backends are polled as usual, and when it answers
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from bot_harness import Harness
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from test_notifier import OWNER, admin, ask, due, reload, slack, texts, watch
 from test_subscriptions import scan as scan_rules
 
 from bot.backend_health import MAX_INTERVALS, BackendHealth, health_of, is_outage
+from bot.context import BotContext
 from bot.jobs import poll
 from bot.jobs.outbox import drain_outbox
 from bot.jobs.poll import CycleStats, poll_watches, run_cycle
@@ -261,3 +263,91 @@ async def test_the_rule_scan_asks_a_down_backend_nothing(h: Harness) -> None:
     )
     await scan_rules(h)
     assert sent(await counted(h), ORDERING_PREFIX) == 0
+
+
+DOWN = "is not answering"
+UP = "answers again"
+CHANNELS = ("C_ONE", "C_TWO", "C_THREE")
+
+
+async def watches_in(h: Harness, backend: str, channel: str, count: int) -> list[Watch]:
+    created = await h.admin.post("/_sandbox/bulk", json={"backend": backend, "count": count, "state": "inProgress"})
+    ids = created.json()["ids"]
+    for order_id in ids:
+        assert "Watching" in await ask(h, f"watch {backend}:{order_id}", channel=channel)
+
+    def find(s: Session) -> list[Watch]:
+        return list(s.exec(select(Watch).where(col(Watch.channel_id) == channel, col(Watch.order_id).in_(ids))))
+
+    return await h.ctx.db(find)
+
+
+def notices(h: Harness, channel: str, words: str) -> list[str]:
+    return [str(m["text"]) for m in h.fake.channel_messages(channel) if words in str(m.get("text"))]
+
+
+async def three_channels(h: Harness) -> dict[str, list[Watch]]:
+    for channel in CHANNELS:
+        h.fake.add_channel(channel, channel.lower())
+    return {
+        "C_ONE": await watches_in(h, "wholesale", "C_ONE", 3),
+        "C_TWO": await watches_in(h, "wholesale", "C_TWO", 2) + await watches_in(h, "carrier", "C_TWO", 1),
+        "C_THREE": await watches_in(h, "carrier", "C_THREE", 2),
+    }
+
+
+async def test_an_outage_is_one_notice_per_watching_channel_and_one_when_it_ends(h: Harness, now: Now) -> None:
+    watched = await three_channels(h)
+    await run(h)  # the baselines
+    await admin(h, "/_sandbox/faults", ORDERING_DOWN)
+    for _ in range(10):  # found down, then probed (and still down) after 1, 2, 4, 8 intervals
+        now.tick()
+        await run(h)
+        assert [len(notices(h, c, DOWN)) for c in CHANNELS] == [1, 1, 0]
+    one, two = notices(h, "C_ONE", DOWN)[0], notices(h, "C_TWO", DOWN)[0]
+    assert "Orange wholesale" in one and "HTTP 503" in one and "the 3 orders watched here wait" in one, one
+    assert "the 2 orders watched here wait" in two, two  # its carrier watch is not waiting
+    assert all(notices(h, c, UP) == [] for c in CHANNELS)
+    assert all(texts(h, w) == [] for ws in watched.values() for w in ws)  # nothing in any order's thread
+
+    await h.admin.delete("/_sandbox/faults")
+    for _ in range(10):  # the next probe answers, and the orders are polled again
+        now.tick()
+        await run(h)
+    assert [len(notices(h, c, UP)) for c in CHANNELS] == [1, 1, 0]
+    assert [len(notices(h, c, DOWN)) for c in CHANNELS] == [1, 1, 0]
+    assert "Orange wholesale answers again" in notices(h, "C_ONE", UP)[0]
+    assert all(texts(h, w) == [] for ws in watched.values() for w in ws)
+
+
+async def test_two_pollers_seeing_one_outage_give_one_notice_per_channel(h: Harness, now: Now) -> None:
+    await three_channels(h)
+    await run(h)
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    settings = h.ctx.settings
+    other = BotContext(
+        settings=settings,
+        orange=OrangeClient(settings, http_client=h.ctx.orange.http, sleep=no_wait),
+        engine=h.ctx.engine,
+        clock=now,
+    )
+    await admin(h, "/_sandbox/faults", ORDERING_DOWN)
+    for cycle in range(12):
+        if cycle == 6:
+            await h.admin.delete("/_sandbox/faults")
+        now.tick()
+        await due(h)
+        if cycle == 0:  # one after the other: the first leaves the wholesale watches due, the second finds them so
+            await run_cycle(h.ctx, owner="replica-a")
+            await run_cycle(other, owner="replica-b")
+        else:
+            await asyncio.gather(run_cycle(h.ctx, owner="replica-a"), run_cycle(other, owner="replica-b"))
+        await drain_outbox(h.ctx, slack(h))
+        if cycle == 0:  # both found the outage
+            assert health_of(h.ctx.orange).is_down("wholesale") and health_of(other.orange).is_down("wholesale")
+    assert not health_of(h.ctx.orange).is_down("wholesale") and not health_of(other.orange).is_down("wholesale")
+    assert [len(notices(h, c, DOWN)) for c in CHANNELS] == [1, 1, 0]
+    assert [len(notices(h, c, UP)) for c in CHANNELS] == [1, 1, 0]

@@ -26,6 +26,7 @@ TABLES = {
     "hub_registration",
     "digest_schedule",
     "poll_walk",
+    "backend_outage",
 }
 
 
@@ -41,7 +42,7 @@ def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     assert migrate.current(db_url) is None
 
     migrate.upgrade(db_url)
-    assert migrate.current(db_url) == migrate.head() == "0007"
+    assert migrate.current(db_url) == migrate.head() == "0008"
     assert _inspect_tables(db_url) == TABLES | {"alembic_version"}
 
     migrate.downgrade(db_url, "base")
@@ -69,6 +70,7 @@ def test_schema_details(engine: Engine) -> None:
     assert outbox_uniques["uq_outbox_message_watch_id_fingerprint"] == ["watch_id", "fingerprint"]
     outbox_indexes = {index["name"]: index["column_names"] for index in inspector.get_indexes("outbox_message")}
     assert outbox_indexes["ix_outbox_message_status_next_attempt_at"] == ["status", "next_attempt_at"]
+    assert inspector.get_pk_constraint("backend_outage")["constrained_columns"] == ["backend"]
     assert {u["name"] for u in inspector.get_unique_constraints("approval")} == set()
     approval_indexes = {index["name"]: index for index in inspector.get_indexes("approval")}
     assert approval_indexes["uq_approval_live"]["unique"]
