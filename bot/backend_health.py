@@ -10,7 +10,7 @@ An outage is logged once when it starts and once when it ends, never per watch; 
 the list works is that order's own failure, not an outage. In memory only: a restart polls every backend again.
 
 Each channel watching the backend's orders is told once when it goes down and once when it answers again
-(`announce_down`, `announce_up`), however many replicas see it: the outage is kept in the database
+(`bot.jobs.outages`), however many replicas see it: the outage is kept in the database
 (`storage.crud.open_outage` / `close_outage`), and the replica whose INSERT (or DELETE) wins owes the posts.
 """
 
@@ -18,19 +18,10 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from sqlmodel import Session
-
-from bot.blocks.outages import backend_down_text, backend_up_text
 from integrations import APIConnectionError, APIError, APIStatusError, OrangeClient
-from storage import crud
-
-if TYPE_CHECKING:
-    from bot.context import BotContext
 
 __all__ = [
     "BACKEND_DOWN",
@@ -39,8 +30,6 @@ __all__ = [
     "MAX_WAIT",
     "BackendHealth",
     "Outage",
-    "announce_down",
-    "announce_up",
     "health_of",
     "is_outage",
 ]
@@ -126,61 +115,6 @@ BACKEND_DOWN = "backend_down"
 """The outbox kind of a channel's post "Orange <backend> is not answering" (its `payload["text"]`)."""
 BACKEND_UP = "backend_up"
 """… and of "Orange <backend> answers again"."""
-
-
-async def announce_down(ctx: BotContext, backend: str, outage: Outage) -> int:
-    """This process found the backend down: owe each channel watching its orders one notice, unless another replica
-    found the same outage first. How many channels were owed one."""
-
-    def work(session: Session) -> int:
-        opened = crud.open_outage(session=session, backend=backend, since=outage.since, reason=outage.reason)
-        if opened is None:
-            return 0
-        channels = crud.watched_channels(session=session, backend=backend)
-        for (team, channel), orders in channels.items():
-            text = backend_down_text(backend, reason=opened.reason, since=opened.since, orders=orders)
-            crud.enqueue_channel_post(
-                session=session,
-                team_id=team,
-                channel_id=channel,
-                fingerprint=f"{BACKEND_DOWN}:{backend}:{opened.since.isoformat()}",
-                kind=BACKEND_DOWN,
-                payload={"text": text},
-            )
-        return len(channels)
-
-    return await _announce(ctx, backend, work)
-
-
-async def announce_up(ctx: BotContext, backend: str) -> int:
-    """This process found the backend answering again: owe each channel watching its orders one notice, unless
-    another replica ended the outage first. How many channels were owed one."""
-
-    def work(session: Session) -> int:
-        closed = crud.close_outage(session=session, backend=backend)
-        if closed is None:
-            return 0
-        channels = crud.watched_channels(session=session, backend=backend)
-        for team, channel in channels:
-            crud.enqueue_channel_post(
-                session=session,
-                team_id=team,
-                channel_id=channel,
-                fingerprint=f"{BACKEND_UP}:{backend}:{closed.since.isoformat()}",
-                kind=BACKEND_UP,
-                payload={"text": backend_up_text(backend)},
-            )
-        return len(channels)
-
-    return await _announce(ctx, backend, work)
-
-
-async def _announce(ctx: BotContext, backend: str, work: Callable[[Session], int]) -> int:
-    try:
-        return await ctx.db(work)
-    except Exception:  # the poll goes on: its watches still wait, and the outage is still logged
-        log.exception("%s: the channels could not be told of its outage", backend)
-        return 0
 
 
 def _wait(failures: int, interval: timedelta) -> timedelta:

@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from bot.backend_health import BackendHealth, announce_down, announce_up, health_of, is_outage
+from bot.backend_health import BackendHealth, health_of, is_outage
 from bot.commands import CommandError
 from bot.context import BotContext
 from bot.diff import FIELDS_COMPARED
+from bot.jobs.outages import announce_down, announce_up
 from bot.queries import fetch_product
 from integrations import APIError, ListedOrder, Page
 from integrations.states import OrderState
