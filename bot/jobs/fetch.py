@@ -28,6 +28,7 @@ from bot.queries import fetch_product
 from integrations import APIError, ListedOrder, Page
 from integrations.states import OrderState
 from integrations.views import OrderView, ProductView
+from storage import crud
 from storage.crud import ClaimedWatch
 from storage.enums import WatchKind
 
@@ -227,10 +228,18 @@ class Fetcher:
                     if outage is not None:
                         await announce_down(self.ctx, backend, outage)
                 raise _BackendDown(backend) from err
+            if mine:
+                await self._end_recorded_outage(backend)
             return page
         finally:
             if mine:
                 first.set()
+
+    async def _end_recorded_outage(self, backend: str) -> None:
+        """The backend answered this cycle's first list: an outage still recorded in the database (every replica that
+        saw it restarted, or another one has it down) is over, and the channels are told once."""
+        if await self.ctx.read(lambda s: crud.current_outage(session=s, backend=backend)) is not None:
+            await announce_up(self.ctx, backend)
 
     async def one(self, backend: str, order_id: str) -> OrderView | Deferred | Exception:
         if self.health.is_down(backend):

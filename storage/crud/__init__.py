@@ -47,7 +47,7 @@ from .digests import (
     set_digest_schedule,
 )
 from .hubs import end_hub, hub_for_secret, live_hub, live_hubs, open_hub, set_hub_registered, touch_hub
-from .outages import close_outage, open_outage, watched_channels
+from .outages import close_outage, current_outage, open_outage, watched_channels
 from .outbox import (
     claim_outbox_row,
     defer_outbox,
@@ -127,6 +127,7 @@ __all__ = [
     "claim_due_watches",
     "claim_outbox_row",
     "close_outage",
+    "current_outage",
     "open_outage",
     "watched_channels",
     "count_live_subscriptions",

@@ -14,7 +14,7 @@ from storage.models import BackendOutage, Watch
 
 from ._common import ROWCOUNT, insert_ignore
 
-__all__ = ["close_outage", "open_outage", "watched_channels"]
+__all__ = ["close_outage", "current_outage", "open_outage", "watched_channels"]
 
 
 def open_outage(*, session: Session, backend: str, since: datetime, reason: str) -> BackendOutage | None:
@@ -25,6 +25,11 @@ def open_outage(*, session: Session, backend: str, since: datetime, reason: str)
     ):
         return None
     return BackendOutage(backend=backend, since=since, reason=reason)
+
+
+def current_outage(*, session: Session, backend: str) -> BackendOutage | None:
+    """The backend's open outage, if one is recorded."""
+    return session.get(BackendOutage, backend)
 
 
 def close_outage(*, session: Session, backend: str) -> BackendOutage | None:

@@ -21,6 +21,7 @@ from bot.jobs.outbox import drain_outbox
 from bot.jobs.poll import CycleStats, poll_watches, run_cycle
 from integrations import APIConnectionError, InternalServerError, NotFoundError, OrangeClient
 from integrations.sandbox.wholesale import ORDERING_PREFIX
+from storage import crud
 from storage.columns import utcnow
 from storage.models import Watch
 
@@ -351,3 +352,24 @@ async def test_two_pollers_seeing_one_outage_give_one_notice_per_channel(h: Harn
     assert not health_of(h.ctx.orange).is_down("wholesale") and not health_of(other.orange).is_down("wholesale")
     assert [len(notices(h, c, DOWN)) for c in CHANNELS] == [1, 1, 0]
     assert [len(notices(h, c, UP)) for c in CHANNELS] == [1, 1, 0]
+
+
+async def test_an_outage_left_recorded_by_replicas_that_restarted_ends_at_the_next_answer(h: Harness, now: Now) -> None:
+    """Every replica that saw the outage restarted, and the backend answered meanwhile: the recorded outage ends at
+    the first list that answers (one recovery notice a channel), so the next real outage is told again."""
+    await three_channels(h)
+    await run(h)
+    since = now.now - timedelta(hours=1)
+    await h.ctx.db(lambda s: crud.open_outage(session=s, backend="wholesale", since=since, reason="HTTP 503"))
+    now.tick()
+    await run(h)
+    assert [len(notices(h, c, UP)) for c in CHANNELS] == [1, 1, 0]
+    assert await h.ctx.read(lambda s: crud.current_outage(session=s, backend="wholesale")) is None
+    now.tick()
+    await run(h)
+    assert [len(notices(h, c, UP)) for c in CHANNELS] == [1, 1, 0]  # once
+
+    await admin(h, "/_sandbox/faults", ORDERING_DOWN)
+    now.tick()
+    await run(h)
+    assert [len(notices(h, c, DOWN)) for c in CHANNELS] == [1, 1, 0]  # the next outage is told
