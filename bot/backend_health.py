@@ -81,9 +81,9 @@ class BackendHealth:
         outage = self._down.get(backend)
         return outage is not None and now >= outage.next_probe
 
-    def failed(self, backend: str, *, now: datetime, interval: timedelta, err: BaseException) -> bool:
-        """The backend's list (or its probe) failed with an outage: it is down until a probe succeeds. True when
-        this starts the outage (it was up)."""
+    def failed(self, backend: str, *, now: datetime, interval: timedelta, err: BaseException) -> Outage | None:
+        """The backend's list (or its probe) failed with an outage: it is down until a probe succeeds. The outage
+        when this starts it (it was up), else None."""
         outage = self._down.get(backend)
         reason = _reason(err)
         started = outage is None
@@ -96,7 +96,7 @@ class BackendHealth:
         # Half an interval early: a cycle comes a little early or late (jitter) and must not skip a step.
         outage.next_probe = now + wait - interval / 2
         log.debug("%s: still down (%s); next probe in %s", backend, reason, wait)
-        return started
+        return outage if started else None
 
     def recovered(self, backend: str, *, now: datetime) -> Outage | None:
         """The backend answered: it is polled normally again. The outage this ends (None: it was up)."""

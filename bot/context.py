@@ -80,9 +80,7 @@ class HomeTeam:
                 return True
             try:
                 response = await client.auth_test()
-            except SlackApiError:
-                return False
-            except Exception:  # Slack unreachable: the next request asks again
+            except Exception:  # Slack's error, or Slack unreachable: the next request asks again
                 return False
             team = response.get("team_id")
             if not isinstance(team, str) or not team:

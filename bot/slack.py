@@ -42,6 +42,7 @@ __all__ = [
     "handler_for",
     "handles",
     "permalink",
+    "send_dm",
     "render_error",
     "reply",
     "retry_after",
@@ -121,6 +122,19 @@ async def permalink(client: AsyncWebClient, channel: str, ts: str | None) -> str
         return None
     link = response.get("permalink")
     return str(link) if link else None
+
+
+async def send_dm(client: AsyncWebClient, user_id: str, *, text: str, blocks: Sequence[Block] = (), about: str) -> bool:
+    """Post to the app's DM with `user_id` (`conversations.open`, then `chat.postMessage`); False when Slack refused,
+    logged with `about` (what the DM was for)."""
+    try:
+        dm = await client.conversations_open(users=user_id)
+        channel = str((dm.get("channel") or {}).get("id"))
+        await client.chat_postMessage(channel=channel, text=text, blocks=[b.to_dict() for b in blocks] or None)
+    except SlackApiError as err:
+        log.warning("could not DM %s %s: %s", user_id, about, err.response.get("error"))
+        return False
+    return True
 
 
 # --- one command, answered by whichever feature handles its type ------------------------------------------------

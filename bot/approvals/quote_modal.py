@@ -44,7 +44,7 @@ from bot.blocks.quote_form import (
 from bot.blocks.quotes import poq_blocks, quote_blocks
 from bot.context import BotContext
 from bot.queries import SITE_SEARCH_LIMIT, site_matches
-from bot.slack import CHANNEL_ERRORS, Reply, Where, cannot_post_text
+from bot.slack import CHANNEL_ERRORS, Reply, Where, cannot_post_text, send_dm
 from integrations import APIError
 from integrations.views import poq_view, quote_view_from_carrier, site_view_from_carrier
 
@@ -110,17 +110,6 @@ async def _cannot_post_in(client: AsyncWebClient, channel_id: str) -> str | None
     if channel.get("is_member") is False and not channel.get("is_im") and not channel.get("is_mpim"):
         return "not_in_channel"
     return None
-
-
-async def _dm(client: AsyncWebClient, user_id: str, *, text: str, blocks: list[Block]) -> bool:
-    try:
-        dm = await client.conversations_open(users=user_id)
-        channel = str((dm.get("channel") or {}).get("id"))
-        await client.chat_postMessage(channel=channel, text=text, blocks=[b.to_dict() for b in blocks])
-    except SlackApiError as err:
-        log.warning("could not DM %s the quote result: %s", user_id, err.response.get("error"))
-        return False
-    return True
 
 
 def _by_dm(blocks: list[Block], *, channel_id: str, error: str, first: bool, command: str) -> list[Block]:
@@ -301,7 +290,7 @@ async def run_quote(ctx: BotContext, client: AsyncWebClient, form: QuoteForm, *,
                 refused = error
         command = ctx.settings.slack_command
         dm_blocks = _by_dm(blocks, channel_id=form.channel_id, error=refused, first=not told, command=command)
-        told = await _dm(client, user_id, text=text, blocks=dm_blocks) or told
+        told = await send_dm(client, user_id, text=text, blocks=dm_blocks, about="the quote result") or told
 
     try:
         poq = poq_view(await ctx.orange.carrier.qualifications.create(poq_body(form)))

@@ -222,11 +222,11 @@ class Fetcher:
             except Exception as err:
                 if not is_outage(err):
                     raise
-                if not self.health.is_down(backend):  # requests in flight together find one outage
-                    self.health.failed(backend, now=self.now, interval=self.interval, err=err)
-                    outage = self.health.outage(backend)
-                    if outage is not None:
-                        await announce_down(self.ctx, backend, outage)
+                # Requests in flight together find one outage: the first starts it and tells the channels.
+                if not self.health.is_down(backend):
+                    started = self.health.failed(backend, now=self.now, interval=self.interval, err=err)
+                    if started is not None:
+                        await announce_down(self.ctx, backend, started)
                 raise _BackendDown(backend) from err
             if mine:
                 await self._end_recorded_outage(backend)

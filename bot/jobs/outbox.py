@@ -55,7 +55,7 @@ from bot.context import BotContext
 from bot.diff import FINAL_PRODUCT_STATUSES, NoticeKind
 from bot.digests import DIGEST_POST, DueDigest, due_digest_blocks
 from bot.leases import heartbeat
-from bot.slack import CHANNEL_ERRORS, retry_after
+from bot.slack import CHANNEL_ERRORS, retry_after, send_dm
 from integrations.views import OrderView, ProductView
 from storage import crud
 from storage.columns import utcnow
@@ -344,12 +344,7 @@ async def _pause(
     scope = f"; the app needs the {needed} scope (add it in manifest.yml and reinstall)" if needed else ""
     log.error("watch %s of %s paused: Slack answered %s%s", row.watch_id, _reference(row), error, scope)
     text = paused_dm_text(_reference(row), row.channel, error, needed=needed, channel_problem=error in CHANNEL_ERRORS)
-    try:
-        dm = await client.conversations_open(users=row.created_by)
-        channel = str((dm.get("channel") or {}).get("id"))
-        await client.chat_postMessage(channel=channel, text=text)
-    except SlackApiError as err:
-        log.warning("could not DM %s about watch %s: %s", row.created_by, row.watch_id, err.response.get("error"))
+    await send_dm(client, row.created_by, text=text, about=f"about watch {row.watch_id}")
     return True
 
 

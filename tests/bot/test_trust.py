@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -76,7 +77,6 @@ async def test_a_command_from_another_team_is_refused_and_changes_nothing(harnes
     assert ack.status == 200
     answer = json.loads(ack.body)
     assert answer == {"response_type": "ephemeral", "text": REFUSED}
-    await asyncio.sleep(0)  # a listener would have started by now
     assert await orange_requests(h) == before
     assert rows(h, Watch) == [] and rows(h, Subscription) == []
     assert h.fake.channel_messages(CHANNEL) == []
@@ -117,15 +117,21 @@ async def test_naming_the_home_team_in_one_field_and_another_in_the_next_is_refu
         "container": {"type": "message", "channel_id": CHANNEL, "message_ts": approval.message_ts},
         "channel": {"id": CHANNEL},
         "actions": [{"type": "button", "action_id": ACTION_APPROVE, "value": str(approval.id), "action_ts": "1.0"}],
+        "response_url": h.fake.new_response_url(channel=CHANNEL, user="U_MALLORY", message_ts=approval.message_ts),
     }
+    before = len(h.fake.response_posts())
     ack = await h.user.send(urlencode({"payload": json.dumps(payload)}))
     assert ack.status == 200
-    await asyncio.sleep(0.2)
+    await h.fake.wait_for_responses(count=before + 1, timeout=10)  # the refusal, said before any listener could run
+    assert REFUSED in json.dumps(h.fake.response_posts()[-1].body)
     assert rows(h, Approval)[0].state == ApprovalState.PENDING.value
 
 
-async def test_options_view_submissions_and_events_from_another_team_change_nothing(harness: Harness) -> None:
+async def test_options_view_submissions_and_events_from_another_team_change_nothing(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
     h = harness
+    caplog.set_level(logging.WARNING, logger="bot.trust")
     async with stranger(h) as mallory:
         options = await mallory.options("site_a", "Mars", view_id="V_NONE")
         assert json.loads(options.body) == {"options": []}
@@ -147,7 +153,8 @@ async def test_options_view_submissions_and_events_from_another_team_change_noth
         assert REFUSED in submitted.body
         home = await mallory.event({"type": "app_home_opened", "user": "U_MALLORY", "tab": "home"})
         assert home.status == 200
-    await asyncio.sleep(0.2)
+    # The middleware decided before the ack: the event was refused, so no listener publishes a Home for it.
+    assert any("refused a app_home_opened event" in r.getMessage() for r in caplog.records), caplog.records
     assert h.fake.homes == {}
 
 
