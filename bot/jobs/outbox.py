@@ -258,37 +258,34 @@ def _root_blocks(row: _Row) -> list[Block]:
     )
 
 
+_TOP_LEVEL = frozenset({DIGEST_POST, BACKEND_DOWN, BACKEND_UP, NoticeKind.root_post})
+"""Rows posted at the channel's top level (not in a thread): an uncertain one is looked up in the channel's history."""
+
+
 async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[str | None, bool]:
     """Send one row; (its ts, whether it was found already posted)."""
     metadata = {"event_type": METADATA_EVENT, "event_payload": {"id": str(row.id)}}
+    if row.kind in _TOP_LEVEL and row.uncertain:  # maybe posted already: looked up in the channel first
+        found = await _channel_already_posted(client, row)
+        if found is not None:
+            return found, True
+
+    async def top_level(text: str, blocks: list[Block] | None = None, **options: Any) -> tuple[str | None, bool]:
+        response = await client.chat_postMessage(
+            channel=row.channel,
+            text=text,
+            blocks=[b.to_dict() for b in blocks] if blocks is not None else None,
+            unfurl_links=False,
+            metadata=metadata,
+            **options,
+        )
+        return str(response["ts"]), False
+
     if row.kind == DIGEST_POST:
-        if row.uncertain:
-            found = await _channel_already_posted(client, row)
-            if found is not None:
-                return found, True
         blocks = await due_digest_blocks(ctx, client, DueDigest.model_validate(row.payload))
-        response = await client.chat_postMessage(
-            channel=row.channel,
-            text=fallback_text(blocks),
-            blocks=[b.to_dict() for b in blocks],
-            unfurl_links=False,
-            unfurl_media=False,
-            metadata=metadata,
-        )
-        return str(response["ts"]), False
+        return await top_level(fallback_text(blocks), blocks, unfurl_media=False)
     if row.kind in (BACKEND_DOWN, BACKEND_UP):  # a channel's own post: one per outage, not one per order
-        if row.uncertain:
-            found = await _channel_already_posted(client, row)
-            if found is not None:
-                return found, True
-        response = await client.chat_postMessage(
-            channel=row.channel,
-            text=str(row.payload.get("text") or ""),
-            unfurl_links=False,
-            unfurl_media=False,
-            metadata=metadata,
-        )
-        return str(response["ts"]), False
+        return await top_level(str(row.payload.get("text") or ""), unfurl_media=False)
     if row.kind == NoticeKind.root_update:
         blocks = _root_blocks(row)
         if row.thread_ts is None:
@@ -298,19 +295,8 @@ async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[
         )
         return row.thread_ts, False
     if row.kind == NoticeKind.root_post:  # a rule's new watch: its thread starts here
-        if row.uncertain:
-            found = await _channel_already_posted(client, row)
-            if found is not None:
-                return found, True
         blocks = _root_blocks(row)
-        response = await client.chat_postMessage(
-            channel=row.channel,
-            text=fallback_text(blocks),
-            blocks=[b.to_dict() for b in blocks],
-            unfurl_links=False,
-            metadata=metadata,
-        )
-        return str(response["ts"]), False
+        return await top_level(fallback_text(blocks), blocks)
     if row.uncertain:
         found = await _already_posted(client, row)
         if found is not None:  # a broadcast reply is in the thread too: one post, found the same way
