@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -29,18 +30,13 @@ async def announce_down(ctx: BotContext, backend: str, outage: Outage) -> int:
         opened = crud.open_outage(session=session, backend=backend, since=outage.since, reason=outage.reason)
         if opened is None:
             return 0
-        channels = crud.watched_channels(session=session, backend=backend)
-        for (team, channel), orders in channels.items():
-            text = backend_down_text(backend, reason=opened.reason, since=opened.since, orders=orders)
-            crud.enqueue_channel_post(
-                session=session,
-                team_id=team,
-                channel_id=channel,
-                fingerprint=f"{BACKEND_DOWN}:{backend}:{opened.since.isoformat()}",
-                kind=BACKEND_DOWN,
-                payload={"text": text},
-            )
-        return len(channels)
+        return _owe(
+            session,
+            backend,
+            BACKEND_DOWN,
+            opened.since,
+            lambda orders: backend_down_text(backend, reason=opened.reason, since=opened.since, orders=orders),
+        )
 
     return await _announce(ctx, backend, work)
 
@@ -53,19 +49,25 @@ async def announce_up(ctx: BotContext, backend: str) -> int:
         closed = crud.close_outage(session=session, backend=backend)
         if closed is None:
             return 0
-        channels = crud.watched_channels(session=session, backend=backend)
-        for team, channel in channels:
-            crud.enqueue_channel_post(
-                session=session,
-                team_id=team,
-                channel_id=channel,
-                fingerprint=f"{BACKEND_UP}:{backend}:{closed.since.isoformat()}",
-                kind=BACKEND_UP,
-                payload={"text": backend_up_text(backend)},
-            )
-        return len(channels)
+        return _owe(session, backend, BACKEND_UP, closed.since, lambda orders: backend_up_text(backend))
 
     return await _announce(ctx, backend, work)
+
+
+def _owe(session: Session, backend: str, kind: str, since: datetime, text: Callable[[int], str]) -> int:
+    """One post of `kind` to each channel watching the backend's orders (`text(how many orders there)`), keyed by the
+    outage so that it is owed once; how many channels."""
+    channels = crud.watched_channels(session=session, backend=backend)
+    for (team, channel), orders in channels.items():
+        crud.enqueue_channel_post(
+            session=session,
+            team_id=team,
+            channel_id=channel,
+            fingerprint=f"{kind}:{backend}:{since.isoformat()}",
+            kind=kind,
+            payload={"text": text(orders)},
+        )
+    return len(channels)
 
 
 async def _announce(ctx: BotContext, backend: str, work: Callable[[Session], int]) -> int:
