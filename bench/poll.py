@@ -164,7 +164,7 @@ async def naive_cycle(ctx: Any, ids: list[str]) -> int:
     """One sequential full GET per order, diff, one commit per watch."""
     from sqlmodel import col, select
 
-    from bot.diff import Snapshot, diff
+    from bot.notify.diff import Snapshot, diff
     from integrations.views import order_view_from_wholesale
     from storage import crud
     from storage.db import session_scope
@@ -216,8 +216,8 @@ async def worker(args: argparse.Namespace) -> dict[str, Any]:
 
     from bot.app import create_bolt_app, create_web_app
     from bot.context import BotContext
-    from bot.jobs.outbox import drain_outbox
     from bot.jobs.poll import run_cycle
+    from bot.notify.outbox import drain_outbox
     from bot.settings import Settings
     from bot.simulator import FakeSlack
     from bot.simulator.server import serve_asgi

@@ -38,9 +38,9 @@ sys.path.insert(0, str(HERE))
 
 from bot.commands.references import Reference  # noqa: E402
 from bot.context import BotContext  # noqa: E402
-from bot.jobs.outbox import drain_outbox  # noqa: E402
 from bot.jobs.poll import run_cycle  # noqa: E402
 from bot.jobs.retention import prune  # noqa: E402
+from bot.notify.outbox import drain_outbox  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.simulator import FakeSlack  # noqa: E402
 from bot.slack import Where  # noqa: E402

@@ -24,7 +24,7 @@ from sqlmodel import Session
 from bot.blocks.digests import DigestItem, DigestReport, digest_blocks
 from bot.commands import DigestDaily, DigestNow, DigestOff
 from bot.context import BotContext
-from bot.diff import Snapshot
+from bot.notify.diff import Snapshot
 from bot.slack import Invocation, Reply, handles, permalink, reply
 from storage import crud
 from storage.enums import ApprovalState, WatchKind

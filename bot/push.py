@@ -38,8 +38,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.context import BotContext
-from bot.jobs.outbox import send_outbox
 from bot.jobs.poll import poll_watches
+from bot.notify.outbox import send_outbox
 from bot.subscriptions import NewOrder, on_new_order
 from integrations import APIError, InvalidReferenceError, check_id, redact, register_secret
 from storage import crud

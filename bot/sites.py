@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
-from integrations.views import OrderView, site_view_from_carrier
+from integrations.views import OrderView, order_label, site_view_from_carrier
 
 __all__ = ["SiteNames", "SitesAPI", "first_site_id"]
 
@@ -71,6 +71,11 @@ class SiteNames:
             task.add_done_callback(lambda _: self._pending.pop(site_id, None))
         # One asker giving up (its request cancelled) leaves the lookup to the others.
         return await asyncio.shield(task)
+
+    async def label(self, sites: SitesAPI, view: OrderView) -> str:
+        """The order as people know it (`order_label`), its carrier site named when the sites API can say."""
+        site = first_site_id(view)
+        return order_label(view, site_name=await self.name(sites, site) if site is not None else None)
 
     async def _fetch(self, sites: SitesAPI, site_id: str) -> str | None:
         try:

@@ -34,7 +34,7 @@ from bot.blocks.subscriptions import (
 )
 from bot.commands import Subscribe, Subscriptions, Unsubscribe
 from bot.context import BotContext
-from bot.diff import NoticeKind, diff
+from bot.notify.diff import NoticeKind, diff
 from bot.slack import CHANNEL_ERRORS, Invocation, Reply, cannot_post_text, handles, reply
 from bot.watching import audit_watch_created
 from integrations import APIError

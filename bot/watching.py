@@ -18,7 +18,6 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from bot.blocks.events import unwatched_text
 from bot.blocks.format import fallback_text, product_status_text, state_text
 from bot.blocks.watches import (
     WatchRow,
@@ -29,8 +28,10 @@ from bot.blocks.watches import (
 )
 from bot.commands import CommandError, Reference, Unwatch, UnwatchProduct, Watches, WatchOrder, WatchProduct
 from bot.context import BotContext
-from bot.diff import ProductSnapshot, Snapshot, diff, product_diff
+from bot.notify.diff import ProductSnapshot, Snapshot, diff, product_diff
+from bot.notify.render import unwatched_text
 from bot.queries import fetch_product
+from bot.sites import first_site_id
 from bot.slack import (
     CHANNEL_ERRORS,
     Invocation,
@@ -43,7 +44,7 @@ from bot.slack import (
     reply,
 )
 from integrations import APIError
-from integrations.views import OrderView, ProductView
+from integrations.views import OrderView, ProductView, order_label
 from storage import crud
 from storage.enums import AuditAction, WatchFilter, WatchKind
 from storage.models import Watch
@@ -80,6 +81,8 @@ class _Target:
     baseline: dict[str, Any]
     words: str
     """Its state in words, for the reply."""
+    label: str
+    """The order as people know it (`order_label`), or the product's reference."""
 
 
 async def _start(ctx: BotContext, client: AsyncWebClient, where: Where, target: _Target, *, errors_only: bool) -> Reply:
@@ -124,9 +127,14 @@ async def _start(ctx: BotContext, client: AsyncWebClient, where: Where, target: 
     what = "error messages and the final state" if errors_only else "every change"
     thread = f"<{link}|thread>" if link else "thread"
     return Reply(
-        text=f"Watching {view.reference} ({target.words}) here: {what} will be posted in its {thread}.",
+        text=f"Watching {target.label} ({target.words}) here: {what} will be posted in its {thread}.",
         shareable=False,
     )
+
+
+async def _site_name(ctx: BotContext, view: OrderView) -> str | None:
+    site = first_site_id(view)
+    return await ctx.sites.name(ctx.orange.carrier.sites, site) if site is not None else None
 
 
 async def start_watch(
@@ -136,10 +144,12 @@ async def start_watch(
         view = await ctx.orange.orders(reference.backend).get(reference.id)
     except APIError as err:
         return render_error(err, verb="watch", command=ctx.settings.slack_command, enabled=ctx.enabled)
+    site_name = await _site_name(ctx, view)
     target = _Target(
         kind=WatchKind.ORDER,
         view=view,
-        root=watch_root_blocks(view, errors_only=errors_only),
+        label=order_label(view, site_name=site_name),
+        root=watch_root_blocks(view, errors_only=errors_only, site_name=site_name),
         baseline=diff(None, view)[1].to_json(),  # the first poll compares with what the root message shows
         words=state_text(view.state),
     )
@@ -154,6 +164,7 @@ async def start_product_watch(ctx: BotContext, client: AsyncWebClient, where: Wh
     target = _Target(
         kind=WatchKind.PRODUCT,
         view=view,
+        label=view.reference,
         root=product_root_blocks(view),
         baseline=product_diff(None, view)[1].to_json(),
         words=product_status_text(view.status, view.status_raw),

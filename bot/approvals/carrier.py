@@ -17,8 +17,8 @@ from sqlmodel import Session
 
 from bot.blocks.format import state_text
 from bot.context import BotContext
-from bot.diff import diff
 from bot.leases import heartbeat
+from bot.notify.diff import diff
 from bot.watching import audit_watch_created
 from integrations import (
     APIConnectionError,

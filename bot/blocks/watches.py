@@ -14,7 +14,7 @@ from datetime import tzinfo
 
 from slack_sdk.models.blocks import Block
 
-from integrations.views import OrderView, ProductView
+from integrations.views import OrderView, ProductView, order_label
 
 from .format import (
     MESSAGE_BUDGET,
@@ -67,9 +67,14 @@ class WatchRow:
     watch_id: str | None = None
 
 
-def watch_root_blocks(view: OrderView, *, errors_only: bool, tz: tzinfo | None = None) -> list[Block]:
-    """The thread root: "Watching <reference>", the current state, and an Unwatch button (gone once final)."""
+def watch_root_blocks(
+    view: OrderView, *, errors_only: bool, tz: tzinfo | None = None, site_name: str | None = None
+) -> list[Block]:
+    """The thread root: "Watching <the order as people know it>" (`order_label`; `site_name`: its carrier site
+    named), its reference, the current state, and an Unwatch button (gone once final)."""
     state = escape(state_text(view.state, view.state_raw))
+    name = order_label(view, site_name=site_name)
+    title = f"{escape(name)}* · {code(view.reference)}" if name != view.reference else f"{escape(view.reference)}*"
     details = []
     if view.open_errors:
         details.append(f":rotating_light: {plural(len(view.open_errors), 'open error')}")
@@ -85,12 +90,12 @@ def watch_root_blocks(view: OrderView, *, errors_only: bool, tz: tzinfo | None =
     )
     if view.is_final:
         return [
-            section(f":checkered_flag: *Watch ended: {escape(view.reference)}*\n{state_line}"),
+            section(f":checkered_flag: *Watch ended: {title}\n{state_line}"),
             context("The order reached a final state: nothing more will be posted."),
         ]
     unwatch = button("Unwatch", action_id=ACTION_UNWATCH, value=view.reference)
     return [
-        section(f":eyes: *Watching {escape(view.reference)}*\n{state_line}", accessory=unwatch),
+        section(f":eyes: *Watching {title}\n{state_line}", accessory=unwatch),
         context(scope),
     ]
 

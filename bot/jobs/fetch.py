@@ -22,8 +22,8 @@ from typing import Any, TypeVar
 from bot.backend_health import BackendHealth, health_of, is_outage
 from bot.commands import CommandError
 from bot.context import BotContext
-from bot.diff import FIELDS_COMPARED
 from bot.jobs.outages import announce_down, announce_up
+from bot.notify.diff import FIELDS_COMPARED
 from bot.queries import fetch_product
 from integrations import APIError, ListedOrder, Page
 from integrations.states import OrderState

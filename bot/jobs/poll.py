@@ -3,10 +3,10 @@
 One cycle (`run_cycle`) claims due watches in batches, one backend at a time (a lease in the database, so
 replicas sharing PostgreSQL never poll the same watch at once; `SKIP LOCKED` spreads them), fetches their orders,
 and commits each batch in ONE transaction while the next batch is claimed and fetched: the lease releases (a
-compare-and-set on the owner: a watch whose lease was lost has its results dropped), the new snapshots, one
-outbox row per event plus a `root_update` row, and the end of watches whose order reached a final state. The
-outbox's `(watch, fingerprint)` key makes a replay (a crash before the commit, a second replica) owe nothing
-twice; `bot/jobs/outbox.py` posts.
+compare-and-set on the owner: a watch whose lease was lost has its results dropped), the new snapshots, ONE
+outbox row for all the events of each order read (a change set: `bot.notify.owe`) plus a `root_update` row, and
+the end of watches whose order reached a final state. The outbox's `(watch, fingerprint)` key makes a replay (a
+crash before the commit, a second replica) owe nothing twice; `bot/notify/outbox.py` posts.
 
 A watch whose order cannot be read (an `APIError`: a 5xx, malformed JSON…) is released with `ok=False`; at
 `FAILURES_BEFORE_NOTICE` consecutive failures its thread gets ONE `polling_failing` message, and ONE
@@ -47,26 +47,13 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlmodel import Session
 
-from bot.blocks.events import polling_failing_text, polling_recovered_text, render_event_text
 from bot.blocks.states import label
 from bot.context import BotContext
-from bot.diff import (
-    FINAL_PRODUCT_STATUSES,
-    Event,
-    EventKind,
-    NoticeKind,
-    OutboxKind,
-    ProductSnapshot,
-    Snapshot,
-    diff,
-    product_diff,
-)
 from bot.jobs.fetch import (
     CONCURRENCY,
     DETAIL_EVERY,
@@ -81,22 +68,21 @@ from bot.jobs.fetch import (
     fetch_all,
     new_fetcher,
 )
-from integrations.states import OrderState, is_final
+from bot.notify.diff import FINAL_PRODUCT_STATUSES, ProductSnapshot, Snapshot, diff, product_diff
+from bot.notify.owe import Owed
+from integrations.states import is_final
 from integrations.views import OrderView, ProductView
 from storage import crud
 from storage.crud import ClaimedWatch
-from storage.digest import short_digest
 from storage.enums import WatchFilter
 
 __all__ = [
     "CLAIM_BATCH",
     "DETAIL_EVERY",
     "FAILURES_BEFORE_NOTICE",
-    "MUST_ACT_STATES",
     "SUMMARY_MAX_ITEMS",
     "SUMMARY_MIN_WATCHES",
     "CycleStats",
-    "must_act",
     "poll_batch",
     "poll_watches",
     "run_cycle",
@@ -114,33 +100,6 @@ def _streak_key(watch: ClaimedWatch) -> str:
     """Identifies a failure streak: the last success before it (or the watch's creation)."""
     moment = watch.last_polled_at or watch.created_at
     return f"{watch.id}:{moment.isoformat()}"
-
-
-MUST_ACT_STATES = frozenset({OrderState.pending})
-"""States that mean the buyer must act ("information required"): Orange's wholesale `pending` ("requires an action
-from your side"; `held` is an issue Orange manages), TMF622's and MEF's `pending`."""
-
-
-def must_act(event: Event) -> bool:
-    """Whether someone has to do something about `event`: an error opened, a jeopardy alert, information required.
-
-    Such a reply is also sent to the channel and mentions the watch's creator (a final state is broadcast too, with
-    no mention: nobody has anything left to do)."""
-    if event.kind in (EventKind.error_opened, EventKind.jeopardy_alert):
-        return True
-    return event.kind in (EventKind.order_state, EventKind.item_state) and event.new in MUST_ACT_STATES
-
-
-def _event_payload(event: Event, seq: int, *, mention: str | None = None) -> dict[str, Any]:
-    """`mention`: the user the reply names (its text gets the `<@U…>` when sent)."""
-    payload = {"text": render_event_text(event), "event": event.model_dump(mode="json"), "seq": seq}
-    if mention:
-        payload["mention"] = mention
-    return payload
-
-
-def _notice(text: str, seq: int) -> dict[str, Any]:
-    return {"text": text, "seq": seq}
 
 
 def _record(
@@ -174,69 +133,35 @@ def _record(
     if not kept:  # the lease expired and another poller took the watch: its results win
         stats.lost += 1
         return
-    ref = f"{watch.backend}:{watch.order_id}"
-    seq = 0
-
-    def owe(fingerprint: str, kind: OutboxKind, payload: dict[str, Any], *, broadcast: bool = False) -> None:
-        nonlocal seq
-        if crud.enqueue_outbox(
-            session=session,
-            watch_id=watch.id,
-            fingerprint=fingerprint,
-            kind=kind,
-            payload=payload,
-            broadcast=broadcast,
-        ):
-            seq += 1
-
+    owed = Owed(session, watch)
     if result is None:
         return
     if isinstance(result, Exception):
         stats.failed += 1
         if failures >= FAILURES_BEFORE_NOTICE:
-            owe(
-                "polling_failing:" + short_digest(_streak_key(watch)),
-                NoticeKind.polling_failing,
-                _notice(polling_failing_text(ref, type(result).__name__), 0),
-            )
+            owed.failing(type(result).__name__, streak=_streak_key(watch))
         return
 
     stats.polled += 1
     if watch.consecutive_failures >= FAILURES_BEFORE_NOTICE:
-        owe(
-            "polling_recovered:" + short_digest(_streak_key(watch)),
-            NoticeKind.polling_recovered,
-            _notice(polling_recovered_text(ref), 0),
-        )
+        owed.recovered(streak=_streak_key(watch))
     if isinstance(result, Unchanged):
         stats.unchanged += 1
         return
     if isinstance(result, ProductView):
-        _record_product(session, claimed, result, owe, stats=stats, seq=lambda: seq)
+        _record_product(session, claimed, result, owed, stats=stats)
         return
     view = result
     previous = Snapshot.from_json(claimed.snapshot) if claimed.snapshot is not None else None
     events, snapshot = diff(previous, view, errors_only=watch.filter == WatchFilter.ERRORS)
     if previous is not None and previous.view.state != view.state:
         crud.set_state_since(session=session, watch_id=watch.id, at=now)
-    for event in events:
-        # A rule's watch is created by the rule's creator, so `created_by` is who must act either way.
-        told = must_act(event)
-        owe(
-            event.fingerprint,
-            event.kind,
-            _event_payload(event, seq, mention=watch.created_by if told else None),
-            broadcast=told or event.kind is EventKind.final,
-        )
+    owed.changes(events, view)  # every event of this read: one reply
     stats.events += len(events)
     stats.events_by_backend[watch.backend] = stats.events_by_backend.get(watch.backend, 0) + len(events)
     # A watch started by an approval hangs off the approval card: the card keeps who decided, so it is not rewritten.
     if update_root and (previous is None or previous.transitions != snapshot.transitions):
-        owe(
-            "root:" + short_digest(snapshot.transitions),
-            NoticeKind.root_update,
-            {"view": view.model_dump(mode="json"), "errors_only": watch.filter == WatchFilter.ERRORS, "seq": seq},
-        )
+        owed.root(view, transitions=snapshot.transitions, errors_only=watch.filter == WatchFilter.ERRORS)
     # Writes only what moved (the view, or just the entry's digest and state, so that the next poll stops early).
     crud.save_snapshot(
         session=session,
@@ -250,25 +175,15 @@ def _record(
             stats.ended += 1
 
 
-Owe = Callable[..., None]
-
-
-def _record_product(
-    session: Session, claimed: Claimed, view: ProductView, owe: Owe, *, stats: CycleStats, seq: Callable[[], int]
-) -> None:
+def _record_product(session: Session, claimed: Claimed, view: ProductView, owed: Owed, *, stats: CycleStats) -> None:
     """A product watch's poll: its status change, the root edited, the watch ended at a final status."""
     watch = claimed.watch
     previous = ProductSnapshot.from_json(claimed.snapshot) if claimed.snapshot is not None else None
     events, snapshot = product_diff(previous, view)
-    for event in events:
-        owe(event.fingerprint, event.kind, _event_payload(event, seq()), broadcast=event.kind is EventKind.final)
+    owed.changes(events, view)
     stats.events += len(events)
     if events:
-        owe(
-            "root:" + short_digest(snapshot.transitions),
-            NoticeKind.root_update,
-            {"view": view.model_dump(mode="json"), "seq": seq()},
-        )
+        owed.root(view, transitions=snapshot.transitions)
     crud.save_snapshot(session=session, watch_id=watch.id, view=snapshot.to_json())  # writes only what moved
     if view.status in FINAL_PRODUCT_STATUSES:
         if crud.end_watch(session=session, watch_id=watch.id, reason=f"product {view.status.value}"):

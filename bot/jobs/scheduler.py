@@ -24,9 +24,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.approvals.reconcile import reconcile
 from bot.context import BotContext
 from bot.digests import owe_due_digests
-from bot.jobs.outbox import send_outbox
 from bot.jobs.poll import run_cycle
 from bot.jobs.retention import prune
+from bot.notify.outbox import send_outbox
 from bot.push import HubWatch, ensure_hubs
 from bot.subscriptions import scan_due
 

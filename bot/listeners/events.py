@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.approvals import policy
 from bot.blocks.home import ApprovalRow, home_view
 from bot.context import BotContext
-from bot.jobs.outbox import send_outbox
+from bot.notify.outbox import send_outbox
 from bot.slack import permalink
 from bot.watching import watch_rows
 from storage import crud

@@ -24,8 +24,8 @@ from bot.blocks.subscriptions import (
 from bot.blocks.watches import ACTION_RESUME_WATCH, ACTION_UNWATCH_PRODUCT
 from bot.commands import parse_reference
 from bot.context import BotContext
-from bot.jobs.outbox import send_outbox
 from bot.listeners._reply import where_from_action
+from bot.notify.outbox import send_outbox
 from bot.subscriptions import choose_existing, end_rule, row_of
 from bot.watching import resume, stop_watch
 from storage import crud

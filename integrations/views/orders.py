@@ -271,6 +271,22 @@ def order_label(view: OrderView, *, limit: int = LABEL_LENGTH, site_name: str | 
     return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
 
 
+def label_view(view: OrderView) -> OrderView:
+    """Only what `order_label` reads (and the first site, for its name): small enough to keep in an outbox row and
+    label the order when the row is sent."""
+    site = next((item for item in view.items if item.site_ids), None)
+    return OrderView(
+        backend=view.backend,
+        id=view.id,
+        reference=view.reference,
+        external_ids=view.external_ids,
+        buyer_pon=view.buyer_pon,
+        description=view.description,
+        place=view.place,
+        items=(OrderItemView(id=site.id, site_ids=site.site_ids[:1]),) if site is not None else (),
+    )
+
+
 def order_item_view_from_carrier(item: CarrierProductOrderItem | Mapping[str, Any]) -> OrderItemView:
     """One carrier order item."""
     i = as_model(CarrierProductOrderItem, item)

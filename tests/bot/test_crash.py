@@ -30,8 +30,8 @@ async def _child(sandbox_url: str, slack_url: str, db_url: str) -> None:
     from slack_sdk.web.async_client import AsyncWebClient
 
     from bot.context import BotContext
-    from bot.jobs.outbox import send_outbox
     from bot.jobs.poll import run_cycle
+    from bot.notify.outbox import send_outbox
     from bot.settings import Settings
     from integrations.client import OrangeClient
     from storage.db import make_engine
@@ -66,7 +66,7 @@ def _spawn(sandbox_url: str, slack_url: str, db_url: str) -> subprocess.Popen[by
 async def test_kill_9_at_random_moments_loses_nothing_and_posts_nothing_twice(tmp_path: Path) -> None:
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from bot.diff import diff
+    from bot.notify.diff import diff
     from bot.simulator import FakeSlack
     from integrations.sandbox.server import running
     from integrations.views import order_view_from_wholesale

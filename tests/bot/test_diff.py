@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.blocks.events import render_event_text
-from bot.diff import FIELDS_COMPARED, Event, EventKind, Snapshot, diff
+from bot.notify.diff import FIELDS_COMPARED, Event, EventKind, Snapshot, diff
+from bot.notify.render import render_event_text
 from integrations.sandbox.examples import get_example
 from integrations.states import OrderState, is_final
 from integrations.views import OrderView, order_view_from_wholesale
@@ -425,7 +425,7 @@ def test_replay_after_a_crash_gives_the_same_fingerprints() -> None:
 
 SCENARIO = """
 import json, sys
-from bot.diff import diff
+from bot.notify.diff import diff
 from integrations.views import order_view_from_wholesale as v
 bodies = json.loads(sys.stdin.read())
 s = None

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from test_notifier import W, ask, slack, watch
 
 from bot.digests import DIGEST_POST, owe_due_digests
-from bot.jobs.outbox import drain_outbox, send_outbox
+from bot.notify.outbox import drain_outbox, send_outbox
 from storage.enums import OutboxStatus
 from storage.models import OutboxMessage
 
@@ -197,7 +197,7 @@ async def test_kill_9_while_the_digest_is_built_or_posted_leaves_exactly_one_tha
 ) -> None:
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from bot.diff import diff
+    from bot.notify.diff import diff
     from bot.simulator import FakeSlack
     from integrations.sandbox.server import running
     from integrations.views import order_view_from_wholesale

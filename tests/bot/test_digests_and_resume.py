@@ -13,7 +13,7 @@ from test_notifier import W, admin, ask, cycle, reload, slack, texts, watch
 
 from bot.blocks.watches import ACTION_RESUME_WATCH
 from bot.digests import owe_due_digests
-from bot.jobs.outbox import drain_outbox
+from bot.notify.outbox import drain_outbox
 from storage import crud
 from storage.models import Approval, DigestSchedule, OutboxMessage, Watch
 

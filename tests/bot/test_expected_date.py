@@ -13,8 +13,8 @@ from test_notifier import W, admin, ask, cycle, texts, watch
 from test_poll_fast_path import run
 
 from bot.blocks.watches import watch_root_blocks
-from bot.diff import FIELDS_COMPARED
 from bot.jobs import fetch
+from bot.notify.diff import FIELDS_COMPARED
 from integrations.views import OrderView
 from storage.models import OrderSnapshot, Watch
 

@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 from test_notifier import OWNER, W, admin, ask, cycle, due, replies, slack, watch
 
 import bot.subscriptions as subscriptions
-from bot.jobs.outbox import drain_outbox
 from bot.jobs.poll import run_cycle
+from bot.notify.outbox import drain_outbox
 from storage.columns import utcnow
 from storage.enums import OutboxStatus
 from storage.models import OutboxMessage, Subscription, Watch

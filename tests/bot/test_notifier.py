@@ -11,8 +11,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.jobs.outbox import drain_outbox
 from bot.jobs.poll import run_cycle
+from bot.notify.outbox import drain_outbox
 from storage.enums import OutboxStatus
 from storage.models import OutboxMessage, Watch
 
@@ -218,7 +218,7 @@ async def test_a_channel_the_bot_cannot_post_in_pauses_the_watch_and_tells_its_c
 
 
 async def test_wholesale_watches_are_polled_with_one_list_request_per_page(harness: Harness) -> None:
-    from bot.diff import diff
+    from bot.notify.diff import diff
     from integrations.views import order_view_from_wholesale
     from storage import crud
 
@@ -260,7 +260,7 @@ async def test_wholesale_watches_are_polled_with_one_list_request_per_page(harne
 async def test_a_crash_between_the_post_and_sent_does_not_post_twice(harness: Harness, monkeypatch: Any) -> None:
     from datetime import timedelta
 
-    from bot.jobs import outbox
+    from bot.notify import outbox
     from storage import crud
 
     h = harness
@@ -311,7 +311,7 @@ async def test_a_missing_scope_pauses_the_watch_names_the_scope_and_resumes_in_o
     """A row sent again reads the thread first; without the history scope it is paused, never dead."""
     from datetime import timedelta
 
-    from bot.jobs import outbox
+    from bot.notify import outbox
 
     h = harness
     w = await watch(h, f"wholesale:{W}")
@@ -325,7 +325,7 @@ async def test_a_missing_scope_pauses_the_watch_names_the_scope_and_resumes_in_o
     monkeypatch.setattr(outbox, "MAX_BACKOFF", 0.0)
 
     await h.ctx.db(lambda s: s.exec(update(OutboxMessage).values(next_attempt_at=OutboxMessage.created_at)))  # type: ignore[call-overload]
-    with caplog.at_level("ERROR", logger="bot.jobs.outbox"):
+    with caplog.at_level("ERROR", logger="bot.notify.outbox"):
         await drain_outbox(h.ctx, slack(h))
     paused = await reload(h, w)
     assert paused.paused_at is not None

@@ -18,9 +18,9 @@ from sqlalchemy import update
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 
-from bot.diff import diff
-from bot.jobs.outbox import drain_outbox, send_outbox
 from bot.jobs.poll import run_cycle
+from bot.notify.diff import diff
+from bot.notify.outbox import drain_outbox, send_outbox
 from integrations.views import order_view_from_wholesale
 from storage import crud
 from storage.db import make_engine, normalize_url

@@ -14,8 +14,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 from test_notifier import OWNER, W, admin, due, slack, texts, watch
 
-from bot.jobs.outbox import drain_outbox
 from bot.jobs.poll import CycleStats, run_cycle
+from bot.notify.outbox import drain_outbox
 from integrations import entry_digest
 from integrations.sandbox.wholesale import ORDERING_PREFIX
 from storage.columns import utcnow

@@ -17,8 +17,8 @@ from test_subscriptions import scan as scan_rules
 from bot.backend_health import MAX_INTERVALS, BackendHealth, health_of, is_outage
 from bot.context import BotContext
 from bot.jobs import poll
-from bot.jobs.outbox import drain_outbox
 from bot.jobs.poll import CycleStats, poll_watches, run_cycle
+from bot.notify.outbox import drain_outbox
 from integrations import APIConnectionError, InternalServerError, NotFoundError, OrangeClient
 from integrations.sandbox.wholesale import ORDERING_PREFIX
 from storage import crud

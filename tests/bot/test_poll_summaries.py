@@ -14,8 +14,8 @@ from test_notifier import OWNER, W, admin, due, reload, slack, texts, watch
 
 from bot.jobs import poll
 from bot.jobs.fetch import SUMMARY_MIN_WATCHES, Fetcher
-from bot.jobs.outbox import drain_outbox
 from bot.jobs.poll import CycleStats, run_cycle
+from bot.notify.outbox import drain_outbox
 from storage.columns import utcnow
 from storage.models import Watch
 

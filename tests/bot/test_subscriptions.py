@@ -22,7 +22,7 @@ from bot.blocks.subscriptions import (
     SubscriptionRow,
     subscription_card,
 )
-from bot.jobs.outbox import drain_outbox
+from bot.notify.outbox import drain_outbox
 from bot.simulator.render import render_message
 from storage.enums import OutboxStatus
 from storage.models import OutboxMessage, Subscription, SubscriptionOrder, Watch

@@ -19,9 +19,9 @@ from sqlmodel import Session, select
 
 from bot.app import make_web_client
 from bot.blocks.approvals import ACTION_APPROVE
-from bot.jobs.outbox import drain_outbox
 from bot.jobs.poll import run_cycle
 from bot.listeners.trust import REFUSED, acting_teams
+from bot.notify.outbox import drain_outbox
 from bot.simulator import SlackUserClient
 from bot.simulator.team import TEAM_ID
 from storage.columns import utcnow

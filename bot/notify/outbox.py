@@ -5,8 +5,10 @@ A lane is a watch (its thread replies and root) or a channel (posts of their own
 concurrently. A row is claimed just before its Slack call (a claim token and a deadline, renewed by a heartbeat
 while the call runs) and marked sent or failed only by the holder of that claim:
 
-* an event or notice: `chat.postMessage` in the thread (`reply_broadcast` for a final state, and for what someone
-  must act on: its text then starts with the mention the row carries, `payload["mention"]`) with
+* a change set (every event of one read of the order, `bot.notify.changes`) or a notice: `chat.postMessage` in the
+  thread, rendered now (`bot.notify.render`: the order named as people know it, its carrier site looked up in the
+  cache), `reply_broadcast` for a final state and for what someone must act on (its text then starts with the
+  mention the row carries, `payload["mention"]`), with
   `metadata={"event_type": "orange_bot_outbox", "event_payload": {"id": <row id>}}`;
 * `root_update`: `chat.update` of the root with `watch_root_blocks(view)` (idempotent by nature);
 * `root_post` (a rule's new watch) and `digest` (the day's digest, built from storage as it is sent):
@@ -48,15 +50,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.backend_health import BACKEND_DOWN, BACKEND_UP
-from bot.blocks.events import must_act_text, paused_dm_text
 from bot.blocks.format import fallback_text
 from bot.blocks.watches import product_root_blocks, watch_root_blocks
 from bot.context import BotContext
-from bot.diff import FINAL_PRODUCT_STATUSES, NoticeKind
 from bot.digests import DIGEST_POST, DueDigest, due_digest_blocks
 from bot.leases import heartbeat
+from bot.notify.changes import CHANGES, ChangeSet
+from bot.notify.diff import FINAL_PRODUCT_STATUSES, NoticeKind
+from bot.notify.render import must_act_text, paused_dm_text, render_changes
+from bot.sites import first_site_id
 from bot.slack import CHANNEL_ERRORS, retry_after, send_dm
-from integrations.views import OrderView, ProductView
+from integrations.views import OrderView, ProductView, order_label
 from storage import crud
 from storage.columns import utcnow
 from storage.enums import WatchKind
@@ -64,7 +68,7 @@ from storage.models import OutboxMessage
 
 __all__ = ["AUTH_ERRORS", "METADATA_EVENT", "PAUSE_ERRORS", "OutboxStats", "drain_outbox", "send_outbox"]
 
-log = logging.getLogger("bot.jobs.outbox")
+log = logging.getLogger("bot.notify.outbox")
 
 METADATA_EVENT = "orange_bot_outbox"
 WATCH_LIMIT = 100
@@ -248,14 +252,37 @@ def _carries(message: dict[str, Any], row: _Row) -> bool:
     return bool(metadata.get("event_type") == METADATA_EVENT and str(payload.get("id")) == str(row.id))
 
 
-def _root_blocks(row: _Row) -> list[Block]:
-    """A watch's root as its row's payload describes the order or product now."""
+async def _root_blocks(ctx: BotContext, row: _Row) -> list[Block]:
+    """A watch's root as its row's payload describes the order or product now (its carrier site named)."""
     if row.product:
         product = ProductView.model_validate(row.payload["view"])
         return product_root_blocks(product, final=product.status in FINAL_PRODUCT_STATUSES)
+    view = OrderView.model_validate(row.payload["view"])
     return watch_root_blocks(
-        OrderView.model_validate(row.payload["view"]), errors_only=bool(row.payload.get("errors_only"))
+        view, errors_only=bool(row.payload.get("errors_only")), site_name=await _site_name(ctx, view)
     )
+
+
+async def _site_name(ctx: BotContext, view: OrderView) -> str | None:
+    site = first_site_id(view)
+    return await ctx.sites.name(ctx.orange.carrier.sites, site) if site is not None else None
+
+
+async def _reply(ctx: BotContext, row: _Row) -> tuple[str, list[Block] | None]:
+    """A thread reply's text and blocks: a change set rendered now, naming its order as people know it; a notice
+    (or a row owed by an older version, one event each) as it was written."""
+    if row.kind != CHANGES:
+        text = str(row.payload.get("text") or "")
+        mention = row.payload.get("mention")
+        return (must_act_text(text, str(mention)) if mention else text), None
+    changes = ChangeSet.model_validate(row.payload["changes"])
+    if isinstance(row.payload.get("order"), dict):
+        view = OrderView.model_validate(row.payload["order"])
+        name = order_label(view, site_name=await _site_name(ctx, view))
+    else:
+        name = changes.order_ref
+    mention = row.payload.get("mention")
+    return render_changes(changes, name, mention_user=str(mention) if mention else None)
 
 
 _TOP_LEVEL = frozenset({DIGEST_POST, BACKEND_DOWN, BACKEND_UP, NoticeKind.root_post})
@@ -274,7 +301,7 @@ async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[
         response = await client.chat_postMessage(
             channel=row.channel,
             text=text,
-            blocks=[b.to_dict() for b in blocks] if blocks is not None else None,
+            blocks=[b.to_dict() for b in reply_blocks] if reply_blocks is not None else None,
             unfurl_links=False,
             metadata=metadata,
             **options,
@@ -287,7 +314,7 @@ async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[
     if row.kind in (BACKEND_DOWN, BACKEND_UP):  # a channel's own post: one per outage, not one per order
         return await top_level(str(row.payload.get("text") or ""), unfurl_media=False)
     if row.kind == NoticeKind.root_update:
-        blocks = _root_blocks(row)
+        blocks = await _root_blocks(ctx, row)
         if row.thread_ts is None:
             return None, False
         await client.chat_update(
@@ -295,19 +322,18 @@ async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[
         )
         return row.thread_ts, False
     if row.kind == NoticeKind.root_post:  # a rule's new watch: its thread starts here
-        blocks = _root_blocks(row)
+        blocks = await _root_blocks(ctx, row)
         return await top_level(fallback_text(blocks), blocks)
     if row.uncertain:
         found = await _already_posted(client, row)
         if found is not None:  # a broadcast reply is in the thread too: one post, found the same way
             return found, True
-    text = str(row.payload.get("text") or "")
-    if row.payload.get("mention"):
-        text = must_act_text(text, str(row.payload["mention"]))
+    text, reply_blocks = await _reply(ctx, row)
     response = await client.chat_postMessage(
         channel=row.channel,
         thread_ts=row.thread_ts,
         text=text,
+        blocks=[b.to_dict() for b in reply_blocks] if reply_blocks is not None else None,
         reply_broadcast=row.broadcast,
         unfurl_links=False,
         unfurl_media=False,
@@ -337,9 +363,10 @@ async def _pause(
 def _reference(row: _Row) -> str:
     if row.watch_id is None:
         return f"{row.kind} of {row.channel}"
-    event = row.payload.get("event")
-    if isinstance(event, dict) and event.get("order_ref"):
-        return str(event["order_ref"])
+    for key in ("changes", "event"):
+        about = row.payload.get(key)
+        if isinstance(about, dict) and about.get("order_ref"):
+            return str(about["order_ref"])
     view = row.payload.get("view")
     if isinstance(view, dict) and view.get("reference"):
         return str(view["reference"])

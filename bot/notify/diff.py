@@ -59,12 +59,15 @@ FIELDS_COMPARED: tuple[str, ...] = (
     "jeopardyAlert",
     "expectedCompletionDate",
     "completionDate",
+    "externalIdentifier",
+    "description",
 )
 """The wholesale `fields=` the poller needs: items carry their state, `milestone`, `errorMessage` and
 `jeopardyAlert`; the top-level lists hold the order's own. Orange returns `id` and `href` anyway.
 
 The stored snapshot is also what the thread root (`watch_root_blocks`) and the digest show, so the dates they read
-are selected too, though no event compares them. Growing this list changes every list entry's digest once: each
+are selected too, though no event compares them; and so is what names the order (`externalIdentifier`, `description`;
+the place is in the items). Growing this list changes every list entry's digest once: each
 watched order then takes the poll's full path once, which finds no event in a field nothing compares."""
 
 

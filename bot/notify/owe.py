@@ -1,0 +1,95 @@
+"""What one read of a watched order owes its thread, written to the outbox inside the caller's transaction.
+
+    owed = Owed(session, watch)
+    owed.changes(events, view)             # ONE row for every event of this read (a change set), or none
+    owed.root(view, transitions=…)         # the root edited to show the order as it is now
+    owed.failing("InternalServerError")    # a watch that cannot be read, once per streak; .recovered() after
+
+The rows' posting order is their creation, then `seq` (kept in the payload). A change set's row carries the events
+(rendered when sent: `bot.notify.render`), the order's label fields (`label_view`: the buyer's reference, the
+description, the place, the carrier site to name), where it goes (`broadcast`) and whom it names (`mention`), as
+`bot.notify.routing` decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from sqlmodel import Session
+
+from bot.notify.changes import CHANGES, change_set
+from bot.notify.diff import Event, NoticeKind, OutboxKind
+from bot.notify.render import polling_failing_text, polling_recovered_text
+from bot.notify.routing import route
+from integrations.views import OrderView, ProductView, label_view
+from storage import crud
+from storage.digest import short_digest
+
+__all__ = ["Owed"]
+
+
+class _Watch(Protocol):
+    @property
+    def id(self) -> Any: ...
+    @property
+    def backend(self) -> str: ...
+    @property
+    def order_id(self) -> str: ...
+    @property
+    def created_by(self) -> str: ...
+
+
+class Owed:
+    """The rows one read of one watch owes, in posting order."""
+
+    def __init__(self, session: Session, watch: _Watch) -> None:
+        self.session = session
+        self.watch = watch
+        self.seq = 0
+        self.reference = f"{watch.backend}:{watch.order_id}"
+
+    def _owe(
+        self, fingerprint: str, kind: OutboxKind | str, payload: dict[str, Any], *, broadcast: bool = False
+    ) -> bool:
+        owed = crud.enqueue_outbox(
+            session=self.session,
+            watch_id=self.watch.id,
+            fingerprint=fingerprint,
+            kind=kind,
+            payload={**payload, "seq": self.seq},
+            broadcast=broadcast,
+        )
+        self.seq += int(owed)
+        return owed
+
+    def changes(self, events: Sequence[Event], view: OrderView | ProductView) -> bool:
+        """One reply for all of `events` (one read of the order); False when there are none, or it is owed
+        already (the same read replayed)."""
+        items = len(view.items) if isinstance(view, OrderView) else 0
+        changes = change_set(events, items_total=items)
+        if changes is None:
+            return False
+        where = route(changes, creator=self.watch.created_by)
+        payload: dict[str, Any] = {"changes": changes.model_dump(mode="json")}
+        if isinstance(view, OrderView):
+            payload["order"] = label_view(view).model_dump(mode="json", exclude_defaults=True)
+        if where.mention:
+            payload["mention"] = where.mention
+        return self._owe(changes.fingerprint, CHANGES, payload, broadcast=where.broadcast)
+
+    def root(self, view: OrderView | ProductView, *, transitions: dict[str, int], errors_only: bool = False) -> None:
+        """The thread root redrawn for the order as it is now (one edit per distinct history of the order)."""
+        payload: dict[str, Any] = {"view": view.model_dump(mode="json")}
+        if isinstance(view, OrderView):
+            payload["errors_only"] = errors_only
+        self._owe("root:" + short_digest(transitions), NoticeKind.root_update, payload)
+
+    def failing(self, error: str, *, streak: str) -> None:
+        """The thread told once per failure `streak` that the order cannot be read."""
+        text = polling_failing_text(self.reference, error)
+        self._owe("polling_failing:" + short_digest(streak), NoticeKind.polling_failing, {"text": text})
+
+    def recovered(self, *, streak: str) -> None:
+        text = polling_recovered_text(self.reference)
+        self._owe("polling_recovered:" + short_digest(streak), NoticeKind.polling_recovered, {"text": text})
