@@ -301,7 +301,7 @@ async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[
         response = await client.chat_postMessage(
             channel=row.channel,
             text=text,
-            blocks=[b.to_dict() for b in reply_blocks] if reply_blocks is not None else None,
+            blocks=[b.to_dict() for b in blocks] if blocks is not None else None,
             unfurl_links=False,
             metadata=metadata,
             **options,
