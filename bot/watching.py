@@ -126,8 +126,13 @@ async def _start(ctx: BotContext, client: AsyncWebClient, where: Where, target: 
     link = await permalink(client, where.channel_id, ts)
     what = "error messages and the final state" if errors_only else "every change"
     thread = f"<{link}|thread>" if link else "thread"
+    named = (
+        f"`{view.reference}` ({target.words})"
+        if target.label == view.reference
+        else f"{target.label} (`{view.reference}`, {target.words})"
+    )
     return Reply(
-        text=f"Watching {target.label} ({target.words}) here: {what} will be posted in its {thread}.",
+        text=f"Watching {named} here: {what} will be posted in its {thread}.",
         shareable=False,
     )
 

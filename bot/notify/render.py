@@ -154,7 +154,8 @@ def _move_line(move: Moves, total: int, *, like_order: bool) -> str:
         if len(move.items) == 1:
             return f"*New item {escape(move.items[0])}:* {_state(move.new)}"
         return f"*New {_items(move.items, total)}:* {_state(move.new)}"
-    what = f"Item {escape(move.items[0])}" if len(move.items) == 1 else _items(move.items, total).capitalize()
+    many = _items(move.items, total)
+    what = f"Item {escape(move.items[0])}" if len(move.items) == 1 else many[:1].upper() + many[1:]
     return f"*{what}:* {_state(move.old)} → {_state(move.new)}"
 
 
@@ -182,8 +183,9 @@ def change_lines(changes: ChangeSet) -> list[str]:
         alike = order is not None and (move.old, move.new) == (order.old, order.new) and len(move.items) > 1
         lines.append(_move_line(move, changes.items_total, like_order=alike))
     lines += [_group_line(g, changes.items_total) for g in changes.groups]
-    if changes.final is not None:
-        lines.append(render_event_text(changes.final))
+    final = changes.final
+    if final is not None and final.new is not None:  # the thread is the order's: named by its root
+        lines.append(f"{emoji(final.new)} *The order is {label(final.new).lower()}* — the watch ends here.")
     return lines
 
 

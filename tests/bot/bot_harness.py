@@ -116,3 +116,15 @@ async def fresh_quote(orange: OrangeClient, *, bandwidth: int = 20) -> Any:
             ],
         }
     )
+
+
+def shown(message: dict[str, Any]) -> str:
+    """What a person sees of a message in the channel: its blocks' text, or its `text` when it has no blocks (the
+    `text` of a message with blocks is what a notification shows)."""
+    parts: list[str] = []
+    for block in message.get("blocks") or []:
+        text = block.get("text")
+        if isinstance(text, dict) and text.get("text"):
+            parts.append(str(text["text"]))
+        parts += [str(e["text"]) for e in block.get("elements") or [] if isinstance(e, dict) and "text" in e]
+    return "\n".join(parts) if parts else str(message.get("text") or "")

@@ -804,7 +804,7 @@ def test_watch_root() -> None:
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": ":eyes: *Watching carrier:11*\n"
+                "text": ":eyes: *Watching 1 / BOA12 · site 1440397* · `carrier:11`\n"
                 "*State:* ⚠️ Pending (action needed) · expected 2021-04-06 16:10 UTC",
             },
             "accessory": {
@@ -823,7 +823,11 @@ def test_watch_root() -> None:
     ]
     done = view.model_copy(update={"state": OrderState.completed, "completion_date": NOW})
     text = all_text(watch_root_blocks(done, errors_only=False, tz=PARIS))
-    assert "Watch ended: carrier:11" in text and "✅ Completed" in text and "unwatch" not in text
+    assert (
+        "Watch ended: 1 / BOA12 · site 1440397* · `carrier:11`" in text
+        and "✅ Completed" in text
+        and "unwatch" not in text
+    )
 
 
 def test_watch_lists() -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from bot_harness import shown
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "xoxb-test"
@@ -130,7 +131,7 @@ async def test_kill_9_at_random_moments_loses_nothing_and_posts_nothing_twice(tm
 
                 def done() -> bool:
                     return all(
-                        any("is completed" in m["text"] for m in fake.thread(CHANNEL, ts)) for ts in roots.values()
+                        any("is completed" in shown(m) for m in fake.thread(CHANNEL, ts)) for ts in roots.values()
                     )
 
                 deadline = time.monotonic() + 20
@@ -143,7 +144,7 @@ async def test_kill_9_at_random_moments_loses_nothing_and_posts_nothing_twice(tm
 
             assert kills == 7
             for order_id, ts in roots.items():
-                texts = [str(m["text"]) for m in fake.thread(CHANNEL, ts)]
+                texts = [shown(m) for m in fake.thread(CHANNEL, ts)]
                 for name in expected[order_id]:
                     assert sum(name in t for t in texts) == 1, (name, texts)
                 assert sum("is completed" in t for t in texts) == 1, texts

@@ -26,7 +26,7 @@ async def test_demo_script() -> None:
     text = "\n".join(lines)
     assert "== Order carrier:11 ==" in text and "[1] Share in channel" in text
     assert "Shared by @U_ALICE" in text
-    assert "Watching wholesale:de76cfa1-9a55-412f-a9ee-61ca2f662a63" in text
+    assert "Watching UW-de76cfa1" in text and "wholesale:de76cfa1-9a55-412f-a9ee-61ca2f662a63" in text
     assert "Unknown command" in text
     assert "Not understood" in text
 

@@ -62,7 +62,11 @@ async def test_a_new_order_a_rule_matches_gets_its_thread_from_the_create_event(
     new = set(created.json()["ids"])
     log = await pushed_through(h)
     assert [d["eventType"] for d in log].count("ProductOrderCreateEvent") == 3
-    roots = [m for m in h.fake.channel_messages(CHANNEL) if "Watching wholesale:" in str(m.get("text"))]
+    roots = [
+        m
+        for m in h.fake.channel_messages(CHANNEL)
+        if "Watching" in str(m.get("text")) and "wholesale:" in str(m.get("text"))
+    ]
     assert {next(i for i in new if i in str(m["text"])) for m in roots} == new  # the two that match, no scan
     assert len(roots) == 2
     # the rule's scan (reconciliation) finds nothing more to do

@@ -71,8 +71,12 @@ def unsent(h: Harness) -> list[OutboxMessage]:
         return list(s.exec(select(OutboxMessage).where(owed)).all())
 
 
+def _is_root(text: str) -> bool:
+    return text.startswith(":eyes: Watching") and "wholesale:" in text
+
+
 def roots(h: Harness) -> list[dict[str, Any]]:
-    return [m for m in h.fake.channel_messages(CHANNEL) if "Watching wholesale:" in str(m.get("text"))]
+    return [m for m in h.fake.channel_messages(CHANNEL) if _is_root(str(m.get("text")))]
 
 
 async def test_a_rule_watches_each_new_matching_order_once_in_a_thread_of_its_own(harness: Harness) -> None:
