@@ -60,6 +60,7 @@ from bot.notify.diff import FINAL_PRODUCT_STATUSES, NoticeKind
 from bot.notify.render import must_act_text, paused_dm_text, render_changes
 from bot.sites import first_site_id
 from bot.slack import CHANNEL_ERRORS, retry_after, send_dm
+from bot.subscriptions import ROOTS_SUMMARY, roots_summary
 from integrations.views import OrderView, ProductView, order_label
 from storage import crud
 from storage.columns import utcnow
@@ -301,13 +302,18 @@ async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[
         response = await client.chat_postMessage(
             channel=row.channel,
             text=text,
-            blocks=[b.to_dict() for b in reply_blocks] if reply_blocks is not None else None,
+            blocks=[b.to_dict() for b in blocks] if blocks is not None else None,
             unfurl_links=False,
             metadata=metadata,
             **options,
         )
         return str(response["ts"]), False
 
+    if row.kind == ROOTS_SUMMARY:  # a rule's new watches, once their roots are posted: one message for them all
+        if row.uncertain and (found := await _channel_already_posted(client, row)) is not None:
+            return found, True
+        summary = await roots_summary(ctx, client, row.channel, row.payload)
+        return await top_level(fallback_text(summary), summary) if summary else (None, False)
     if row.kind == DIGEST_POST:
         blocks = await due_digest_blocks(ctx, client, DueDigest.model_validate(row.payload))
         return await top_level(fallback_text(blocks), blocks, unfurl_media=False)
