@@ -7,11 +7,18 @@ matching orders the rule has not dealt with yet, each once: `crud.take_order` de
 events, and an order watched by hand in the channel stays one thread (`uq_watch_live`). A rule has at most
 `SUBSCRIPTION_WATCH_LIMIT` live watches; when full, the channel is told once, and the rest waits for room. New
 watches' thread roots go through the outbox, spaced `ROOT_SPACING` apart, so a rule never floods a channel.
+
+Several orders watched at once (a backfill, "Watch these too", or a scan finding several new orders) are also one
+summary in the channel, `ROOTS_SUMMARY`: each new watch is listed, in the transaction that makes it, in its rule's
+summary row still waiting (`crud.owe_in_roots_summary`), which the outbox sends once every root it lists is posted
+or given up, rendered then (`roots_summary`: each order's label linking to its thread). A summary listing one order
+posts nothing: its root says it all. The roots say nothing more until their order changes.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
@@ -27,6 +35,7 @@ from bot.blocks.format import fallback_text
 from bot.blocks.subscriptions import (
     SubscriptionRow,
     cap_reached_text,
+    roots_summary_blocks,
     rule_too_wide_text,
     rules_full_text,
     subscription_card,
@@ -34,19 +43,22 @@ from bot.blocks.subscriptions import (
 )
 from bot.commands import Subscribe, Subscriptions, Unsubscribe
 from bot.context import BotContext
-from bot.notify.diff import NoticeKind, diff
-from bot.slack import CHANNEL_ERRORS, Invocation, Reply, cannot_post_text, handles, reply
+from bot.notify.diff import NoticeKind, Snapshot, diff
+from bot.sites import first_site_id
+from bot.slack import CHANNEL_ERRORS, Invocation, Reply, cannot_post_text, handles, permalink, reply
 from bot.watching import audit_watch_created
 from integrations import APIError
 from integrations.filters import filter_of, matches, values_at
-from integrations.views import OrderView
+from integrations.views import OrderView, order_label
 from storage import crud
 from storage.columns import utcnow
+from storage.crud.outbox import AFTER_ROOTS, ROOT
 from storage.enums import WatchFilter
 from storage.models import Subscription
 
 __all__ = [
     "LOCAL_KEYS",
+    "ROOTS_SUMMARY",
     "ROOT_SPACING",
     "SCAN_MAX",
     "NewOrder",
@@ -54,6 +66,7 @@ __all__ = [
     "choose_existing",
     "end_rule",
     "on_new_order",
+    "roots_summary",
     "row_of",
     "rule_matches",
     "scan",
@@ -64,6 +77,8 @@ log = logging.getLogger("bot.subscriptions")
 
 SCAN_MAX = 2000
 """Orders a rule may match at once (every scan lists them all); a wider rule is refused: narrow it."""
+ROOTS_SUMMARY = "roots_summary"
+"""The outbox kind of a rule's summary of the orders it started watching at once (a channel's post of its own)."""
 ROOT_SPACING = timedelta(seconds=1.1)
 """Between two new thread roots of one scan: Slack takes about one message a second in a channel."""
 SCAN_LEASE = timedelta(minutes=5)
@@ -256,6 +271,7 @@ async def _watch_for(
         view = await ctx.orange.orders(rule.backend).get(order_id)  # fresh: a list entry or an event is only a hint
 
     def work(session: Session) -> bool:
+        crud.lock_subscription(session=session, subscription_id=rule.id)  # its summary is owed one watch at a time
         if not crud.take_order(session=session, subscription_id=rule.id, order_id=view.id, existing=existing):
             return False
         filter_ = WatchFilter.ERRORS if rule.errors_only else WatchFilter.ALL
@@ -274,9 +290,19 @@ async def _watch_for(
             crud.enqueue_outbox(
                 session=session,
                 watch_id=watch.id,
-                fingerprint="root",
+                fingerprint=ROOT,
                 kind=NoticeKind.root_post,
                 payload={"view": view.model_dump(mode="json"), "errors_only": rule.errors_only, "seq": 0},
+                not_before=root_at,
+            )
+            crud.owe_in_roots_summary(
+                session=session,
+                team_id=rule.team_id,
+                channel_id=rule.channel_id,
+                kind=ROOTS_SUMMARY,
+                batch=f"{ROOTS_SUMMARY}:{rule.id}:",
+                watch_id=watch.id,
+                payload={"rule": rule.number},
                 not_before=root_at,
             )
             audit_watch_created(session, watch, view, actor=f"subscription {rule.number}")
@@ -313,6 +339,55 @@ async def scan(ctx: BotContext, client: AsyncWebClient, rule: Subscription) -> S
             log.info("rule %s: %s could not be read: %s", rule.number, order_id, err)
     await _note_cap(ctx, client, rule, waiting=stats.waiting)
     return stats
+
+
+async def roots_summary(ctx: BotContext, client: AsyncWebClient, channel: str, payload: dict[str, Any]) -> list[Block]:
+    """A rule's summary row rendered as it is sent: the label of each order it lists, linking to the order's thread
+    (one `chat.getPermalink`, the other links made from it); no block when it lists fewer than two orders."""
+    ids = [uuid.UUID(str(w)) for w in payload.get(AFTER_ROOTS) or []]
+    if len(ids) < 2:
+        return []
+    watches, stored = await ctx.read(
+        lambda s: (crud.get_watches(session=s, watch_ids=ids), crud.load_snapshots(session=s, watch_ids=ids))
+    )
+    listed = [watches[i] for i in ids if i in watches]
+    if len(listed) < 2:
+        return []
+    views = {w.id: Snapshot.from_json(stored[w.id]).view for w in listed if w.id in stored}
+    sites = {w: site for w, v in views.items() if (site := first_site_id(v)) is not None}
+    names = await ctx.sites.names(ctx.orange.carrier.sites, sites.values()) if sites else {}
+    links = await _thread_links(client, channel, [w.thread_ts for w in listed if w.thread_ts])
+    orders = [
+        (
+            order_label(views[w.id], site_name=names.get(sites.get(w.id, "")))
+            if w.id in views
+            else f"{w.backend}:{w.order_id}",
+            links.get(w.thread_ts or ""),
+        )
+        for w in listed
+    ]
+    return roots_summary_blocks(int(payload.get("rule") or 0), orders)
+
+
+_MESSAGE_LINK = re.compile(r"^(https://[^?#]+/archives/[^/?#]+/)p\d+$")
+
+
+async def _thread_links(client: AsyncWebClient, channel: str, stamps: list[str]) -> dict[str, str]:
+    """The permalink of each root: Slack's for the first one it answers, the others in its form (a root's link is
+    its channel's archive path and `p` + its ts without the dot), so 40 roots cost one call, not 40."""
+    for i, ts in enumerate(stamps):
+        first = await permalink(client, channel, ts)
+        if first is None:
+            continue  # that root was deleted: try the next
+        match = _MESSAGE_LINK.match(first)
+        if match is None:  # not the form known: ask Slack for each
+            links = {ts: first}
+            for other in stamps[i + 1 :]:
+                if (found := await permalink(client, channel, other)) is not None:
+                    links[other] = found
+            return links
+        return {t: f"{match.group(1)}p{t.replace('.', '')}" for t in stamps[i:]}
+    return {}
 
 
 async def _note_cap(ctx: BotContext, client: AsyncWebClient, rule: Subscription, *, waiting: int) -> None:

@@ -1,5 +1,6 @@
 """Subscriptions: the rule's card in the channel (with the choice about orders that match already), the list of a
-channel's rules, and the one line said when a rule reaches its cap.
+channel's rules, the one line said when a rule reaches its cap, and the one message listing the orders a scan
+started watching.
 
     subscription_card(SubscriptionRow(1, "wholesale", (("state", "inProgress"),), False, 37, …), choice=None)
 """
@@ -12,7 +13,20 @@ from typing import Literal
 
 from slack_sdk.models.blocks import Block
 
-from .format import MESSAGE_BUDGET, actions, button, code, context, escape, header, mention, plural, section
+from .format import (
+    MESSAGE_BUDGET,
+    actions,
+    bullet_sections,
+    button,
+    code,
+    context,
+    escape,
+    header,
+    link,
+    mention,
+    plural,
+    section,
+)
 
 __all__ = [
     "ACTION_SUBSCRIPTION_EXISTING",
@@ -24,6 +38,7 @@ __all__ = [
     "rule_too_wide_text",
     "rules_full_text",
     "rule_text",
+    "roots_summary_blocks",
     "subscription_card",
     "subscriptions_list_blocks",
 ]
@@ -156,3 +171,20 @@ def rule_too_wide_text(backend: str, *, matching: int | None, limit: int) -> str
         f"{count} {escape(backend)} orders match that rule, over the {limit:,} a rule may match at once: "
         "narrow it with more filters."
     )
+
+
+SUMMARY_SECTIONS = 10
+"""Sections of order lines in a rule's summary (about 20 orders each); the rest is counted in one line."""
+
+
+def roots_summary_blocks(number: int, orders: Sequence[tuple[str, str | None]]) -> list[Block]:
+    """The orders a rule started watching at once, each `(label, permalink of its thread or None)`: one message
+    instead of a top-level post per order to read."""
+    lines = [f"• {link(url, label)}" for label, url in orders]
+    return [
+        section(
+            f":eyes: Rule *#{number}* now watches {plural(len(orders), 'more order')}, "
+            "each in a thread of its own (it says more there when the order changes):"
+        ),
+        *bullet_sections(lines, max_blocks=SUMMARY_SECTIONS),
+    ]

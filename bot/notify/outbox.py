@@ -60,6 +60,7 @@ from bot.notify.diff import FINAL_PRODUCT_STATUSES, NoticeKind
 from bot.notify.render import must_act_text, paused_dm_text, render_changes
 from bot.sites import first_site_id
 from bot.slack import CHANNEL_ERRORS, retry_after, send_dm
+from bot.subscriptions import ROOTS_SUMMARY, roots_summary
 from integrations.views import OrderView, ProductView, order_label
 from storage import crud
 from storage.columns import utcnow
@@ -308,6 +309,11 @@ async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[
         )
         return str(response["ts"]), False
 
+    if row.kind == ROOTS_SUMMARY:  # a rule's new watches, once their roots are posted: one message for them all
+        if row.uncertain and (found := await _channel_already_posted(client, row)) is not None:
+            return found, True
+        summary = await roots_summary(ctx, client, row.channel, row.payload)
+        return await top_level(fallback_text(summary), summary) if summary else (None, False)
     if row.kind == DIGEST_POST:
         blocks = await due_digest_blocks(ctx, client, DueDigest.model_validate(row.payload))
         return await top_level(fallback_text(blocks), blocks, unfurl_media=False)

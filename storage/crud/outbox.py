@@ -20,6 +20,11 @@ from storage.models import OutboxMessage, OutboxMessageCreate, Watch
 
 from ._common import insert_ignore, refresh_loaded
 
+ROOT = "root"
+"""The fingerprint of a watch's thread root when the outbox posts it (a rule's new watch)."""
+AFTER_ROOTS = "after_roots"
+"""A channel post's payload key: the watches whose thread roots must be posted (or given up) before the post is
+claimed, because it links to them."""
 KEEP_WHILE_WATCHED = "polling_failing"
 """The one kind whose fingerprint a live watch may owe again (every failed poll of a streak owes its notice)."""
 
@@ -56,6 +61,72 @@ def enqueue_channel_post(
     return insert_ignore(
         session, OutboxMessage, message.model_dump(), conflict=("team_id", "channel_id", "fingerprint")
     )
+
+
+def owe_in_roots_summary(
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    kind: str,
+    batch: str,
+    watch_id: uuid.UUID,
+    payload: dict[str, Any],
+    not_before: datetime,
+) -> None:
+    """List a new watch in the channel's post about its `batch` (a fingerprint prefix: one subject, a rule) that is
+    still waiting, never tried; or owe a new one listing it. The post is sent once the roots it lists are
+    (`AFTER_ROOTS`). Call it in the transaction that makes the watch, the batch's subject locked: one post per batch,
+    whichever scan or replica made its watches, and none lost to a crash between the watch and the post."""
+    waiting = session.exec(
+        select(OutboxMessage)
+        .where(
+            _lane(None, (team_id, channel_id)),
+            col(OutboxMessage.kind) == kind,
+            col(OutboxMessage.fingerprint).startswith(batch, autoescape=True),
+            col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+            col(OutboxMessage.attempts) == 0,
+        )
+        .order_by(col(OutboxMessage.created_at))
+        .with_for_update()
+    ).first()
+    if waiting is not None:
+        listed = [str(w) for w in waiting.payload.get(AFTER_ROOTS) or []]
+        waiting.payload = {**waiting.payload, **payload, AFTER_ROOTS: list(dict.fromkeys([*listed, str(watch_id)]))}
+        waiting.next_attempt_at = max(waiting.next_attempt_at, not_before)
+        session.add(waiting)
+        session.flush()
+        return
+    message = OutboxMessageCreate(
+        team_id=team_id,
+        channel_id=channel_id,
+        fingerprint=f"{batch}{watch_id}",
+        kind=kind,
+        payload={**payload, AFTER_ROOTS: [str(watch_id)]},
+    )
+    insert_ignore(
+        session,
+        OutboxMessage,
+        message.model_dump() | {"next_attempt_at": not_before},
+        conflict=("team_id", "channel_id", "fingerprint"),
+    )
+
+
+def _waits_for_roots(session: Session, row: OutboxMessage) -> bool:
+    """Whether a root the row links to is still owed (`AFTER_ROOTS`)."""
+    listed = row.payload.get(AFTER_ROOTS) if isinstance(row.payload, dict) else None
+    if not listed:
+        return False
+    owed = (
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            col(OutboxMessage.watch_id).in_([uuid.UUID(str(w)) for w in listed]),
+            col(OutboxMessage.fingerprint) == ROOT,
+            col(OutboxMessage.status).in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),
+        )
+    )
+    return bool(session.exec(owed).one())
 
 
 def _outbox_due(now: datetime) -> ColumnElement[bool]:
@@ -131,8 +202,12 @@ def claim_outbox_row(
 ) -> OutboxMessage | None:
     """Take one due row for sending, just before the Slack call; None when it is not due or another took it.
 
-    A row taken from a claim that ran out becomes `uncertain`: its sender may have posted it.
+    A row taken from a claim that ran out becomes `uncertain`: its sender may have posted it. A row listing roots
+    (`AFTER_ROOTS`) is not taken while one of them is owed.
     """
+    row = session.get(OutboxMessage, message_id)
+    if row is not None and _waits_for_roots(session, row):
+        return None
     stmt = (
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == message_id, _outbox_due(now))

@@ -145,6 +145,12 @@ def end_subscription(*, session: Session, subscription_id: uuid.UUID, reason: st
     return ended
 
 
+def lock_subscription(*, session: Session, subscription_id: uuid.UUID) -> None:
+    """Hold the subscription's row until the transaction ends: what its scans owe together is owed one at a time."""
+    held = select(col(Subscription.id)).where(col(Subscription.id) == subscription_id)
+    session.exec(held.with_for_update(key_share=True)).all()  # FOR NO KEY UPDATE: rows referring to it still go in
+
+
 def include_existing(*, session: Session, subscription_id: uuid.UUID) -> bool:
     """The channel asked to watch the orders that matched already too; True only the first time."""
     stmt = (

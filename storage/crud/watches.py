@@ -98,6 +98,13 @@ def get_watch(*, session: Session, watch_id: uuid.UUID) -> Watch | None:
     return session.get(Watch, watch_id)
 
 
+def get_watches(*, session: Session, watch_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Watch]:
+    """These watches, in one query (a missing one is left out)."""
+    if not watch_ids:
+        return {}
+    return {w.id: w for w in session.exec(select(Watch).where(col(Watch.id).in_(list(watch_ids)))).all()}
+
+
 def get_live_watch(
     *, session: Session, team_id: str, channel_id: str, backend: str, order_id: str, kind: str = WatchKind.ORDER
 ) -> Watch | None:
