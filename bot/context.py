@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.metrics import Metrics
+from bot.notify.pace import ChannelPacer
 from bot.settings import Settings
 from bot.sites import SiteNames
 from integrations import OrangeClient
@@ -104,6 +105,8 @@ class BotContext:
     """The notifier's time (poll, outbox, digests, retention): tests hand in a clock and advance it."""
     sites: SiteNames = field(default_factory=SiteNames)
     """Carrier site names shown on order cards and labels, cached an hour."""
+    pacer: ChannelPacer = field(default_factory=ChannelPacer)
+    """Slack's pace per channel for the outbox's posts, shared by every round (`bot.notify.pace`)."""
 
     def now(self) -> datetime:
         return self.clock()

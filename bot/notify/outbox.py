@@ -1,9 +1,13 @@
 """The outbox sender: post what the poll job (and the digests job) owes, once each, in order per lane.
 
 A lane is a watch (its thread replies and root) or a channel (posts of their own: the daily digest). A round
-(`send_outbox`) lists the lanes that have a row due and works through each lane's rows in order, lanes
-concurrently. A row is claimed just before its Slack call (a claim token and a deadline, renewed by a heartbeat
-while the call runs) and marked sent or failed only by the holder of that claim:
+(`send_outbox`) lists the lanes that have a row due and groups them by the channel they post to: one task per
+channel works through its lanes, the longest waiting first, each lane's rows in order; channels go concurrently,
+so a storm in one channel holds up no other. Every `chat.postMessage` waits its channel's turn
+(`bot.notify.pace`: Slack's one post per second per channel, a 429's `Retry-After` holding the channel for every
+lane); a root's `chat.update` does not (Slack limits it per workspace, not per channel). Time (claims, retries)
+is the context's clock (`ctx.now()`). A row is claimed just before its Slack call (a claim token and a deadline,
+renewed by a heartbeat while the call runs) and marked sent or failed only by the holder of that claim:
 
 * a change set (every event of one read of the order, `bot.notify.changes`) or a notice: `chat.postMessage` in the
   thread, rendered now (`bot.notify.render`: the order named as people know it, its carrier site looked up in the
@@ -63,7 +67,6 @@ from bot.slack import CHANNEL_ERRORS, retry_after, send_dm
 from bot.subscriptions import ROOTS_SUMMARY, roots_summary
 from integrations.views import OrderView, ProductView, order_label
 from storage import crud
-from storage.columns import utcnow
 from storage.enums import WatchKind
 from storage.models import OutboxMessage
 
@@ -134,14 +137,15 @@ class _Row:
         return {"watch_id": self.watch_id} if self.watch_id is not None else {"channel": (self.team, self.channel)}
 
 
-Take = Callable[[Session, str, timedelta], "_Row | None"]
-"""Claim a lane's first unsent row if it is due (session, claim token, claim length)."""
+Take = Callable[[Session, str, timedelta, datetime], "_Row | None"]
+"""Claim a lane's first unsent row if it is due (session, claim token, claim length, now)."""
 
 
-def _claim_first(session: Session, unsent: list[OutboxMessage], token: str, claim: timedelta) -> OutboxMessage | None:
+def _claim_first(
+    session: Session, unsent: list[OutboxMessage], token: str, claim: timedelta, now: datetime
+) -> OutboxMessage | None:
     if not unsent:
         return None
-    now = utcnow()
     return crud.claim_outbox_row(session=session, message_id=unsent[0].id, token=token, now=now, until=now + claim)
 
 
@@ -162,12 +166,12 @@ def _row(claimed: OutboxMessage, token: str, **lane: Any) -> _Row:
 
 
 def _watch_lane(watch_id: uuid.UUID) -> Take:
-    def take(session: Session, token: str, claim: timedelta) -> _Row | None:
+    def take(session: Session, token: str, claim: timedelta, now: datetime) -> _Row | None:
         """Claim the watch's first unsent row if it is due; None when there is none, or it waits (or is taken)."""
         watch = crud.get_watch(session=session, watch_id=watch_id)
         if watch is None:
             return None
-        claimed = _claim_first(session, crud.unsent_outbox(session=session, watch_id=watch_id), token, claim)
+        claimed = _claim_first(session, crud.unsent_outbox(session=session, watch_id=watch_id), token, claim, now)
         if claimed is None:
             return None
         return _row(
@@ -186,10 +190,10 @@ def _watch_lane(watch_id: uuid.UUID) -> Take:
 
 
 def _channel_lane(team_id: str, channel_id: str) -> Take:
-    def take(session: Session, token: str, claim: timedelta) -> _Row | None:
+    def take(session: Session, token: str, claim: timedelta, now: datetime) -> _Row | None:
         """Claim the channel's first unsent post of its own if it is due."""
         unsent = crud.unsent_outbox(session=session, channel=(team_id, channel_id))
-        claimed = _claim_first(session, unsent, token, claim)
+        claimed = _claim_first(session, unsent, token, claim, now)
         if claimed is None:
             return None
         return _row(
@@ -286,6 +290,19 @@ async def _reply(ctx: BotContext, row: _Row) -> tuple[str, list[Block] | None]:
     return render_changes(changes, name, mention_user=str(mention) if mention else None)
 
 
+async def _post(ctx: BotContext, client: AsyncWebClient, row: _Row, **message: Any) -> str:
+    """`chat.postMessage` in the row's channel at Slack's pace (`ctx.pacer`); its ts. A 429 holds the channel for
+    every lane of this process for its `Retry-After`, then goes up to the lane (the row waits as long)."""
+    async with ctx.pacer.turn(row.team, row.channel):
+        try:
+            response = await client.chat_postMessage(channel=row.channel, **message)
+        except SlackApiError as err:
+            if (wait := retry_after(err)) is not None:
+                ctx.pacer.hold(row.team, row.channel, wait)
+            raise
+    return str(response["ts"])
+
+
 _TOP_LEVEL = frozenset({DIGEST_POST, BACKEND_DOWN, BACKEND_UP, NoticeKind.root_post})
 """Rows posted at the channel's top level (not in a thread): an uncertain one is looked up in the channel's history."""
 
@@ -299,15 +316,17 @@ async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[
             return found, True
 
     async def top_level(text: str, blocks: list[Block] | None = None, **options: Any) -> tuple[str | None, bool]:
-        response = await client.chat_postMessage(
-            channel=row.channel,
+        ts = await _post(
+            ctx,
+            client,
+            row,
             text=text,
             blocks=[b.to_dict() for b in blocks] if blocks is not None else None,
             unfurl_links=False,
             metadata=metadata,
             **options,
         )
-        return str(response["ts"]), False
+        return ts, False
 
     if row.kind == ROOTS_SUMMARY:  # a rule's new watches, once their roots are posted: one message for them all
         if row.uncertain and (found := await _channel_already_posted(client, row)) is not None:
@@ -335,8 +354,10 @@ async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[
         if found is not None:  # a broadcast reply is in the thread too: one post, found the same way
             return found, True
     text, reply_blocks = await _reply(ctx, row)
-    response = await client.chat_postMessage(
-        channel=row.channel,
+    ts = await _post(
+        ctx,
+        client,
+        row,
         thread_ts=row.thread_ts,
         text=text,
         blocks=[b.to_dict() for b in reply_blocks] if reply_blocks is not None else None,
@@ -345,7 +366,7 @@ async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[
         unfurl_media=False,
         metadata=metadata,
     )
-    return str(response["ts"]), False
+    return ts, False
 
 
 def _pause_reason(error: str, needed: str | None) -> str:
@@ -421,12 +442,13 @@ async def _send_lane(
     """Post the lane's due rows in order, each under its own claim, until one fails or none is due."""
     token = uuid.uuid4().hex
     while True:
-        row = await ctx.db(lambda s: take(s, token, claim))
+        now = ctx.now()
+        row = await ctx.db(lambda s: take(s, token, claim, now))
         if row is None:
             return
 
         async def renew(r: _Row = row) -> bool:
-            until = utcnow() + claim
+            until = ctx.now() + claim
             return await ctx.db(
                 lambda s: crud.renew_outbox_claim(session=s, message_id=r.id, token=r.token, until=until)
             )
@@ -450,8 +472,10 @@ async def _send_lane(
 
 
 async def _sent(ctx: BotContext, row: _Row, ts: str | None, stats: OutboxStats, *, recovered: bool) -> None:
+    now = ctx.now()
+
     def work(session: Session) -> tuple[bool, bool]:
-        mine = crud.mark_outbox_sent(session=session, message_id=row.id, token=row.token, slack_ts=ts)
+        mine = crud.mark_outbox_sent(session=session, message_id=row.id, token=row.token, slack_ts=ts, now=now)
         if row.watch_id is None:
             return mine, False
         if mine and row.kind == NoticeKind.root_post and ts is not None:
@@ -472,7 +496,7 @@ async def _sent(ctx: BotContext, row: _Row, ts: str | None, stats: OutboxStats, 
 
 async def _failed(ctx: BotContext, row: _Row, failure: _Failure, stats: OutboxStats) -> None:
     stats.errors.append(failure.error)
-    retry_at = utcnow() + failure.retry_in if failure.retry_in is not None else None
+    retry_at = ctx.now() + failure.retry_in if failure.retry_in is not None else None
     if retry_at is None:
         log.error("outbox row %s (%s) given up: %s", row.id, row.kind, failure.error)
         stats.dead += 1
@@ -504,23 +528,23 @@ async def send_outbox(
     concurrency: int = CONCURRENCY,
     retry_sending_after: timedelta = RETRY_SENDING_AFTER,
 ) -> OutboxStats:
-    """One round: every lane (watch, or channel) with a row due posts its due rows in order (lanes concurrently)."""
+    """One round: every lane (watch, or channel) with a row due posts its due rows in order; a channel's lanes one
+    after the other (the longest waiting first), channels concurrently (`concurrency` of them at a time)."""
     stats = OutboxStats()
-    now = utcnow()
-
-    def due(session: Session) -> list[Take]:
-        watches = crud.due_outbox_watches(session=session, now=now, limit=limit)
-        channels = crud.due_outbox_channels(session=session, now=now, limit=limit)
-        return [_watch_lane(w) for w in watches] + [_channel_lane(team, channel) for team, channel in channels]
-
-    lanes = await ctx.read(due)
+    now = ctx.now()
+    lanes = await ctx.read(lambda s: crud.due_outbox_lanes(session=s, now=now, limit=limit))
+    by_channel: dict[tuple[str, str], list[Take]] = {}
+    for lane in lanes:
+        take = _watch_lane(lane.watch_id) if lane.watch_id is not None else _channel_lane(lane.team_id, lane.channel_id)
+        by_channel.setdefault((lane.team_id, lane.channel_id), []).append(take)
     semaphore = asyncio.Semaphore(concurrency)
 
-    async def run(take: Take) -> None:
+    async def run(takes: list[Take]) -> None:
         async with semaphore:
-            await _send_lane(ctx, client, take, stats, claim=retry_sending_after)
+            for take in takes:
+                await _send_lane(ctx, client, take, stats, claim=retry_sending_after)
 
-    await asyncio.gather(*(run(take) for take in lanes))
+    await asyncio.gather(*(run(takes) for takes in by_channel.values()))
     return stats
 
 

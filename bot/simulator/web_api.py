@@ -8,6 +8,8 @@
 The fake is an ASGI app too (``httpx.ASGITransport(app=fake)`` for in-process use). Methods live at
 ``POST /api/<method>`` (form or JSON body, bearer token); ``POST /response/<token>`` is a response_url.
 ``fake.inject(...)`` queues failures (429 with Retry-After, 5xx, ``ok: false``, delays) consumed per call.
+chat.postMessage is limited per channel like Slack (bot/simulator/rate.py: 1 per second, a burst of 4, on the
+simulator's ``clock``); ``fake.throttled`` counts the 429s that limit answered; ``post_rate=None`` lifts it.
 
 The workspace's state and queries are bot/simulator/workspace.py, the methods bot/simulator/methods/, the
 response_urls bot/simulator/response_url.py; this module serves them over HTTP.
@@ -34,6 +36,7 @@ from bot.simulator.faults import Fault, Faults
 from bot.simulator.limits import ActionIdScope
 from bot.simulator.methods import views
 from bot.simulator.params import JSONDict, SlackApiFailure
+from bot.simulator.rate import DEFAULT_POST_RATE, LIMITED_METHODS, ChannelBuckets, PostRate
 from bot.simulator.records import Call, ResponsePost, SimEvent
 from bot.simulator.response_url import ResponseTarget, ResponseUrls
 from bot.simulator.scopes import METHOD_SCOPES, Conversation, manifest_scopes, required_scope
@@ -54,6 +57,7 @@ __all__ = [
     "FakeSlack",
     "Fault",
     "JSONDict",
+    "PostRate",
     "ResponsePost",
     "ResponseTarget",
     "SimEvent",
@@ -85,8 +89,16 @@ class FakeSlack(Workspace):
         trigger_ttl: float = 3.0,
         action_id_scope: ActionIdScope = "message",
         first_ts: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        post_rate: PostRate | None = DEFAULT_POST_RATE,
     ) -> None:
         super().__init__(channels, users, scopes, trigger_ttl, action_id_scope, first_ts)
+        self.clock = clock
+        """Seconds, for the rate limit: a test hands in a virtual clock and advances it."""
+        self.throttled = 0
+        """429s the per-channel limit answered (not those a test injected)."""
+        self._post_buckets: ChannelBuckets | None = None
+        self.set_post_rate(post_rate)
         self.bot_token = bot_token
         self.base_url = base_url.rstrip("/")
         self.calls: list[Call] = []
@@ -163,6 +175,10 @@ class FakeSlack(Workspace):
 
     def clear_faults(self) -> None:
         self._faults.clear()
+
+    def set_post_rate(self, rate: PostRate | None) -> None:
+        """Limit chat.postMessage per channel at `rate` from now on (fresh buckets); None: no limit."""
+        self._post_buckets = ChannelBuckets(rate, self.clock) if rate is not None else None
 
     def new_response_url(
         self,
@@ -268,6 +284,7 @@ class FakeSlack(Workspace):
             if fault is not None and not fault.performed:
                 headers.update(fault.headers)
                 raise SlackApiFailure(fault.error or "internal_error", status=fault.status)
+            self._limit(method, call.params, headers)
             handler = self._methods.get(method)
             if handler is None:
                 raise SlackApiFailure("unknown_method", status=404, req_method=method)
@@ -283,6 +300,16 @@ class FakeSlack(Workspace):
             body = failure.extra.pop("body", None) or {"ok": False, "error": failure.error, **failure.extra}
         call.response = body
         return JSONResponse(body, status_code=call.status, headers=headers)
+
+    def _limit(self, method: str, params: JSONDict, headers: dict[str, str]) -> None:
+        """Answer 429 like Slack when `method` posts to a channel over its rate."""
+        if self._post_buckets is None or method not in LIMITED_METHODS:
+            return
+        wait = self._post_buckets.take(str(params.get("channel") or ""))
+        if wait is not None:
+            self.throttled += 1
+            headers["Retry-After"] = str(wait)
+            raise SlackApiFailure("ratelimited", status=429)
 
     def _conversation_kind(self, params: JSONDict) -> Conversation:
         """The kind of the conversation a call is about (its `channel`, or conversations.open's `users`).

@@ -49,9 +49,11 @@ from .digests import (
 from .hubs import end_hub, hub_for_secret, live_hub, live_hubs, open_hub, set_hub_registered, touch_hub
 from .outages import close_outage, current_outage, open_outage, watched_channels
 from .outbox import (
+    DueLane,
     claim_outbox_row,
     defer_outbox,
     due_outbox_channels,
+    due_outbox_lanes,
     due_outbox_watches,
     enqueue_channel_post,
     enqueue_outbox,
@@ -140,6 +142,8 @@ __all__ = [
     "create_watch",
     "defer_outbox",
     "due_outbox_watches",
+    "due_outbox_lanes",
+    "DueLane",
     "end_digest_schedule",
     "end_hub",
     "end_subscription",

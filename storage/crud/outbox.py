@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, update
 from sqlmodel import Session, col, select
@@ -166,6 +166,41 @@ def due_outbox_channels(*, session: Session, now: datetime, limit: int = 100) ->
     return [(str(team), str(channel)) for team, channel in session.exec(stmt).all()]
 
 
+class DueLane(NamedTuple):
+    """A lane with a row due and the channel it posts to."""
+
+    team_id: str
+    channel_id: str
+    watch_id: uuid.UUID | None
+    """None: the channel's own posts."""
+    oldest: datetime
+    """When its oldest row still owed was created."""
+
+
+def due_outbox_lanes(*, session: Session, now: datetime, limit: int = 100) -> list[DueLane]:
+    """The lanes with a row due, the longest waiting first: up to `limit` watches (with the team and channel of the
+    watch) and up to `limit` channels with a post of their own."""
+    oldest = func.min(col(OutboxMessage.created_at))
+    watches = (
+        select(col(Watch.team_id), col(Watch.channel_id), col(Watch.id), oldest)
+        .join(Watch, col(Watch.id) == col(OutboxMessage.watch_id))
+        .where(_outbox_due(now))
+        .group_by(col(Watch.id), col(Watch.team_id), col(Watch.channel_id))
+        .order_by(oldest, col(Watch.id))
+        .limit(limit)
+    )
+    lanes = [DueLane(team, channel, watch_id, first) for team, channel, watch_id, first in session.exec(watches).all()]
+    channels = (
+        select(col(OutboxMessage.team_id), col(OutboxMessage.channel_id), oldest)
+        .where(_outbox_due(now), col(OutboxMessage.watch_id).is_(None))
+        .group_by(col(OutboxMessage.team_id), col(OutboxMessage.channel_id))
+        .order_by(oldest, col(OutboxMessage.team_id), col(OutboxMessage.channel_id))
+        .limit(limit)
+    )
+    lanes += [DueLane(str(team), str(channel), None, first) for team, channel, first in session.exec(channels).all()]
+    return sorted(lanes, key=lambda lane: (lane.oldest, lane.team_id, lane.channel_id, str(lane.watch_id)))
+
+
 def _lane(watch_id: uuid.UUID | None, channel: tuple[str, str] | None) -> ColumnElement[bool]:
     """A watch's rows, or a channel's own posts (exactly one of the two is given)."""
     if (watch_id is None) == (channel is None):
@@ -249,15 +284,18 @@ def _mine(message_id: uuid.UUID, token: str) -> ColumnElement[bool]:
     )
 
 
-def mark_outbox_sent(*, session: Session, message_id: uuid.UUID, token: str, slack_ts: str | None) -> bool:
-    """Sent; only by the holder of the claim (False: the claim ran out and another sender has the row)."""
+def mark_outbox_sent(
+    *, session: Session, message_id: uuid.UUID, token: str, slack_ts: str | None, now: datetime | None = None
+) -> bool:
+    """Sent (at `now`, by default the wall clock); only by the holder of the claim (False: the claim ran out and
+    another sender has the row)."""
     stmt = (
         update(OutboxMessage)
         .where(_mine(message_id, token))
         .values(
             status=OutboxStatus.SENT.value,
             slack_ts=slack_ts,
-            sent_at=utcnow(),
+            sent_at=now or utcnow(),
             last_error=None,
             claim_token=None,
             claimed_until=None,
