@@ -140,7 +140,7 @@ async def send(ctx: BotContext, approval: Approval) -> Result:
             order_id=approval.target_id, reason=payload.get("reason") or None
         )
         reference = payload.get("reference") or f"wholesale:{approval.target_id}"
-        named = f"{payload['label']} · {reference}" if payload.get("label") else reference
+        named = f"{payload['label']} · `{reference}`" if payload.get("label") else reference
         text = f"Orange is cancelling {named} (cancellation {cancel.id}, {cancel.state or 'acknowledged'})."
         return Result({"cancel_id": cancel.id, "cancel_state": cancel.state, "text": text}, text)
     order = await ctx.orange.carrier.orders.create(quote_order_body(ctx, approval))
@@ -148,9 +148,9 @@ async def send(ctx: BotContext, approval: Approval) -> Result:
 
 
 async def _named(ctx: BotContext, view: OrderView) -> str:
-    """`UW-de76cfa1 · OULLINS C · wholesale:…` (plain text), its carrier site named when the sites API can say."""
+    """``UW-de76cfa1 · OULLINS C · `wholesale:…` ``, its carrier site named when the sites API can say."""
     label = await ctx.sites.label(ctx.orange.carrier.sites, view)
-    return f"{label} · {view.reference}" if label != view.reference else view.reference
+    return f"{label} · `{view.reference}`" if label != view.reference else view.reference
 
 
 async def order_result(ctx: BotContext, view: OrderView) -> Result:
