@@ -36,15 +36,18 @@ log = logging.getLogger("bot.digests")
 
 PENDING_APPROVAL_AGE = timedelta(hours=24)
 
+_Order = tuple[str, str | None, Snapshot, datetime | None]
+"""A watched order: watch id, thread ts, stored snapshot, in its state since."""
+_Asked = tuple[str, str | None, str | None, datetime]
+"""A pending approval: reference, label, message ts, asked at."""
+
 
 async def build_digest(
     ctx: BotContext, client: AsyncWebClient, *, team_id: str, channel_id: str, backend: str | None, now: datetime
 ) -> DigestReport:
     stale = timedelta(days=ctx.settings.digest_stale_days)
 
-    def load(
-        session: Session,
-    ) -> tuple[list[tuple[str, str | None, Snapshot, datetime | None]], list[tuple[str, str | None, datetime]]]:
+    def load(session: Session) -> tuple[list[_Order], list[_Asked]]:
         watches = [
             w
             for w in crud.list_live_watches(session=session, team_id=team_id, channel_id=channel_id)
@@ -55,9 +58,10 @@ async def build_digest(
             (w.id.hex, w.thread_ts, Snapshot.from_json(stored[w.id]), w.state_since) for w in watches if w.id in stored
         ]
         approvals = [
-            (str((a.payload or {}).get("reference") or a.target_id), a.message_ts, a.created_at)
+            (str(payload.get("reference") or a.target_id), _text(payload.get("label")), a.message_ts, a.created_at)
             for a in crud.list_pending_approvals(session=session, team_id=team_id)
             if a.channel_id == channel_id and a.state == ApprovalState.PENDING.value
+            for payload in (a.payload or {},)
         ]
         return orders, approvals
 
@@ -72,28 +76,31 @@ async def build_digest(
             links[ts] = await permalink(client, channel_id, ts)
         return links[ts]
 
-    for _, thread_ts, snapshot, state_since in orders:
-        view = snapshot.view
-        if view.is_final:
-            continue
+    open_orders = [(ts, snapshot.view, since) for _, ts, snapshot, since in orders if not snapshot.view.is_final]
+    labels = await ctx.sites.labels(ctx.orange.carrier.sites, [view for _, view, _ in open_orders])
+    for (thread_ts, view, state_since), label in zip(open_orders, labels, strict=True):
         for error in view.open_errors:
-            errors.append(
-                DigestItem(view.reference, error.message or error.code or "(no message)", await link(thread_ts))
-            )
+            detail = error.message or error.code or "(no message)"
+            errors.append(DigestItem(view.reference, detail, await link(thread_ts), label))
         expected = view.expected_completion_date
         if expected is not None and expected < now:
-            late.append(DigestItem(view.reference, f"expected {expected.date().isoformat()}", await link(thread_ts)))
+            detail = f"expected {expected.date().isoformat()}"
+            late.append(DigestItem(view.reference, detail, await link(thread_ts), label))
         if state_since is not None and now - state_since > stale:
-            days = (now - state_since).days
-            stuck.append(DigestItem(view.reference, f"{view.state.value} for {days} days", await link(thread_ts)))
+            detail = f"{view.state.value} for {(now - state_since).days} days"
+            stuck.append(DigestItem(view.reference, detail, await link(thread_ts), label))
     waiting = [
-        DigestItem(reference, f"asked {(now - created).days or '<1'} day(s) ago", await link(ts))
-        for reference, ts, created in approvals
+        DigestItem(reference, f"asked {(now - created).days or '<1'} day(s) ago", await link(ts), label)
+        for reference, label, ts, created in approvals
         if now - created > PENDING_APPROVAL_AGE
     ]
     return DigestReport(
         watched=len(orders), errors=errors, late=late, stuck=stuck, approvals=waiting, stale_days=stale.days
     )
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value else None
 
 
 @handles(DigestNow)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from integrations.views import OrderView, order_label, site_view_from_carrier
@@ -76,6 +76,11 @@ class SiteNames:
         """The order as people know it (`order_label`), its carrier site named when the sites API can say."""
         site = first_site_id(view)
         return order_label(view, site_name=await self.name(sites, site) if site is not None else None)
+
+    async def labels(self, sites: SitesAPI, views: Sequence[OrderView]) -> list[str]:
+        """`label` of each view, in order, each distinct carrier site asked about once."""
+        names = await self.names(sites, [s for s in map(first_site_id, views) if s is not None])
+        return [order_label(v, site_name=names.get(first_site_id(v) or "")) for v in views]
 
     async def _fetch(self, sites: SitesAPI, site_id: str) -> str | None:
         try:

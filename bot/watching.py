@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from bot.blocks.format import fallback_text, product_status_text, state_text
+from bot.blocks.format import escape, fallback_text, order_name, product_status_text, state_text
 from bot.blocks.watches import (
     WatchRow,
     product_root_blocks,
@@ -58,6 +58,7 @@ __all__ = [
     "start_product_watch",
     "start_watch",
     "stop_watch",
+    "stored_label",
 ]
 
 log = logging.getLogger("bot.watching")
@@ -105,7 +106,7 @@ async def _start(ctx: BotContext, client: AsyncWebClient, where: Where, target: 
     watch, created = await ctx.db(create)
     if not created:
         link = await permalink(client, where.channel_id, watch.thread_ts)
-        return reply(watch_exists_blocks(view.reference, link), shareable=False)
+        return reply(watch_exists_blocks(view.reference, link, label=target.label), shareable=False)
 
     try:
         ts = await post_root(client, where.channel_id, target.root)
@@ -129,12 +130,26 @@ async def _start(ctx: BotContext, client: AsyncWebClient, where: Where, target: 
     named = (
         f"`{view.reference}` ({target.words})"
         if target.label == view.reference
-        else f"{target.label} (`{view.reference}`, {target.words})"
+        else f"{escape(target.label)} (`{view.reference}`, {target.words})"
     )
     return Reply(
         text=f"Watching {named} here: {what} will be posted in its {thread}.",
         shareable=False,
     )
+
+
+async def stored_label(ctx: BotContext, watch_id: uuid.UUID) -> str | None:
+    """The watched order as people know it, from its stored snapshot (None for a product watch or none stored)."""
+
+    def load(session: Session) -> OrderView | None:
+        watch = crud.get_watch(session=session, watch_id=watch_id)
+        stored = crud.get_snapshot(session=session, watch_id=watch_id)
+        if watch is None or watch.kind != WatchKind.ORDER or stored is None:
+            return None
+        return Snapshot.from_json(stored.view).view
+
+    view = await ctx.read(load)
+    return None if view is None else await ctx.sites.label(ctx.orange.carrier.sites, view)
 
 
 async def _site_name(ctx: BotContext, view: OrderView) -> str | None:
@@ -233,27 +248,33 @@ async def stop_watch(
     )
     if watch is None:
         return Reply(text=f"`{reference}` is not watched in this channel.", shareable=False)
+    label = await stored_label(ctx, watch.id)
     await end_watch_and_update_root(ctx, client, watch, reason=f"unwatched by {where.user_id}", by=where.user_id)
-    return Reply(text=f"Stopped watching `{reference}` in this channel.", shareable=False)
+    return Reply(text=f"Stopped watching {order_name(label, str(reference))} in this channel.", shareable=False)
 
 
 async def watch_rows(ctx: BotContext, client: AsyncWebClient, watches: list[Watch]) -> list[WatchRow]:
+    """The watches as lists show them: state and label from the stored snapshots (nothing asked of Orange but the
+    names of their carrier sites, each once)."""
     kinds = {w.id: w.kind for w in watches}
 
-    def words(watch_id: uuid.UUID, stored: dict[str, Any]) -> str:
+    def read(watch_id: uuid.UUID, stored: dict[str, Any]) -> tuple[str, OrderView | None]:
         if kinds[watch_id] == WatchKind.PRODUCT:
             product = ProductSnapshot.from_json(stored).product
-            return product_status_text(product.status, product.status_raw)
-        return state_text(Snapshot.from_json(stored).view.state)
+            return product_status_text(product.status, product.status_raw), None
+        view = Snapshot.from_json(stored).view
+        return state_text(view.state), view
 
-    def load(session: Session) -> dict[uuid.UUID, str]:
+    def load(session: Session) -> dict[uuid.UUID, tuple[str, OrderView | None]]:
         found = crud.load_snapshots(session=session, watch_ids=[w.id for w in watches])
-        return {watch_id: words(watch_id, stored) for watch_id, stored in found.items()}
+        return {watch_id: read(watch_id, stored) for watch_id, stored in found.items()}
 
-    states = await ctx.read(load)  # one query for the whole list
+    stored = await ctx.read(load)  # one query for the whole list
+    views = {watch_id: view for watch_id, (_, view) in stored.items() if view is not None}
+    labels = dict(zip(views, await ctx.sites.labels(ctx.orange.carrier.sites, list(views.values())), strict=True))
     rows: list[WatchRow] = []
     for watch in watches:
-        state = states.get(watch.id, "state unknown yet")
+        state = stored[watch.id][0] if watch.id in stored else "state unknown yet"
         rows.append(
             WatchRow(
                 reference=f"{watch.backend}:{watch.order_id}",
@@ -264,6 +285,7 @@ async def watch_rows(ctx: BotContext, client: AsyncWebClient, watches: list[Watc
                 product=watch.kind == WatchKind.PRODUCT,
                 paused_reason=watch.paused_reason if watch.paused_at is not None else None,
                 watch_id=str(watch.id),
+                label=labels.get(watch.id),
             )
         )
     return rows

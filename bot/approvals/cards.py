@@ -49,6 +49,7 @@ def card_of(approval: Approval) -> ApprovalCard:
     summary = payload.get("summary")
     reason = payload.get("reason")
     reference = payload.get("reference")
+    label = payload.get("label")
     return ApprovalCard(
         approval_id=str(approval.id),
         kind=ApprovalKind(approval.kind),
@@ -58,6 +59,7 @@ def card_of(approval: Approval) -> ApprovalCard:
         recurring=_prices(payload.get("recurring")),
         reason=str(reason) if reason else None,
         reference=str(reference) if reference else None,
+        label=str(label) if label else None,
     )
 
 

@@ -140,14 +140,21 @@ async def send(ctx: BotContext, approval: Approval) -> Result:
             order_id=approval.target_id, reason=payload.get("reason") or None
         )
         reference = payload.get("reference") or f"wholesale:{approval.target_id}"
-        text = f"Orange is cancelling {reference} (cancellation {cancel.id}, {cancel.state or 'acknowledged'})."
+        named = f"{payload['label']} · `{reference}`" if payload.get("label") else reference
+        text = f"Orange is cancelling {named} (cancellation {cancel.id}, {cancel.state or 'acknowledged'})."
         return Result({"cancel_id": cancel.id, "cancel_state": cancel.state, "text": text}, text)
     order = await ctx.orange.carrier.orders.create(quote_order_body(ctx, approval))
-    return order_result(order_view_from_carrier(order))
+    return await order_result(ctx, order_view_from_carrier(order))
 
 
-def order_result(view: OrderView) -> Result:
-    text = f"Order {view.reference} placed ({state_text(view.state, view.state_raw)}); watched in this thread."
+async def _named(ctx: BotContext, view: OrderView) -> str:
+    """``UW-de76cfa1 · OULLINS C · `wholesale:…` ``, its carrier site named when the sites API can say."""
+    label = await ctx.sites.label(ctx.orange.carrier.sites, view)
+    return f"{label} · `{view.reference}`" if label != view.reference else view.reference
+
+
+async def order_result(ctx: BotContext, view: OrderView) -> Result:
+    text = f"Order {await _named(ctx, view)} placed ({state_text(view.state, view.state_raw)}); watched in this thread."
     return Result(
         {"order": view.reference, "order_id": view.id, "order_state": view.state_raw, "text": text}, text, view
     )
@@ -158,14 +165,14 @@ async def look_up(ctx: BotContext, approval: Approval) -> Result | None:
     if approval.kind == ApprovalKind.CANCEL_ORDER.value:
         view = await ctx.orange.orders("wholesale").get(approval.target_id)
         if view.state in policy.CANCELLING:
-            text = f"Orange is cancelling {view.reference} ({state_text(view.state, view.state_raw)})."
+            text = f"Orange is cancelling {await _named(ctx, view)} ({state_text(view.state, view.state_raw)})."
             return Result({"order_state": view.state_raw, "reconciled": True, "text": text}, text)
         return None
     orders = ctx.orange.carrier.orders.list({"externalId": approval.external_id}, max_items=10)
     async for entry in orders:
         if entry.id and str(entry.external_id) == approval.external_id:
             full = await ctx.orange.carrier.orders.get(entry.id)
-            return order_result(order_view_from_carrier(full))
+            return await order_result(ctx, order_view_from_carrier(full))
     return None
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from bot.blocks.approvals import (
     approval_request_blocks,
 )
-from bot.blocks.format import fallback_text, mention, state_text, when
+from bot.blocks.format import fallback_text, mention, order_name, state_text, when
 from bot.blocks.quotes import quote_item_text
 from bot.commands import parse_reference
 from bot.context import BotContext
@@ -60,12 +60,13 @@ async def _post_request(
 
     approval, created = await ctx.db(open_)
     what = payload.get("reference") or target_id
+    named = order_name(payload.get("label"), str(what))
     if not created:
         link = await permalink(client, approval.channel_id, approval.message_ts)
         where_text = f" (<{link}|see the request>)" if link else ""
         verb = "ordering" if kind == ApprovalKind.QUOTE_ORDER else "cancelling"
         return Reply(
-            text=f"{verb.capitalize()} `{what}` was already asked for by {mention(approval.requester_id)} "
+            text=f"{verb.capitalize()} {named} was already asked for by {mention(approval.requester_id)} "
             f"and is {approval.state}{where_text}.",
             shareable=False,
         )
@@ -110,7 +111,7 @@ async def _post_request(
     request = f"<{link}|approval request>" if link else "approval request"
     verb = "order" if kind == ApprovalKind.QUOTE_ORDER else "cancel"
     return Reply(
-        text=f"Asked for approval to {verb} `{what}`: an approver decides on the {request} in this channel.",
+        text=f"Asked for approval to {verb} {named}: an approver decides on the {request} in this channel.",
         shareable=False,
     )
 
@@ -138,6 +139,7 @@ async def request_cancel_order(
     summary.append(f"{len(view.items)} item(s)")
     payload: dict[str, Any] = {
         "reference": view.reference,
+        "label": await ctx.sites.label(ctx.orange.carrier.sites, view),
         "summary": summary,
         "reason": reason,
         "order_id": view.id,

@@ -52,11 +52,16 @@ class ApprovalCard:
     reason: str | None = None
     reference: str | None = None
     """The quote (`quote_order`) or order (`cancel_order`) reference, when known."""
+    label: str | None = None
+    """The order as people know it (`order_label`, plain text), when known."""
 
 
 def approval_what(card: ApprovalCard) -> str:
-    """`order quote *carrier:6*`, `cancel order *wholesale:…*` (mrkdwn)."""
-    ref = f" *{escape(card.reference)}*" if card.reference else ""
+    """`order quote *carrier:6*`, `cancel order *UW-de76cfa1 · OULLINS C* · `wholesale:…`` (mrkdwn)."""
+    if card.reference and card.label and card.label != card.reference:
+        ref = f" *{escape(card.label)}* · {code(card.reference)}"
+    else:
+        ref = f" *{escape(card.reference)}*" if card.reference else ""
     if card.kind == "quote_order":
         return f"order quote{ref}" if ref else "order a quote"
     if card.kind == "cancel_order":

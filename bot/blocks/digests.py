@@ -1,6 +1,7 @@
 """A digest: what needs attention among a channel's watched orders, one section per kind, links to the threads.
 
-digest_blocks(DigestReport(watched=12, errors=[DigestItem("carrier:11", "PTO introuvable", link)], ...))
+item = DigestItem("carrier:11", "PTO introuvable", link, label="BOA12 · Marseille MRS1, Marseille")
+digest_blocks(DigestReport(watched=12, errors=[item], ...))
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 
 from slack_sdk.models.blocks import Block
 
-from .format import MESSAGE_BUDGET, bullet_sections, code, context, escape, header, link, plural, section
+from .format import MESSAGE_BUDGET, bullet_sections, context, escape, header, link, order_name, plural, section
 
 __all__ = ["DigestItem", "DigestReport", "digest_blocks"]
 
@@ -23,6 +24,8 @@ class DigestItem:
     reference: str
     detail: str
     permalink: str | None
+    label: str | None = None
+    """The order as people know it (`order_label`, plain text), when known."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class DigestReport:
 
 def _line(item: DigestItem) -> str:
     where = f" · {link(item.permalink, 'thread')}" if item.permalink else ""
-    return f"{code(item.reference)} · {escape(item.detail)}{where}"
+    return f"{order_name(item.label, item.reference)} · {escape(item.detail)}{where}"
 
 
 def digest_blocks(report: DigestReport, *, title: str) -> list[Block]:

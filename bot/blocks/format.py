@@ -59,6 +59,7 @@ __all__ = [
     "link",
     "mention",
     "money",
+    "order_name",
     "pack_lines",
     "plural",
     "price_totals",
@@ -119,6 +120,14 @@ def truncate(text: str, n: int) -> str:
 def code(text: str) -> str:
     """`text` as an inline code span (escaped, backticks replaced so the span cannot end early)."""
     return "`" + escape(text.replace("`", "'")) + "`"
+
+
+def order_name(label: str | None, reference: str) -> str:
+    """An order in mrkdwn as people know it, its reference beside it to type: `` ACME-42 · Lyon · `carrier:11` ``
+    (`label`: `order_label`'s plain text; none, or the reference itself, gives the code span alone)."""
+    if not label or label == reference:
+        return code(reference)
+    return f"{escape(label)} · {code(reference)}"
 
 
 def words(*parts: str | None, sep: str = " · ") -> str:

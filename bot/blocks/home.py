@@ -22,8 +22,10 @@ from .format import (
     header,
     link,
     mention,
+    order_name,
     section,
     when,
+    words,
 )
 from .watches import WatchRow, watch_line
 
@@ -45,12 +47,16 @@ class ApprovalRow:
     summary: str
     permalink: str | None = None
     created_at: datetime | None = None
+    reference: str | None = None
+    """What it is about (`backend:id`), shown as code after the summary."""
+    label: str | None = None
+    """The order as people know it (`order_label`, plain text), when known."""
 
 
 def _approval_line(row: ApprovalRow, tz: tzinfo | None) -> str:
     parts = [
         f"*{escape(_KINDS.get(row.kind, row.kind.replace('_', ' ')))}*",
-        escape(row.summary) if row.summary else None,
+        words(escape(row.summary), order_name(row.label, row.reference) if row.reference else "", sep=" "),
         f"asked by {mention(row.requester_id)}",
         when(row.created_at, tz) if row.created_at else None,
         link(row.permalink, "open") if row.permalink else None,

@@ -25,6 +25,7 @@ from .format import (
     escape,
     header,
     link,
+    order_name,
     plural,
     product_status_text,
     section,
@@ -65,6 +66,8 @@ class WatchRow:
     paused_reason: str | None = None
     """Why Slack refuses its posts, when the watch is paused."""
     watch_id: str | None = None
+    label: str | None = None
+    """The order as people know it (`order_label`, plain text), when known."""
 
 
 def watch_root_blocks(
@@ -100,15 +103,16 @@ def watch_root_blocks(
     ]
 
 
-def watch_exists_blocks(reference: str, permalink: str | None) -> list[Block]:
-    """The order is already watched in this channel: where its thread is."""
+def watch_exists_blocks(reference: str, permalink: str | None, *, label: str | None = None) -> list[Block]:
+    """The order (`label`: as people know it) is already watched in this channel: where its thread is."""
     where = link(permalink, "See its thread") if permalink else "Its thread is in this channel."
-    return [section(f":information_source: {code(reference)} is already watched in this channel. {where}")]
+    what = order_name(label, reference)
+    return [section(f":information_source: {what} is already watched in this channel. {where}")]
 
 
 def watch_line(row: WatchRow) -> str:
-    """`` `carrier:11` · 🔧 In progress · errors only · by <@U1> · thread ``."""
-    what = f"product {code(row.reference)}" if row.product else code(row.reference)
+    """`` BOA12 · Marseille MRS1, Marseille · `carrier:11` · 🔧 In progress · errors only · by <@U1> · thread ``."""
+    what = f"product {code(row.reference)}" if row.product else order_name(row.label, row.reference)
     parts = [what, escape(row.state_text) if row.state_text else "❔ Unknown"]
     if row.errors_only:
         parts.append("errors only")

@@ -86,13 +86,15 @@ async def pending_approval_rows(
         may_decide = policy.refusal(ctx.settings, approval.requester_id, user_id) is None
         if approval.requester_id != user_id and not may_decide:
             continue
-        what = "cancel" if approval.kind == "cancel_order" else "order quote"
+        payload = approval.payload or {}
         rows.append(
             ApprovalRow(
                 approval_id=str(approval.id),
                 kind=approval.kind,
                 requester_id=approval.requester_id,
-                summary=f"{what} {approval.backend}:{approval.target_id}",
+                summary="",
+                reference=f"{approval.backend}:{approval.target_id}",
+                label=str(payload["label"]) if payload.get("label") else None,
                 permalink=await permalink(client, approval.channel_id, approval.message_ts),
                 created_at=approval.created_at,
             )

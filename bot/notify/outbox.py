@@ -54,7 +54,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.backend_health import BACKEND_DOWN, BACKEND_UP
-from bot.blocks.format import fallback_text
+from bot.blocks.format import escape, fallback_text
 from bot.blocks.watches import product_root_blocks, watch_root_blocks
 from bot.context import BotContext
 from bot.digests import DIGEST_POST, DueDigest, due_digest_blocks
@@ -65,6 +65,7 @@ from bot.notify.render import must_act_text, paused_dm_text, render_changes
 from bot.sites import first_site_id
 from bot.slack import CHANNEL_ERRORS, retry_after, send_dm
 from bot.subscriptions import ROOTS_SUMMARY, roots_summary
+from bot.watching import stored_label
 from integrations.views import OrderView, ProductView, order_label
 from storage import crud
 from storage.enums import WatchKind
@@ -382,7 +383,11 @@ async def _pause(
         return False
     scope = f"; the app needs the {needed} scope (add it in manifest.yml and reinstall)" if needed else ""
     log.error("watch %s of %s paused: Slack answered %s%s", row.watch_id, _reference(row), error, scope)
-    text = paused_dm_text(_reference(row), row.channel, error, needed=needed, channel_problem=error in CHANNEL_ERRORS)
+    reference = _reference(row)
+    text = paused_dm_text(reference, row.channel, error, needed=needed, channel_problem=error in CHANNEL_ERRORS)
+    label = await stored_label(ctx, watch_id)
+    if label and label != reference:  # the order as people know it, before the reference to type
+        text = text.replace(f"`{reference}`", f"{escape(label)} · `{reference}`", 1)
     await send_dm(client, row.created_by, text=text, about=f"about watch {row.watch_id}")
     return True
 
