@@ -270,6 +270,8 @@ async def _watch_for(
     if view is None:
         view = await ctx.orange.orders(rule.backend).get(order_id)  # fresh: a list entry or an event is only a hint
 
+    now = ctx.now()
+
     def work(session: Session) -> bool:
         crud.lock_subscription(session=session, subscription_id=rule.id)  # its summary is owed one watch at a time
         if not crud.take_order(session=session, subscription_id=rule.id, order_id=view.id, existing=existing):
@@ -294,6 +296,7 @@ async def _watch_for(
                 kind=NoticeKind.root_post,
                 payload={"view": view.model_dump(mode="json"), "errors_only": rule.errors_only, "seq": 0},
                 not_before=root_at,
+                now=now,
             )
             crud.owe_in_roots_summary(
                 session=session,
@@ -304,6 +307,7 @@ async def _watch_for(
                 watch_id=watch.id,
                 payload={"rule": rule.number},
                 not_before=root_at,
+                now=now,
             )
             audit_watch_created(session, watch, view, actor=f"subscription {rule.number}")
         return created
@@ -327,7 +331,7 @@ async def scan(ctx: BotContext, client: AsyncWebClient, rule: Subscription) -> S
     if rule.include_existing:
         todo += [(v.id, True) for v in matching if seen.get(v.id) is False and not v.is_final]
     room = max(0, rule.cap - live)
-    now = utcnow()
+    now = ctx.now()
     for order_id, existing in todo:
         if stats.watched >= room:
             stats.waiting += 1
@@ -482,7 +486,7 @@ async def on_new_order(ctx: BotContext, client: AsyncWebClient, backend: str, or
         if live >= rule.cap:
             await _note_cap(ctx, client, rule, waiting=1)
             continue
-        done.watched += await _watch_for(ctx, rule, order_id, existing=False, root_at=utcnow(), view=view)
+        done.watched += await _watch_for(ctx, rule, order_id, existing=False, root_at=ctx.now(), view=view)
     return done
 
 

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 async def announce_down(ctx: BotContext, backend: str, outage: Outage) -> int:
     """This process found the backend down: owe each channel watching its orders one notice, unless another replica
     found the same outage first. How many channels were owed one."""
+    now = ctx.now()
 
     def work(session: Session) -> int:
         opened = crud.open_outage(session=session, backend=backend, since=outage.since, reason=outage.reason)
@@ -36,6 +37,7 @@ async def announce_down(ctx: BotContext, backend: str, outage: Outage) -> int:
             BACKEND_DOWN,
             opened.since,
             lambda orders: backend_down_text(backend, reason=opened.reason, since=opened.since, orders=orders),
+            now=now,
         )
 
     return await _announce(ctx, backend, work)
@@ -44,17 +46,20 @@ async def announce_down(ctx: BotContext, backend: str, outage: Outage) -> int:
 async def announce_up(ctx: BotContext, backend: str) -> int:
     """This process found the backend answering again: owe each channel watching its orders one notice, unless
     another replica ended the outage first. How many channels were owed one."""
+    now = ctx.now()
 
     def work(session: Session) -> int:
         closed = crud.close_outage(session=session, backend=backend)
         if closed is None:
             return 0
-        return _owe(session, backend, BACKEND_UP, closed.since, lambda orders: backend_up_text(backend))
+        return _owe(session, backend, BACKEND_UP, closed.since, lambda orders: backend_up_text(backend), now=now)
 
     return await _announce(ctx, backend, work)
 
 
-def _owe(session: Session, backend: str, kind: str, since: datetime, text: Callable[[int], str]) -> int:
+def _owe(
+    session: Session, backend: str, kind: str, since: datetime, text: Callable[[int], str], *, now: datetime
+) -> int:
     """One post of `kind` to each channel watching the backend's orders (`text(how many orders there)`), keyed by the
     outage so that it is owed once; how many channels."""
     channels = crud.watched_channels(session=session, backend=backend)
@@ -66,6 +71,7 @@ def _owe(session: Session, backend: str, kind: str, since: datetime, text: Calla
             fingerprint=f"{kind}:{backend}:{since.isoformat()}",
             kind=kind,
             payload={"text": text(orders)},
+            now=now,
         )
     return len(channels)
 

@@ -133,7 +133,7 @@ def _record(
     if not kept:  # the lease expired and another poller took the watch: its results win
         stats.lost += 1
         return
-    owed = Owed(session, watch)
+    owed = Owed(session, watch, now=now)
     if result is None:
         return
     if isinstance(result, Exception):

@@ -1,6 +1,6 @@
 """What one read of a watched order owes its thread, written to the outbox inside the caller's transaction.
 
-    owed = Owed(session, watch)
+    owed = Owed(session, watch, now=ctx.now())
     owed.changes(events, view)             # ONE row for every event of this read (a change set), or none
     owed.root(view, transitions=…)         # the root edited to show the order as it is now
     owed.failing("InternalServerError")    # a watch that cannot be read, once per streak; .recovered() after
@@ -14,6 +14,7 @@ description, the place, the carrier site to name), where it goes (`broadcast`) a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlmodel import Session
@@ -43,9 +44,11 @@ class _Watch(Protocol):
 class Owed:
     """The rows one read of one watch owes, in posting order."""
 
-    def __init__(self, session: Session, watch: _Watch) -> None:
+    def __init__(self, session: Session, watch: _Watch, *, now: datetime | None = None) -> None:
+        """`now`: the notifier's clock (`BotContext.now()`): the rows' creation and first attempt."""
         self.session = session
         self.watch = watch
+        self.now = now
         self.seq = 0
         self.reference = f"{watch.backend}:{watch.order_id}"
 
@@ -59,6 +62,7 @@ class Owed:
             kind=kind,
             payload={**payload, "seq": self.seq},
             broadcast=broadcast,
+            now=self.now,
         )
         self.seq += int(owed)
         return owed

@@ -38,29 +38,42 @@ def enqueue_outbox(
     payload: dict[str, Any],
     broadcast: bool = False,
     not_before: datetime | None = None,
+    now: datetime | None = None,
 ) -> bool:
     """Owe a Slack post to the watch's thread (not before `not_before`); False when that fingerprint is already owed
-    or sent."""
+    or sent. `now`: the notifier's clock (the row's creation, which orders a lane, and its first attempt)."""
     message = OutboxMessageCreate(
         watch_id=watch_id, fingerprint=fingerprint, kind=kind, payload=payload, broadcast=broadcast
     )
-    values = message.model_dump()
-    if not_before is not None:
-        values["next_attempt_at"] = not_before
+    values = _timed(message.model_dump(), now=now, not_before=not_before)
     return insert_ignore(session, OutboxMessage, values, conflict=("watch_id", "fingerprint"))
 
 
+def _timed(values: dict[str, Any], *, now: datetime | None, not_before: datetime | None) -> dict[str, Any]:
+    if now is not None:
+        values.update(created_at=now, next_attempt_at=now)
+    if not_before is not None:
+        values["next_attempt_at"] = not_before
+    return values
+
+
 def enqueue_channel_post(
-    *, session: Session, team_id: str, channel_id: str, fingerprint: str, kind: str, payload: dict[str, Any]
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    fingerprint: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime | None = None,
 ) -> bool:
     """Owe a post of its own to a channel (no watch, no thread); False when that fingerprint is already owed or
-    sent there."""
+    sent there. `now`: the notifier's clock."""
     message = OutboxMessageCreate(
         team_id=team_id, channel_id=channel_id, fingerprint=fingerprint, kind=kind, payload=payload
     )
-    return insert_ignore(
-        session, OutboxMessage, message.model_dump(), conflict=("team_id", "channel_id", "fingerprint")
-    )
+    values = _timed(message.model_dump(), now=now, not_before=None)
+    return insert_ignore(session, OutboxMessage, values, conflict=("team_id", "channel_id", "fingerprint"))
 
 
 def owe_in_roots_summary(
@@ -73,6 +86,7 @@ def owe_in_roots_summary(
     watch_id: uuid.UUID,
     payload: dict[str, Any],
     not_before: datetime,
+    now: datetime | None = None,
 ) -> None:
     """List a new watch in the channel's post about its `batch` (a fingerprint prefix: one subject, a rule) that is
     still waiting, never tried; or owe a new one listing it. The post is sent once the roots it lists are
@@ -107,7 +121,7 @@ def owe_in_roots_summary(
     insert_ignore(
         session,
         OutboxMessage,
-        message.model_dump() | {"next_attempt_at": not_before},
+        _timed(message.model_dump(), now=now, not_before=not_before),
         conflict=("team_id", "channel_id", "fingerprint"),
     )
 

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from bot.app import create_bolt_app, create_web_app
 from bot.context import BotContext
 from bot.metrics import Metrics
+from bot.notify.pace import ChannelPacer
 from bot.settings import Settings
 from bot.simulator import FakeSlack, SlackUserClient
 from integrations.client import OrangeClient
@@ -63,7 +64,11 @@ def db_url(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 async def harness(db_url: str, sandbox_clock: Clock) -> AsyncIterator[Harness]:
     sandbox = create_sandbox(clock=sandbox_clock, start=START, step_seconds=5.0)
-    async with FakeSlack.serve(bot_token=TOKEN) as fake:
+    # Slack's per-channel post limit (on by default in the simulator and the demo) is lifted here, and the outbox's
+    # pace with it: these tests set up ten or a hundred watches in a second through commands, which Slack would
+    # throttle, and their ctx clock is often frozen while the simulator's runs. The limit and the pacing are tested
+    # on one virtual clock in test_storm.py and test_simulator_rate.py.
+    async with FakeSlack.serve(bot_token=TOKEN, post_rate=None) as fake:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             slack_bot_token=TOKEN,
@@ -77,7 +82,10 @@ async def harness(db_url: str, sandbox_clock: Clock) -> AsyncIterator[Harness]:
         orange_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox))
         metrics = Metrics()
         orange = OrangeClient(settings, http_client=orange_http, observer=metrics)
-        ctx = BotContext(settings=settings, orange=orange, engine=engine, metrics=metrics)
+        # No limit, no pace: the outbox's pacing is tested on a virtual clock (test_storm.py).
+        ctx = BotContext(
+            settings=settings, orange=orange, engine=engine, metrics=metrics, pacer=ChannelPacer(interval=0.0)
+        )
         bolt = create_bolt_app(ctx)
         web = create_web_app(bolt, ctx)
         async with (
