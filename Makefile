@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest bench sandbox clean docker-smoke
+.PHONY: install demo test lint typecheck pytest bench noise sandbox clean docker-smoke
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/client.py
+
+# Slack calls per real-world event, the code before issue 17 beside this checkout (writes bench/noise.json).
+noise: $(STAMP)
+	$(BIN)/python bench/noise.py
 
 sandbox: $(STAMP)
 	$(BIN)/orange-bot sandbox --port 8765
