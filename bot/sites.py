@@ -72,10 +72,14 @@ class SiteNames:
         # One asker giving up (its request cancelled) leaves the lookup to the others.
         return await asyncio.shield(task)
 
+    async def site_of(self, sites: SitesAPI, view: OrderView) -> str | None:
+        """The name of the site a carrier order's label names (`first_site_id`), when the sites API can say."""
+        site = first_site_id(view)
+        return await self.name(sites, site) if site is not None else None
+
     async def label(self, sites: SitesAPI, view: OrderView) -> str:
         """The order as people know it (`order_label`), its carrier site named when the sites API can say."""
-        site = first_site_id(view)
-        return order_label(view, site_name=await self.name(sites, site) if site is not None else None)
+        return order_label(view, site_name=await self.site_of(sites, view))
 
     async def labels(self, sites: SitesAPI, views: Sequence[OrderView]) -> list[str]:
         """`label` of each view, in order, each distinct carrier site asked about once."""

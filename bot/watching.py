@@ -31,7 +31,6 @@ from bot.context import BotContext
 from bot.notify.diff import ProductSnapshot, Snapshot, diff, product_diff
 from bot.notify.render import unwatched_text
 from bot.queries import fetch_product
-from bot.sites import first_site_id
 from bot.slack import (
     CHANNEL_ERRORS,
     Invocation,
@@ -152,11 +151,6 @@ async def stored_label(ctx: BotContext, watch_id: uuid.UUID) -> str | None:
     return None if view is None else await ctx.sites.label(ctx.orange.carrier.sites, view)
 
 
-async def _site_name(ctx: BotContext, view: OrderView) -> str | None:
-    site = first_site_id(view)
-    return await ctx.sites.name(ctx.orange.carrier.sites, site) if site is not None else None
-
-
 async def start_watch(
     ctx: BotContext, client: AsyncWebClient, where: Where, reference: Reference, *, errors_only: bool
 ) -> Reply:
@@ -164,7 +158,7 @@ async def start_watch(
         view = await ctx.orange.orders(reference.backend).get(reference.id)
     except APIError as err:
         return render_error(err, verb="watch", command=ctx.settings.slack_command, enabled=ctx.enabled)
-    site_name = await _site_name(ctx, view)
+    site_name = await ctx.sites.site_of(ctx.orange.carrier.sites, view)
     target = _Target(
         kind=WatchKind.ORDER,
         view=view,

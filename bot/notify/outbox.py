@@ -54,7 +54,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.backend_health import BACKEND_DOWN, BACKEND_UP
-from bot.blocks.format import escape, fallback_text
+from bot.blocks.format import fallback_text
 from bot.blocks.watches import product_root_blocks, watch_root_blocks
 from bot.context import BotContext
 from bot.digests import DIGEST_POST, DueDigest, due_digest_blocks
@@ -62,7 +62,6 @@ from bot.leases import heartbeat
 from bot.notify.changes import CHANGES, ChangeSet
 from bot.notify.diff import FINAL_PRODUCT_STATUSES, NoticeKind
 from bot.notify.render import must_act_text, paused_dm_text, render_changes
-from bot.sites import first_site_id
 from bot.slack import CHANNEL_ERRORS, retry_after, send_dm
 from bot.subscriptions import ROOTS_SUMMARY, roots_summary
 from bot.watching import stored_label
@@ -265,13 +264,10 @@ async def _root_blocks(ctx: BotContext, row: _Row) -> list[Block]:
         return product_root_blocks(product, final=product.status in FINAL_PRODUCT_STATUSES)
     view = OrderView.model_validate(row.payload["view"])
     return watch_root_blocks(
-        view, errors_only=bool(row.payload.get("errors_only")), site_name=await _site_name(ctx, view)
+        view,
+        errors_only=bool(row.payload.get("errors_only")),
+        site_name=await ctx.sites.site_of(ctx.orange.carrier.sites, view),
     )
-
-
-async def _site_name(ctx: BotContext, view: OrderView) -> str | None:
-    site = first_site_id(view)
-    return await ctx.sites.name(ctx.orange.carrier.sites, site) if site is not None else None
 
 
 async def _reply(ctx: BotContext, row: _Row) -> tuple[str, list[Block] | None]:
@@ -284,7 +280,7 @@ async def _reply(ctx: BotContext, row: _Row) -> tuple[str, list[Block] | None]:
     changes = ChangeSet.model_validate(row.payload["changes"])
     if isinstance(row.payload.get("order"), dict):
         view = OrderView.model_validate(row.payload["order"])
-        name = order_label(view, site_name=await _site_name(ctx, view))
+        name = order_label(view, site_name=await ctx.sites.site_of(ctx.orange.carrier.sites, view))
     else:
         name = changes.order_ref
     mention = row.payload.get("mention")
@@ -383,11 +379,14 @@ async def _pause(
         return False
     scope = f"; the app needs the {needed} scope (add it in manifest.yml and reinstall)" if needed else ""
     log.error("watch %s of %s paused: Slack answered %s%s", row.watch_id, _reference(row), error, scope)
-    reference = _reference(row)
-    text = paused_dm_text(reference, row.channel, error, needed=needed, channel_problem=error in CHANNEL_ERRORS)
-    label = await stored_label(ctx, watch_id)
-    if label and label != reference:  # the order as people know it, before the reference to type
-        text = text.replace(f"`{reference}`", f"{escape(label)} · `{reference}`", 1)
+    text = paused_dm_text(
+        _reference(row),
+        row.channel,
+        error,
+        needed=needed,
+        channel_problem=error in CHANNEL_ERRORS,
+        label=await stored_label(ctx, watch_id),
+    )
     await send_dm(client, row.created_by, text=text, about=f"about watch {row.watch_id}")
     return True
 

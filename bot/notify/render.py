@@ -104,15 +104,19 @@ def unwatched_text(reference: str, *, by: str | None) -> str:
     return f"No longer watching `{reference}` (unwatched{who})."
 
 
-def paused_dm_text(reference: str, channel: str, error: str, *, needed: str | None, channel_problem: bool) -> str:
-    """The DM to a watch's creator when Slack refuses its posts (the watch is paused, nothing is lost)."""
+def paused_dm_text(
+    reference: str, channel: str, error: str, *, needed: str | None, channel_problem: bool, label: str | None = None
+) -> str:
+    """The DM to a watch's creator when Slack refuses its posts (the watch is paused, nothing is lost); `label`: the
+    order as people know it, before the reference to type."""
+    named = f"{escape(label)} · `{reference}`" if label and label != reference else f"`{reference}`"
     if channel_problem:
         fix = "Invite me back (or unarchive the channel): I will carry on where I stopped."
     else:
         fix = "An admin has to fix the Slack app's token or scopes: I will carry on where I stopped."
     scope = f", needs `{needed}`" if needed else ""
     return (
-        f"I can't post updates for your watch of `{reference}` in <#{channel}> any more "
+        f"I can't post updates for your watch of {named} in <#{channel}> any more "
         f"(`{error}`{scope}): the watch is paused. {fix}"
     )
 
