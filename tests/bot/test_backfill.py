@@ -5,9 +5,7 @@ replays, Slack 5xx and kill -9 (the patterns of test_digest_once)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import signal
 import subprocess
 import sys
 from datetime import timedelta
@@ -17,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from bot_harness import TOKEN, Harness
+from replicas import ROOT, kill, replica, spawn, wait_until
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 from test_digest_once import backoff_passed
@@ -34,7 +33,6 @@ from storage import crud
 from storage.enums import OutboxStatus
 from storage.models import OutboxMessage, Subscription, Watch
 
-ROOT = Path(__file__).resolve().parents[2]
 CHANNEL = "C_GENERAL"
 
 
@@ -208,48 +206,10 @@ def test_a_summary_of_many_orders_fits_one_message_and_counts_the_rest() -> None
 
 async def _child(sandbox_url: str, slack_url: str, db_url: str) -> None:
     """A replica's outbox, in a loop, as the scheduler runs it (claims of 1 s)."""
-    from slack_sdk.web.async_client import AsyncWebClient
-
-    from bot.context import BotContext
-    from bot.settings import Settings
-    from integrations.client import OrangeClient
-    from storage.db import make_engine
-
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token=TOKEN,
-        slack_signing_secret="s",
-        slack_api_url=slack_url,
-        orange_sandbox_url=sandbox_url,
-        database_url=db_url,
-    )
-    async with OrangeClient(settings) as orange:
-        ctx = BotContext(settings=settings, orange=orange, engine=make_engine(db_url))
-        client = AsyncWebClient(token=TOKEN, base_url=slack_url)
+    async with replica(sandbox_url, slack_url, db_url) as (ctx, client):
         while True:
             await send_outbox(ctx, client, retry_sending_after=timedelta(seconds=1))
             await asyncio.sleep(0.05)
-
-
-def _spawn(*args: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests" / "bot")])}
-    return subprocess.Popen([sys.executable, __file__, *args], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-
-
-def _kill(children: list[subprocess.Popen[bytes]]) -> None:
-    for child in children:
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait()
-    children.clear()
-
-
-async def _wait(predicate: Any, timeout: float = 20.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not (found := predicate()):
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.02)
-    return found
 
 
 async def test_kill_9_while_the_summary_is_posted_leaves_exactly_one(tmp_path: Path) -> None:
@@ -310,13 +270,13 @@ async def test_kill_9_while_the_summary_is_posted_leaves_exactly_one(tmp_path: P
             try:
                 # Slack takes each post a moment after it is asked: the senders die with the summary in flight
                 fake.inject("chat.postMessage", None, delay=0.3, count=None)
-                children += [_spawn(*args), _spawn(*args)]
-                await _wait(summary_call)
-                _kill(children)
-                await _wait(posted)
+                children += [spawn(__file__, *args), spawn(__file__, *args)]
+                await wait_until(summary_call)
+                kill(children)
+                await wait_until(posted)
                 fake.clear_faults()
                 looked = len(fake.calls_to("conversations.history"))
-                children += [_spawn(*args), _spawn(*args)]
+                children += [spawn(__file__, *args), spawn(__file__, *args)]
 
                 def sent() -> bool:
                     with session_scope(engine) as s:
@@ -324,10 +284,10 @@ async def test_kill_9_while_the_summary_is_posted_leaves_exactly_one(tmp_path: P
                         rows = s.exec(select(OutboxMessage).where(kind)).all()
                     return len(rows) == 1 and rows[0].status == OutboxStatus.SENT
 
-                await _wait(sent)
+                await wait_until(sent)
             finally:
-                _kill(children)
-            await _wait(lambda: all(c.response is not None for c in fake.calls_to("chat.postMessage")))
+                kill(children)
+            await wait_until(lambda: all(c.response is not None for c in fake.calls_to("chat.postMessage")))
 
             (post,) = posted()
             assert len(roots(fake.channel_messages(CHANNEL))) == 4

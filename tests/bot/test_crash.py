@@ -12,7 +12,6 @@ import asyncio
 import os
 import random
 import signal
-import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -21,47 +20,22 @@ from typing import Any
 
 import httpx
 from bot_harness import shown
+from replicas import ROOT, TOKEN, replica, spawn
 
-ROOT = Path(__file__).resolve().parents[2]
-TOKEN = "xoxb-test"
 CHANNEL = "C_GENERAL"
 
 
 async def _child(sandbox_url: str, slack_url: str, db_url: str) -> None:
-    from slack_sdk.web.async_client import AsyncWebClient
-
-    from bot.context import BotContext
+    """A replica: the poll and the outbox, in a loop (leases and claims of 1 s)."""
     from bot.jobs.poll import run_cycle
     from bot.notify.outbox import send_outbox
-    from bot.settings import Settings
-    from integrations.client import OrangeClient
-    from storage.db import make_engine
 
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token=TOKEN,
-        slack_signing_secret="s",
-        slack_api_url=slack_url,
-        orange_sandbox_url=sandbox_url,
-        database_url=db_url,
-        poll_interval_seconds=0.2,
-    )
-    engine = make_engine(db_url)
     owner = f"child-{os.getpid()}"
-    async with OrangeClient(settings) as orange:
-        ctx = BotContext(settings=settings, orange=orange, engine=engine)
-        client = AsyncWebClient(token=TOKEN, base_url=slack_url)
+    async with replica(sandbox_url, slack_url, db_url, poll_interval_seconds=0.2) as (ctx, client):
         while True:
             await run_cycle(ctx, owner=owner, lease=timedelta(seconds=1))
             await send_outbox(ctx, client, retry_sending_after=timedelta(seconds=1))
             await asyncio.sleep(0.02)
-
-
-def _spawn(sandbox_url: str, slack_url: str, db_url: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        [sys.executable, __file__, sandbox_url, slack_url, db_url], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
-    )
 
 
 async def test_kill_9_at_random_moments_loses_nothing_and_posts_nothing_twice(tmp_path: Path) -> None:
@@ -104,7 +78,7 @@ async def test_kill_9_at_random_moments_loses_nothing_and_posts_nothing_twice(tm
                     crud.save_snapshot(session=s, watch_id=w.id, view=diff(None, view)[1].to_json())
 
             expected: dict[str, list[str]] = {order_id: [] for order_id in ids}
-            child = _spawn(sandbox.url, fake.api_url, db_url)
+            child = spawn(__file__, sandbox.url, fake.api_url, db_url)
             kills = 0
             try:
                 for step in range(24):
@@ -120,14 +94,14 @@ async def test_kill_9_at_random_moments_loses_nothing_and_posts_nothing_twice(tm
                         os.kill(child.pid, signal.SIGKILL)
                         child.wait()
                         kills += 1
-                        child = _spawn(sandbox.url, fake.api_url, db_url)
+                        child = spawn(__file__, sandbox.url, fake.api_url, db_url)
                 for order_id in ids:
                     await admin.post(f"/_sandbox/orders/wholesale/{order_id}/state", json={"state": "completed"})
                 await asyncio.sleep(rng.uniform(0.05, 0.4))
                 os.kill(child.pid, signal.SIGKILL)
                 child.wait()
                 kills += 1
-                child = _spawn(sandbox.url, fake.api_url, db_url)
+                child = spawn(__file__, sandbox.url, fake.api_url, db_url)
 
                 def done() -> bool:
                     return all(

@@ -10,8 +10,6 @@ is taking the post.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -21,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from bot_harness import TOKEN, Harness
+from replicas import ROOT, kill, replica, spawn, wait_until
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 from test_notifier import W, ask, slack, watch
@@ -30,7 +29,6 @@ from bot.notify.outbox import drain_outbox, send_outbox
 from storage.enums import OutboxStatus
 from storage.models import OutboxMessage
 
-ROOT = Path(__file__).resolve().parents[2]
 CHANNEL = "C_GENERAL"
 ON_TIME = datetime(2026, 12, 3, 8, 31, tzinfo=UTC)
 
@@ -140,55 +138,17 @@ async def test_two_replicas_post_the_days_digest_once(harness: Harness) -> None:
 
 async def _child(sandbox_url: str, slack_url: str, db_url: str) -> None:
     """A replica: the digests job and the outbox, in a loop, as the scheduler runs them (claims of 1 s)."""
-    from slack_sdk.web.async_client import AsyncWebClient
-
-    from bot.context import BotContext
-    from bot.settings import Settings
-    from integrations.client import OrangeClient
-    from storage.db import make_engine
-
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token=TOKEN,
-        slack_signing_secret="s",
-        slack_api_url=slack_url,
-        orange_sandbox_url=sandbox_url,
-        database_url=db_url,
-    )
-    async with OrangeClient(settings) as orange:
-        ctx = BotContext(settings=settings, orange=orange, engine=make_engine(db_url))
-        client = AsyncWebClient(token=TOKEN, base_url=slack_url)
+    async with replica(sandbox_url, slack_url, db_url) as (ctx, client):
         while True:
             await owe_due_digests(ctx)
             await send_outbox(ctx, client, retry_sending_after=timedelta(seconds=1))
             await asyncio.sleep(0.05)
 
 
-def _spawn(*args: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests" / "bot")])}
-    return subprocess.Popen([sys.executable, __file__, *args], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-
-
-def _kill(children: list[subprocess.Popen[bytes]]) -> None:
-    for child in children:
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait()
-    children.clear()
-
-
 def _near_noon() -> str:
     """A time zone where it is about noon now: the test's day does not turn while it runs."""
     offset = 12 - datetime.now(UTC).hour
     return "UTC" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
-
-
-async def _wait(predicate: Any, timeout: float = 20.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not (found := predicate()):
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.02)
-    return found
 
 
 @pytest.mark.parametrize("moment", ["building", "posting"])
@@ -243,29 +203,29 @@ async def test_kill_9_while_the_digest_is_built_or_posted_leaves_exactly_one_tha
             try:
                 if moment == "building":  # the permalinks of its lines never come back: it is being built
                     fake.inject("chat.getPermalink", None, delay=3, count=None)
-                    children += [_spawn(*args), _spawn(*args)]
-                    await _wait(lambda: fake.calls_to("chat.getPermalink"))
-                    _kill(children)
+                    children += [spawn(__file__, *args), spawn(__file__, *args)]
+                    await wait_until(lambda: fake.calls_to("chat.getPermalink"))
+                    kill(children)
                     assert posted() == []
                     fake.clear_faults()
                 else:  # Slack takes the post a moment after the sender died, before it could mark it sent
                     fake.inject("chat.postMessage", None, delay=0.3, count=1)
-                    children += [_spawn(*args), _spawn(*args)]
-                    await _wait(lambda: fake.calls_to("chat.postMessage")[1:])  # [0] is the root
-                    _kill(children)
-                    await _wait(posted)
+                    children += [spawn(__file__, *args), spawn(__file__, *args)]
+                    await wait_until(lambda: fake.calls_to("chat.postMessage")[1:])  # [0] is the root
+                    kill(children)
+                    await wait_until(posted)
                 looked = len(fake.calls_to("conversations.history"))
-                children += [_spawn(*args), _spawn(*args)]
+                children += [spawn(__file__, *args), spawn(__file__, *args)]
 
                 def sent() -> bool:
                     with session_scope(engine) as s:
                         rows = s.exec(select(OutboxMessage).where(col(OutboxMessage.kind) == DIGEST_POST)).all()
                     return len(rows) == 1 and rows[0].status == OutboxStatus.SENT
 
-                await _wait(sent)
+                await wait_until(sent)
             finally:
-                _kill(children)
-            await _wait(
+                kill(children)
+            await wait_until(
                 lambda: all(c.response is not None for c in fake.calls_to("chat.postMessage"))
             )  # none in flight
 
