@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest bench noise sandbox clean docker-smoke
+.PHONY: install demo test lint typecheck pytest bench noise sandbox clean docker-smoke messages
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ bench: $(STAMP)
 # Slack calls per real-world event, the code before issue 17 beside this checkout (writes bench/noise.json).
 noise: $(STAMP)
 	$(BIN)/python bench/noise.py
+
+# The message catalogue's template from the code (`_`, `n_`); French translations go in bot/locale/fr/LC_MESSAGES/*.po,
+# and tests/test_catalogue.py names any message still missing one.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k n_:1,2 --sort-output --no-location --project orange-bot \
+		-o bot/locale/messages.pot .
 
 sandbox: $(STAMP)
 	$(BIN)/orange-bot sandbox --port 8765
