@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LAYERS: list[tuple[str, ...]] = [
     (
         "bot.settings",
+        "bot.i18n",
         "bot.context",
         "bot.leases",
         "bot.audit",
