@@ -94,9 +94,14 @@ def catalog(lang: Language) -> Catalog:
     merged = Catalog(locale=lang, domain=DOMAIN)
     for po in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po")):
         with po.open("rb") as source:
-            for message in read_po(source, locale=lang, domain=DOMAIN):
-                if message.id and not message.fuzzy:
-                    merged[message.id] = message
+            part = read_po(source, locale=lang, domain=DOMAIN)
+        # The files' Plural-Forms (French: 2 forms, n > 1), not Babel's CLDR rule for the locale (3 forms for French
+        # since CLDR 42): with that rule the compiled catalogue asks for a third form no file has, and every French
+        # plural above one fell back to English.
+        merged.mime_headers = [("Plural-Forms", part.plural_forms)]
+        for message in part:
+            if message.id and not message.fuzzy:
+                merged[message.id] = message
     return merged
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
+from bot.i18n import _, number
 from integrations import APIError, APIStatusError, RateLimitError, redact
 
 from .format import (
@@ -56,7 +57,7 @@ ACTION_PAGE_NEXT = "page_next"
 
 def help_blocks(usage_text: str, enabled_backends: Sequence[str]) -> list[Block]:
     """The usage (one line per verb, as `bot.commands.usage` writes it) and the enabled backends."""
-    blocks: list[Block] = [header("Orange bot — help")]
+    blocks: list[Block] = [header(_("Orange bot — help"))]
     lines = [escape(line) for line in usage_text.splitlines() if line.strip()]
     for chunk in pack_lines(lines)[: MESSAGE_BUDGET - 2]:
         blocks.append(section(chunk))
@@ -64,26 +65,45 @@ def help_blocks(usage_text: str, enabled_backends: Sequence[str]) -> list[Block]
         # The general usage already names the backends; a verb's usage does not.
         if not all(b in usage_text for b in enabled_backends):
             names = ", ".join(code(b) for b in enabled_backends)
-            blocks.append(context(f"Enabled backends: {names}. A reference is `backend:id`, e.g. `carrier:11`."))
+            blocks.append(
+                context(_("Enabled backends: {names}. A reference is `backend:id`, e.g. `carrier:11`.", names=names))
+            )
     else:
-        blocks.append(context("No Orange backend is enabled: ask an operator to configure one."))
+        blocks.append(context(_("No Orange backend is enabled: ask an operator to configure one.")))
     return blocks
 
 
 def error_blocks(message: str, usage: str | None = None) -> list[Block]:
     """One clear line, then the usage of the verb in a context block."""
-    blocks: list[Block] = [section(f":warning: {escape(message.strip() or 'Something went wrong.')}")]
+    text = message.strip() or _("Something went wrong.")
+    blocks: list[Block] = [section(f":warning: {escape(text)}")]
     if usage:
         blocks.append(context(escape(usage)))
     return blocks
 
 
-def _thing(operation: str) -> str:
+def _not_found(operation: str) -> str:
     # Our operations read "get order", "get site", "list quotes": the noun names what was not found.
-    verb, _, noun = operation.partition(" ")
-    if verb == "get" and noun and len(noun) <= 40:
-        return noun
-    return "resource"
+    verb, _space, noun = operation.partition(" ")
+    if verb != "get" or not noun or len(noun) > 40:
+        return _("Orange has no such resource")
+    known = {
+        "order": _("Orange has no such order"),
+        "order item": _("Orange has no such order item"),
+        "product": _("Orange has no such product"),
+        "quote": _("Orange has no such quote"),
+        "site": _("Orange has no such site"),
+        "address": _("Orange has no such address"),
+        "offering": _("Orange has no such offering"),
+        "qualification": _("Orange has no such qualification"),
+        "cancellation": _("Orange has no such cancellation"),
+        "request": _("Orange has no such request"),
+        "category": _("Orange has no such category"),
+        "specification": _("Orange has no such specification"),
+        "characteristic": _("Orange has no such characteristic"),
+        "price": _("Orange has no such price"),
+    }
+    return known.get(noun) or _("Orange has no such {thing}", thing=noun)
 
 
 def carrier_error_text(err: APIError) -> str:
@@ -96,33 +116,35 @@ def carrier_error_text(err: APIError) -> str:
     kind = err.kind
     status = err.status_code if isinstance(err, APIStatusError) else None
     if kind == "not_found":
-        text = f"Orange has no such {_thing(err.operation)}"
+        text = _not_found(err.operation)
     elif kind == "forbidden":
-        text = "Orange says we are not allowed to do this"
+        text = _("Orange says we are not allowed to do this")
     elif kind == "rate_limited":
         wait = err.retry_after if isinstance(err, RateLimitError) else None
-        later = f"try again in {max(1, round(wait))} s" if wait else "try again later"
-        text = f"Orange is limiting our request rate; {later}"
+        if wait:
+            text = _("Orange is limiting our request rate; try again in {seconds} s", seconds=max(1, round(wait)))
+        else:
+            text = _("Orange is limiting our request rate; try again later")
     elif kind == "server":
-        text = "Orange's service is failing right now; try again later"
+        text = _("Orange's service is failing right now; try again later")
     elif kind == "unreachable":
-        text = "Orange could not be reached; try again later"
+        text = _("Orange could not be reached; try again later")
     elif kind == "timeout":
-        text = "Orange did not answer in time; try again later"
+        text = _("Orange did not answer in time; try again later")
     elif kind == "unreadable":
-        text = "Orange sent an answer we could not read; try again later"
+        text = _("Orange sent an answer we could not read; try again later")
     elif kind == "auth":
-        text = "Orange did not accept the bot's credentials; ask an operator to check them"
+        text = _("Orange did not accept the bot's credentials; ask an operator to check them")
     elif kind == "not_allowed":
-        text = "Orange does not allow this operation"
+        text = _("Orange does not allow this operation")
     elif kind in ("invalid", "business_rule", "conflict"):
-        text = truncate(redact(err.message).strip().rstrip("."), 500) or "Orange refused the request"
+        text = truncate(redact(err.message).strip().rstrip("."), 500) or _("Orange refused the request")
     else:
-        text = "Orange refused the request"
+        text = _("Orange refused the request")
     if err.code:
-        text += f" (code {err.code})"
+        text = _("{error} (code {code})", error=text, code=err.code)
     elif status is not None:
-        text += f" (HTTP {status})"
+        text = _("{error} (HTTP {status})", error=text, status=status)
     reference = redact(err.reference or "").strip()
     if reference:
         # A backtick inside would end the span early; the caller escapes the rest for mrkdwn.
@@ -145,7 +167,7 @@ def carrier_error_blocks(err: APIError) -> list[Block]:
 
 def share_button(command_text: str) -> ActionsBlock:
     """A "Share in channel" button whose value is the command text (without the slash command)."""
-    return actions(button("Share in channel", action_id=ACTION_SHARE, value=command_text[:BUTTON_VALUE_MAX]))
+    return actions(button(_("Share in channel"), action_id=ACTION_SHARE, value=command_text[:BUTTON_VALUE_MAX]))
 
 
 @dataclass(frozen=True)
@@ -174,10 +196,11 @@ class PageInfo:
     def shown(self, count: int) -> str:
         """`Showing 21–40 of 57`, `Showing 1–20`, or `Nothing to show`."""
         if count <= 0:
-            return "Nothing to show"
-        last = self.offset + count
-        of = f" of {self.total}" if self.total is not None else ""
-        return f"Showing {self.offset + 1}–{last}{of}"
+            return _("Nothing to show")
+        first, last = number(self.offset + 1), number(self.offset + count)
+        if self.total is not None:
+            return _("Showing {first}–{last} of {total}", first=first, last=last, total=number(self.total))
+        return _("Showing {first}–{last}", first=first, last=last)
 
 
 def page_value(command_text: str, offset: int) -> str:
@@ -193,9 +216,9 @@ def paging_actions(page: PageInfo) -> ActionsBlock | None:
     buttons: list[ButtonElement] = []
     targets = []
     if page.has_prev:
-        targets.append(("◀ Previous", ACTION_PAGE_PREV, max(0, page.offset - page.limit)))
+        targets.append((_("◀ Previous"), ACTION_PAGE_PREV, max(0, page.offset - page.limit)))
     if page.has_next:
-        targets.append(("Next ▶", ACTION_PAGE_NEXT, page.offset + page.limit))
+        targets.append((_("Next ▶"), ACTION_PAGE_NEXT, page.offset + page.limit))
     for text, action_id, offset in targets:
         value = page_value(page.command_text, offset)
         if len(value) > BUTTON_VALUE_MAX:

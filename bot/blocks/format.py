@@ -1,21 +1,24 @@
 """Shared wording and Block Kit helpers: states, money, dates, escaping, and blocks that never break Slack's limits.
 
-    state_text(OrderState.in_progress)          # '🔧 In progress'
-    money(price)                                # '28 EUR / day (recurring)'
-    when(dt, ZoneInfo("Europe/Paris"))          # '2021-03-30 18:10 CEST'
+    state_text(OrderState.in_progress)          # '🔧 In progress'              '🔧 En cours'
+    money(price)                                # '28 EUR / day (recurring)'    '28,00 € / jour (récurrent)'
+    when(dt, ZoneInfo("Europe/Paris"))          # '2021-03-30 18:10 CEST'       '30 mars 2021 18:10 CEST'
     section(escape(carrier_text))               # a SectionBlock truncated to 3,000 characters
 
 Every text put in mrkdwn goes through `escape` (carrier text may hold `<`, `&`); helpers such as `section`,
 `header`, `context` and `button` truncate with "…" instead of letting `to_dict()` fail.
+
+Words, amounts and dates follow the language spoken (`bot.i18n.speaking`); English keeps the forms above.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 
+from babel.numbers import format_currency
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -28,7 +31,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot import i18n
 from bot.commands.tokens import escape_slack
+from bot.i18n import _, n_
 from integrations.states import OrderState, ProductStatus, QuoteState
 from integrations.views import PriceKind, PriceView
 
@@ -148,9 +153,10 @@ def link(url: str | None, label: str) -> str:
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """`1 item`, `3 items`, `2 open errors`."""
+    """`1 item`, `3 items`, `2 open errors`: English words, the count in the language spoken. A sentence to
+    translate says its count with `bot.i18n.n_` instead (`n_("{n} item", "{n} items", count)`)."""
     word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{count} {word}"
+    return f"{i18n.number(count)} {word}"
 
 
 def _pack(lines: Iterable[str], limit: int) -> list[tuple[str, int]]:
@@ -171,23 +177,38 @@ def _pack(lines: Iterable[str], limit: int) -> list[tuple[str, int]]:
 
 def pack_lines(lines: Iterable[str], limit: int = SECTION_TEXT_MAX) -> list[str]:
     """Join lines into as few texts of at most `limit` characters as possible (an overlong line is truncated)."""
-    return [text for text, _ in _pack(lines, limit)]
+    return [text for text, _count in _pack(lines, limit)]
 
 
 # --- states ------------------------------------------------------------------------------------
 
-_PRODUCT_LABELS: dict[ProductStatus, tuple[str, str]] = {
-    ProductStatus.active: ("Active", "🟢"),
-    ProductStatus.pending_active: ("Pending activation", "⏳"),
-    ProductStatus.pending: ("Pending", "⏳"),
-    ProductStatus.suspended: ("Suspended", "⏸️"),
-    ProductStatus.pending_terminate: ("Termination pending", "⏳"),
-    ProductStatus.terminated: ("Terminated", "⚫"),
-    ProductStatus.cancelled: ("Cancelled", "🚫"),
-    ProductStatus.created: ("Created", "📝"),
-    ProductStatus.aborted: ("Aborted", "❌"),
-    ProductStatus.unknown: ("Unknown", "❔"),
+_PRODUCT_EMOJI: dict[ProductStatus, str] = {
+    ProductStatus.active: "🟢",
+    ProductStatus.pending_active: "⏳",
+    ProductStatus.pending: "⏳",
+    ProductStatus.suspended: "⏸️",
+    ProductStatus.pending_terminate: "⏳",
+    ProductStatus.terminated: "⚫",
+    ProductStatus.cancelled: "🚫",
+    ProductStatus.created: "📝",
+    ProductStatus.aborted: "❌",
+    ProductStatus.unknown: "❔",
 }
+
+
+def _product_label(status: ProductStatus) -> str:
+    return {
+        ProductStatus.active: _("Active"),
+        ProductStatus.pending_active: _("Pending activation"),
+        ProductStatus.pending: _("Pending"),
+        ProductStatus.suspended: _("Suspended"),
+        ProductStatus.pending_terminate: _("Termination pending"),
+        ProductStatus.terminated: _("Terminated"),
+        ProductStatus.cancelled: _("Cancelled"),
+        ProductStatus.created: _("Created"),
+        ProductStatus.aborted: _("Aborted"),
+        ProductStatus.unknown: _("Unknown"),
+    }[status]
 
 
 def state_text(state: OrderState | QuoteState | ProductStatus, raw: str | None = None) -> str:
@@ -199,8 +220,7 @@ def state_text(state: OrderState | QuoteState | ProductStatus, raw: str | None =
         text = f"{quote_emoji(state)} {quote_label(state)}"
         unknown = state is QuoteState.unknown
     else:
-        words, icon = _PRODUCT_LABELS[state]
-        text = f"{icon} {words}"
+        text = f"{_PRODUCT_EMOJI[state]} {_product_label(state)}"
         unknown = state is ProductStatus.unknown
     if unknown and raw and raw.strip():
         text = f"{text} ({raw.strip()})"
@@ -225,15 +245,47 @@ def _amount(amount: Decimal) -> str:
     return f"{amount:,}"
 
 
+def _period(period: str) -> str:
+    # Orange's periods are English words (`day`, `month`); a unit such as `GB` is shown as Orange wrote it.
+    known = {
+        "hour": _("hour"),
+        "day": _("day"),
+        "week": _("week"),
+        "month": _("month"),
+        "quarter": _("quarter"),
+        "year": _("year"),
+    }
+    return known.get(period.strip().casefold(), period)
+
+
+def _local_amount(amount: Decimal, currency: str) -> str:
+    if not currency:
+        return _("{amount} (currency not given)", amount=i18n.number(amount) if amount.is_finite() else str(amount))
+    if not amount.is_finite():
+        return f"{amount} {currency}"
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        # A usage price (0.125 per GB) keeps every decimal Orange gave; i18n.money would round it to cents.
+        return format_currency(amount, currency, locale=i18n.language(), decimal_quantization=False)
+    return i18n.money(amount, currency)
+
+
 def money(price: PriceView) -> str:
-    """`28 EUR / day (recurring)`, `3,000 EUR (one-off)`: amount, currency, period and kind, always."""
-    currency = price.currency or "(currency not given)"
-    text = f"{_amount(price.amount)} {currency}"
+    """`28 EUR / day (recurring)`, `3,000 EUR (one-off)`: amount, currency, period and kind, always.
+
+    In French, Babel's amounts: `28,00 € / jour (récurrent)`, `3 000,00 € (ponctuel)`.
+    """
+    if i18n.language() == i18n.DEFAULT_LANGUAGE:
+        # The English form people and tests know: ISO code after the amount, cents only when there are some.
+        amount = _amount(price.amount)
+        text = f"{amount} {price.currency}" if price.currency else _("{amount} (currency not given)", amount=amount)
+    else:
+        text = _local_amount(price.amount, price.currency)
     if price.kind in ("recurring", "usage") and price.period:
-        text += f" / {price.period}"
-    notes = {"one_off": ["one-off"], "recurring": ["recurring"], "usage": ["usage"]}.get(price.kind, [])
+        text += f" / {_period(price.period)}"
+    notes = {"one_off": [_("one-off")], "recurring": [_("recurring")], "usage": [_("usage")]}.get(price.kind, [])
     if price.tax_included:
-        notes.append("tax incl.")
+        notes.append(_("tax incl."))
     if notes:
         text += f" ({', '.join(notes)})"
     return text
@@ -255,10 +307,11 @@ def price_totals(prices: Iterable[PriceView]) -> list[PriceView]:
     ]
 
 
-def prices_text(prices: Sequence[PriceView], *, names: bool = False, empty: str = "none") -> str:
-    """Prices one after the other (`3,000 EUR (one-off) + 28 EUR / day (recurring)`), escaped for mrkdwn."""
+def prices_text(prices: Sequence[PriceView], *, names: bool = False, empty: str | None = None) -> str:
+    """Prices one after the other (`3,000 EUR (one-off) + 28 EUR / day (recurring)`), escaped for mrkdwn; `empty`
+    (default "none", in the language spoken) when there is none."""
     if not prices:
-        return empty
+        return _("none") if empty is None else empty
     parts = []
     for p in prices:
         text = money(p)
@@ -276,12 +329,17 @@ def _aware(dt: datetime) -> datetime:
 
 
 def when(dt: datetime, tz: tzinfo | None = None, *, token: bool = False) -> str:
-    """`2021-03-30 18:10 CEST` in the user's time zone, else `2021-03-30 16:10 UTC`; `token=True` wraps it in
-    a Slack date token, which each reader's client shows in their own time zone (the text is its fallback).
+    """`2021-03-30 18:10 CEST` in the user's time zone, else `2021-03-30 16:10 UTC` (French: `30 mars 2021 18:10
+    CEST`); `token=True` wraps it in a Slack date token, which each reader's client shows in their own time zone
+    (the text is its fallback).
     """
     local = _aware(dt).astimezone(tz or UTC)
     zone = local.tzname() or local.strftime("%z")
-    text = f"{local:%Y-%m-%d %H:%M} {zone}"
+    if i18n.language() == i18n.DEFAULT_LANGUAGE:
+        text = f"{local:%Y-%m-%d %H:%M} {zone}"
+    else:
+        # Babel's day (`6 déc. 2026`), then the 24-hour clock French reads everywhere, then the zone.
+        text = f"{i18n.day(local)} {local:%H:%M} {zone}"
     if token:
         return slack_date(dt, fallback=text)
     return text
@@ -340,16 +398,28 @@ def actions(*buttons: ButtonElement) -> ActionsBlock:
     return ActionsBlock(elements=list(buttons))
 
 
-def bullet_sections(lines: Sequence[str], *, max_blocks: int, more: str = "and {n} more") -> list[Block]:
-    """Lines packed into sections, at most `max_blocks` blocks; what does not fit is counted in a last context line."""
+def bullet_sections(
+    lines: Sequence[str], *, max_blocks: int, more: str | Callable[[int], str] | None = None
+) -> list[Block]:
+    """Lines packed into sections, at most `max_blocks` blocks; what does not fit is counted in a last context line.
+
+    `more` says the count: a function of it (`lambda n: n_("and {n} more site", "and {n} more sites", n)`), a
+    template with `{n}`, or by default "and {n} more" in the language spoken.
+    """
     if not lines or max_blocks <= 0:
         return []
     chunks = _pack(lines, SECTION_TEXT_MAX)
     if len(chunks) <= max_blocks:
-        return [section(text) for text, _ in chunks]
+        return [section(text) for text, _count in chunks]
     kept = chunks[: max_blocks - 1]
-    rest = len(lines) - sum(count for _, count in kept)
-    return [*(section(text) for text, _ in kept), context(more.format(n=rest))]
+    rest = len(lines) - sum(count for _text, count in kept)
+    if more is None:
+        counted = n_("and {n} more", "and {n} more", rest)
+    elif isinstance(more, str):
+        counted = more.format(n=rest)
+    else:
+        counted = more(rest)
+    return [*(section(text) for text, _count in kept), context(counted)]
 
 
 def fallback_text(blocks: Sequence[Block], limit: int = 300) -> str:

@@ -16,6 +16,7 @@ from datetime import datetime, tzinfo
 
 from slack_sdk.models.blocks import Block
 
+from bot.i18n import _, n_, number
 from integrations.views import (
     ErrorMessageView,
     JeopardyAlertView,
@@ -36,7 +37,6 @@ from .format import (
     escape,
     header,
     pack_lines,
-    plural,
     price_totals,
     prices_text,
     section,
@@ -67,8 +67,13 @@ MAX_JEOPARDY = 5
 MAX_ERROR_NOTES = 3
 MAX_NOTES = 5
 
-_SPEC_LABEL = {"carrier": "Activity", "wholesale": "Specification", "business": "Type"}
-_PARTY_LABEL = {"business": "Customer"}
+
+def _spec_label(backend: str) -> str:
+    return {"carrier": _("*Activity*"), "business": _("*Type*")}.get(backend) or _("*Specification*")
+
+
+def _party_label(backend: str) -> str:
+    return _("*Customer*") if backend == "business" else _("*Buyer*")
 
 
 def _latest_first(dt: datetime | None) -> tuple[int, float]:
@@ -76,7 +81,7 @@ def _latest_first(dt: datetime | None) -> tuple[int, float]:
 
 
 def _item_tag(item_id: str | None) -> str:
-    return f" · item {code(item_id)}" if item_id else ""
+    return " · " + _("item {item}", item=code(item_id)) if item_id else ""
 
 
 def _when(dt: datetime | None, tz: tzinfo | None) -> str | None:
@@ -89,29 +94,29 @@ def _when(dt: datetime | None, tz: tzinfo | None) -> str | None:
 def _summary(view: OrderView, tz: tzinfo | None) -> Block:
     fields: list[str] = []
     for title, dt in (
-        ("Ordered", view.order_date),
-        ("Requested completion", view.requested_completion_date),
-        ("Expected completion", view.expected_completion_date),
-        ("Completed", view.completion_date),
+        (_("*Ordered*"), view.order_date),
+        (_("*Requested completion*"), view.requested_completion_date),
+        (_("*Expected completion*"), view.expected_completion_date),
+        (_("*Completed*"), view.completion_date),
     ):
         if dt is not None:
-            fields.append(f"*{title}*\n{when(dt, tz)}")
+            fields.append(f"{title}\n{when(dt, tz)}")
     if view.external_ids:
-        title = "External id" if len(view.external_ids) == 1 else "External ids"
-        fields.append(f"*{title}*\n" + ", ".join(code(e) for e in view.external_ids))
+        title = n_("*External id*", "*External ids*", len(view.external_ids))
+        fields.append(f"{title}\n" + ", ".join(code(e) for e in view.external_ids))
     if view.specification:
-        fields.append(f"*{_SPEC_LABEL.get(view.backend, 'Specification')}*\n{escape(view.specification)}")
+        fields.append(f"{_spec_label(view.backend)}\n{escape(view.specification)}")
     parties = [escape(p.name or p.id or "") for p in view.related_parties_summary if p.name or p.id]
     if parties:
-        fields.append(f"*{_PARTY_LABEL.get(view.backend, 'Buyer')}*\n" + ", ".join(parties))
+        fields.append(f"{_party_label(view.backend)}\n" + ", ".join(parties))
     if view.prices:
-        fields.append("*Total*\n" + prices_text(price_totals(view.prices)))
+        fields.append(_("*Total*") + "\n" + prices_text(price_totals(view.prices)))
     if view.quote_ids:
-        fields.append("*Quote*\n" + ", ".join(code(q) for q in view.quote_ids))
-    counts = [plural(len(view.items), "item")] if view.items else []
+        fields.append(_("*Quote*") + "\n" + ", ".join(code(q) for q in view.quote_ids))
+    counts = [n_("{n} item", "{n} items", len(view.items))] if view.items else []
     if view.open_errors:
-        counts.append(f":rotating_light: {plural(len(view.open_errors), 'open error')}")
-    text = words(f"*State:* {escape(state_text(view.state, view.state_raw))}", *counts)
+        counts.append(n_(":rotating_light: {n} open error", ":rotating_light: {n} open errors", len(view.open_errors)))
+    text = words(_("*State:* {state}", state=escape(state_text(view.state, view.state_raw))), *counts)
     return section(text, fields=fields)
 
 
@@ -125,15 +130,15 @@ def _reopened(error: ErrorMessageView, closed: Sequence[ErrorMessageView]) -> bo
 
 
 def _open_error(error: ErrorMessageView, tz: tzinfo | None, *, reopened: bool = False) -> Block:
-    title = "Open error (reopened)" if reopened else "Open error"
-    lines = [f":rotating_light: *{title}*{_item_tag(error.item_id)}"]
+    title = _(":rotating_light: *Open error (reopened)*") if reopened else _(":rotating_light: *Open error*")
+    lines = [f"{title}{_item_tag(error.item_id)}"]
     message = (error.message or "").strip()
     if message:
         lines.extend(f">{escape(line)}" for line in message.splitlines() if line.strip())
     details = words(
-        f"*Reason:* {escape(error.reason)}" if error.reason else None,
-        f"*Code:* {code(error.code)}" if error.code else None,
-        f"since {when(error.timestamp, tz)}" if error.timestamp else None,
+        _("*Reason:* {reason}", reason=escape(error.reason)) if error.reason else None,
+        _("*Code:* {code}", code=code(error.code)) if error.code else None,
+        _("since {date}", date=when(error.timestamp, tz)) if error.timestamp else None,
     )
     if details:
         lines.append(details)
@@ -147,21 +152,24 @@ def _closed_errors(errors: Sequence[ErrorMessageView], tz: tzinfo | None) -> Blo
         status = "" if e.status == "closed" else f"{escape(e.status)}, "
         stamp = f" ({status}{when(e.timestamp, tz)})" if e.timestamp else (f" ({e.status})" if status else "")
         what = words(escape(e.reason) if e.reason else None, escape(truncate(e.message or "", 80)) or None, sep=": ")
-        parts.append(f"{what or 'no text'}{stamp}")
-    more = f"; and {len(ordered) - 3} more" if len(ordered) > 3 else ""
-    title = plural(len(ordered), "closed error message")
-    return context(f":white_check_mark: {title}: " + "; ".join(parts) + more)
+        parts.append(f"{what or _('no text')}{stamp}")
+    if len(ordered) > 3:
+        parts.append(n_("and {n} more", "and {n} more", len(ordered) - 3))
+    title = n_(
+        ":white_check_mark: {n} closed error message:", ":white_check_mark: {n} closed error messages:", len(ordered)
+    )
+    return context(f"{title} " + "; ".join(parts))
 
 
 def _jeopardies(alerts: Sequence[JeopardyAlertView], tz: tzinfo | None) -> Block:
     ordered = sorted(alerts, key=lambda a: _latest_first(a.date))
-    lines = [":warning: *Jeopardy*"]
+    lines = [_(":warning: *Jeopardy*")]
     for a in ordered[:MAX_JEOPARDY]:
         what = words(escape(a.name) if a.name else None, escape(a.message) if a.message else None, sep=": ")
         extra = words(escape(a.type) if a.type else None, _when(a.date, tz), sep=", ")
-        lines.append(f"• {what or 'no text'}{f' ({extra})' if extra else ''}{_item_tag(a.item_id)}")
+        lines.append(f"• {what or _('no text')}{f' ({extra})' if extra else ''}{_item_tag(a.item_id)}")
     if len(ordered) > MAX_JEOPARDY:
-        lines.append(f"and {len(ordered) - MAX_JEOPARDY} more")
+        lines.append(n_("and {n} more", "and {n} more", len(ordered) - MAX_JEOPARDY))
     return section("\n".join(lines))
 
 
@@ -174,9 +182,11 @@ def _notes(notes: Sequence[NoteView], tz: tzinfo | None) -> list[Block]:
     errors = sorted((n for n in notes if _is_error_note(n)), key=lambda n: _latest_first(n.date))
     for note in errors[:MAX_ERROR_NOTES]:
         by = words(escape(note.author) if note.author else None, _when(note.date, tz))
-        blocks.append(section(f":rotating_light: *Error note*{f' · {by}' if by else ''}\n{escape(note.text or '')}"))
+        title = _(":rotating_light: *Error note*")
+        blocks.append(section(f"{title}{f' · {by}' if by else ''}\n{escape(note.text or '')}"))
     if len(errors) > MAX_ERROR_NOTES:
-        blocks.append(context(f"and {plural(len(errors) - MAX_ERROR_NOTES, 'more error note')}"))
+        rest = len(errors) - MAX_ERROR_NOTES
+        blocks.append(context(n_("and {n} more error note", "and {n} more error notes", rest)))
     others = sorted((n for n in notes if not _is_error_note(n)), key=lambda n: _latest_first(n.date))
     if others:
         lines = []
@@ -184,7 +194,7 @@ def _notes(notes: Sequence[NoteView], tz: tzinfo | None) -> list[Block]:
             by = words(escape(note.author) if note.author else None, _when(note.date, tz))
             lines.append(f":memo: {escape(truncate(note.text or '', 300))}{f' — {by}' if by else ''}")
         if len(others) > MAX_NOTES:
-            lines.append(f"and {plural(len(others) - MAX_NOTES, 'more note')}")
+            lines.append(n_("and {n} more note", "and {n} more notes", len(others) - MAX_NOTES))
         blocks.append(context("\n".join(lines)))
     return blocks
 
@@ -200,48 +210,52 @@ def order_item_text(item: OrderItemView, site_names: Mapping[str, str] | None = 
     names = site_names or {}
     open_errors = sum(1 for e in item.error_messages if e.is_open)
     title = words(
-        f"*Item {escape(item.id)}*" if item.id else "*Item*",
+        _("*Item {item}*", item=escape(item.id)) if item.id else _("*Item*"),
         escape(item.action) if item.action else None,
         escape(state_text(item.state, item.state_raw)),
-        f":rotating_light: {plural(open_errors, 'open error')}" if open_errors else None,
+        n_(":rotating_light: {n} open error", ":rotating_light: {n} open errors", open_errors) if open_errors else None,
     )
     offering = None
     if item.offering_name and item.offering_id and item.offering_name != item.offering_id:
-        offering = f"Offering: {escape(item.offering_name)} ({code(item.offering_id)})"
+        named = f"{escape(item.offering_name)} ({code(item.offering_id)})"
+        offering = _("Offering: {offering}", offering=named)
     elif item.offering_name or item.offering_id:
-        offering = f"Offering: {escape(item.offering_name or item.offering_id or '')}"
+        offering = _("Offering: {offering}", offering=escape(item.offering_name or item.offering_id or ""))
+    sites = ", ".join(_site_text(s, names) for s in item.site_ids)
     lines = [
         title,
         words(
             offering,
-            f"Specification: {escape(item.specification_id)}" if item.specification_id else None,
-            f"Product: {code(item.product_id)}" if item.product_id else None,
-        ),
-        words(
-            f"Bandwidth: {escape(item.bandwidth)}" if item.bandwidth else None,
-            f"Class of service: {escape(item.class_of_service)}" if item.class_of_service else None,
-        ),
-        words(
-            ("Sites: " if len(item.site_ids) > 1 else "Site: ") + ", ".join(_site_text(s, names) for s in item.site_ids)
-            if item.site_ids
+            _("Specification: {specification}", specification=escape(item.specification_id))
+            if item.specification_id
             else None,
-            f"Quote: {code(item.quote_id)}" if item.quote_id else None,
+            _("Product: {product}", product=code(item.product_id)) if item.product_id else None,
         ),
-        f"{'Prices' if len(item.prices) > 1 else 'Price'}: {prices_text(item.prices)}" if item.prices else "",
+        words(
+            _("Bandwidth: {bandwidth}", bandwidth=escape(item.bandwidth)) if item.bandwidth else None,
+            _("Class of service: {cos}", cos=escape(item.class_of_service)) if item.class_of_service else None,
+        ),
+        words(
+            n_("Site: {sites}", "Sites: {sites}", len(item.site_ids), sites=sites) if item.site_ids else None,
+            _("Quote: {quote}", quote=code(item.quote_id)) if item.quote_id else None,
+        ),
+        n_("Price: {prices}", "Prices: {prices}", len(item.prices), prices=prices_text(item.prices))
+        if item.prices
+        else "",
     ]
     return "\n".join(line for line in lines if line)
 
 
 def _milestones(milestones: Sequence[MilestoneView], tz: tzinfo | None) -> Block:
     ordered = sorted(milestones, key=lambda m: _latest_first(m.date))
-    lines = [":round_pushpin: *Milestones* (latest first)"]
+    lines = [_(":round_pushpin: *Milestones* (latest first)")]
     for m in ordered[:MAX_MILESTONES]:
-        what = escape(truncate(m.message or m.description or m.name or "milestone", 200))
+        what = escape(truncate(m.message or m.description or m.name or _("milestone"), 200))
         extra = words(escape(m.name) if m.name and m.message else None, escape(m.status) if m.status else None)
         stamp = f"{when(m.date, tz)} — " if m.date else ""
         lines.append(f"• {stamp}{what}{f' ({extra})' if extra else ''}{_item_tag(m.item_id)}")
     if len(ordered) > MAX_MILESTONES:
-        lines.append(f"and {plural(len(ordered) - MAX_MILESTONES, 'more milestone')}")
+        lines.append(n_("and {n} more milestone", "and {n} more milestones", len(ordered) - MAX_MILESTONES))
     return context("\n".join(lines))
 
 
@@ -256,18 +270,20 @@ def order_blocks(
     At most 48 blocks (room for the caller's share button): items beyond what fits are counted. `site_names`: carrier
     site id → `Marseille MRS1, Marseille` (`bot.sites.SiteNames`); a site without one shows its id.
     """
-    head: list[Block] = [header(f"Order {view.reference}"), _summary(view, tz)]
+    head: list[Block] = [header(_("Order {order}", order=view.reference)), _summary(view, tz)]
     if view.description:
-        head.append(section(f"*Description*\n{escape(view.description)}"))
+        head.append(section(_("*Description*") + f"\n{escape(view.description)}"))
     if view.is_partial:
-        head.append(context("Summary only: Orange sent no details for this order."))
+        head.append(context(_("Summary only: Orange sent no details for this order.")))
 
     open_errors = sorted(view.open_errors, key=lambda e: _latest_first(e.timestamp))
     closed = [e for e in view.error_messages if not e.is_open]
     head.extend(_open_error(e, tz, reopened=_reopened(e, closed)) for e in open_errors[:MAX_OPEN_ERRORS])
     if len(open_errors) > MAX_OPEN_ERRORS:
         rest = len(open_errors) - MAX_OPEN_ERRORS
-        head.append(context(f":rotating_light: and {plural(rest, 'more open error')}"))
+        head.append(
+            context(n_(":rotating_light: and {n} more open error", ":rotating_light: and {n} more open errors", rest))
+        )
     if closed:
         head.append(_closed_errors(closed, tz))
     if view.jeopardy_alerts:
@@ -283,7 +299,8 @@ def order_blocks(
         if len(items) > room:
             shown = items[: max(room - 1, 0)]
             body = [divider(), *(section(order_item_text(i, site_names)) for i in shown)]
-            body.append(context(f"and {plural(len(items) - len(shown), 'more item')} not shown"))
+            rest = len(items) - len(shown)
+            body.append(context(n_("and {n} more item not shown", "and {n} more items not shown", rest)))
         else:
             body = [divider(), *(section(order_item_text(i, site_names)) for i in items)]
     return [*head, *body, *tail]
@@ -295,7 +312,9 @@ def order_line(view: OrderView, tz: tzinfo | None = None) -> str:
         code(view.reference),
         escape(state_text(view.state, view.state_raw)),
         _when(view.order_date, tz),
-        f":rotating_light: {plural(len(view.open_errors), 'open error')}" if view.open_errors else None,
+        n_(":rotating_light: {n} open error", ":rotating_light: {n} open errors", len(view.open_errors))
+        if view.open_errors
+        else None,
     )
 
 
@@ -311,7 +330,7 @@ def orders_list_blocks(
         title,
         [order_line(v, tz) for v in views],
         page,
-        empty="No order found.",
+        empty=_("No order found."),
     )
 
 
@@ -331,14 +350,18 @@ def found_order_line(found: FoundOrder) -> str:
         escape(label) if label != view.reference else None,
         code(view.reference),
         escape(state_text(view.state, view.state_raw)),
-        "by " + ", ".join(found.matched) if found.matched else None,
+        _("by {filters}", filters=", ".join(found.matched)) if found.matched else None,
     )
 
 
 def nothing_found_text(text: str, searched: Sequence[str]) -> str:
     """One line: no order has this reference, and what was searched."""
-    where = "; ".join(searched) or "no backend"
-    return f"No order has the reference {code(truncate(text, 80))} (searched {escape(where)}; exact match)."
+    where = "; ".join(searched) or _("no backend")
+    return _(
+        "No order has the reference {reference} (searched {where}; exact match).",
+        reference=code(truncate(text, 80)),
+        where=escape(where),
+    )
 
 
 def found_orders_blocks(
@@ -355,12 +378,26 @@ def found_orders_blocks(
     `total`: how many matched in all, when more than the lines given.
     """
     shown = list(found[:LIST_PAGE_SIZE])
-    blocks: list[Block] = [header(truncate(f"Orders with the reference {text}", 150))]
+    blocks: list[Block] = [header(truncate(_("Orders with the reference {reference}", reference=text), 150))]
     if shown:
         blocks.extend(section(chunk) for chunk in pack_lines(f"• {found_order_line(f)}" for f in shown))
         count = max(total or 0, len(found))
-        more = f"showing {len(shown)} of {count}" if count > len(shown) else plural(len(shown), "order")
-        blocks.append(context(f"{more} · searched {escape('; '.join(searched))} · exact match"))
+        where = escape("; ".join(searched))
+        if count > len(shown):
+            summary = _(
+                "showing {shown} of {count} · searched {where} · exact match",
+                shown=number(len(shown)),
+                count=number(count),
+                where=where,
+            )
+        else:
+            summary = n_(
+                "{n} order · searched {where} · exact match",
+                "{n} orders · searched {where} · exact match",
+                len(shown),
+                where=where,
+            )
+        blocks.append(context(summary))
     else:
         blocks.append(section(nothing_found_text(text, searched)))
     if failures:

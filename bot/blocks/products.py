@@ -11,6 +11,7 @@ from datetime import tzinfo
 
 from slack_sdk.models.blocks import Block
 
+from bot.i18n import _, n_, number
 from integrations.views import ProductView, TermView
 
 from .common import PageInfo, list_blocks
@@ -46,15 +47,15 @@ def _offering(view: ProductView) -> str | None:
 def _term(term: TermView) -> str:
     amount = ""
     if term.amount is not None:
-        amount = f"{term.amount:,}" if term.amount == term.amount.to_integral_value() else str(term.amount)
-    return escape(words(term.name, words(amount, term.units, sep=" "), sep=", ")) or "term"
+        amount = number(term.amount)
+    return escape(words(term.name, words(amount, term.units, sep=" "), sep=", ")) or _("term")
 
 
 def _status(view: ProductView) -> str:
     text = escape(state_text(view.status, view.status_raw))
     operational = view.operational_status
     if operational and operational.replace("_", "") != view.status.value.replace("_", ""):
-        text += f" (operational: {escape(operational.replace('_', ' '))})"
+        text += " " + _("(operational: {status})", status=escape(operational.replace("_", " ")))
     return text
 
 
@@ -67,7 +68,7 @@ def product_line(view: ProductView, tz: tzinfo | None = None) -> str:
         _offering(view),
         escape(view.bandwidth) if view.bandwidth else None,
         escape(view.class_of_service) if view.class_of_service else None,
-        f"since {when(view.start_date, tz)}" if view.start_date else None,
+        _("since {date}", date=when(view.start_date, tz)) if view.start_date else None,
     )
 
 
@@ -78,47 +79,60 @@ def _tree(children: Sequence[ProductView], tz: tzinfo | None, depth: int = 1) ->
         yield from _tree(child.children, tz, depth + 1)
 
 
+def _more_characteristics(n: int) -> str:
+    return n_("and {n} more characteristic", "and {n} more characteristics", n)
+
+
+def _more_products(n: int) -> str:
+    return n_("and {n} more product", "and {n} more products", n)
+
+
 def product_blocks(view: ProductView, tz: tzinfo | None = None) -> list[Block]:
     """One product: status, offering, bandwidth and class of service, order, dates, prices and terms,
     characteristics, relationships and the related products expanded with it."""
     fields = [
-        f"*{name}*\n{value}"
+        f"{name}\n{value}"
         for name, value in (
-            ("Name", escape(view.name) if view.name else None),
-            ("Offering", _offering(view)),
-            ("Specification", escape(view.specification_id) if view.specification_id else None),
-            ("Bandwidth", escape(view.bandwidth) if view.bandwidth else None),
-            ("Class of service", escape(view.class_of_service) if view.class_of_service else None),
-            ("Order", code(view.order_id) if view.order_id else None),
-            ("Started", when(view.start_date, tz) if view.start_date else None),
-            ("Terminated", when(view.termination_date, tz) if view.termination_date else None),
-            ("Last update", when(view.last_update, tz) if view.last_update else None),
+            (_("*Name*"), escape(view.name) if view.name else None),
+            (_("*Offering*"), _offering(view)),
+            (_("*Specification*"), escape(view.specification_id) if view.specification_id else None),
+            (_("*Bandwidth*"), escape(view.bandwidth) if view.bandwidth else None),
+            (_("*Class of service*"), escape(view.class_of_service) if view.class_of_service else None),
+            (_("*Order*"), code(view.order_id) if view.order_id else None),
+            (_("*Started*"), when(view.start_date, tz) if view.start_date else None),
+            (_("*Terminated*"), when(view.termination_date, tz) if view.termination_date else None),
+            (_("*Last update*"), when(view.last_update, tz) if view.last_update else None),
         )
         if value
     ]
-    lines = [f"*Status:* {_status(view)}"]
+    lines = [_("*Status:* {status}", status=_status(view))]
     if view.prices:
-        lines.append(f"*Prices:* {prices_text(view.prices, names=True)}")
+        lines.append(_("*Prices:* {prices}", prices=prices_text(view.prices, names=True)))
     if view.terms:
-        lines.append("*Term:* " + "; ".join(_term(t) for t in view.terms))
-    blocks: list[Block] = [header(f"Product {view.reference}"), section("\n".join(lines), fields=fields)]
+        lines.append(_("*Term:* {terms}", terms="; ".join(_term(t) for t in view.terms)))
+    blocks: list[Block] = [
+        header(_("Product {product}", product=view.reference)),
+        section("\n".join(lines), fields=fields),
+    ]
 
     tail: list[Block] = []
     if view.relationships:
-        related = [f"{escape(kind or 'related')} {code(pid)}" for kind, pid in view.relationships[:MAX_RELATED]]
+        related = [f"{escape(kind or _('related'))} {code(pid)}" for kind, pid in view.relationships[:MAX_RELATED]]
         more = len(view.relationships) - MAX_RELATED
-        tail.append(context("Related: " + ", ".join(related) + (f", and {more} more" if more > 0 else "")))
+        if more > 0:
+            related.append(n_("and {n} more", "and {n} more", more))
+        tail.append(context(_("Related: {products}", products=", ".join(related))))
 
     room = MESSAGE_BUDGET - len(blocks) - len(tail)
     if view.characteristics:
         chars = [f"• {escape(name)}: {escape(truncate(value, 500))}" for name, value in view.characteristics]
         share = (room - 2) // 2 if view.children else room - 1
-        blocks.append(section("*Characteristics*"))
-        blocks.extend(bullet_sections(chars, max_blocks=max(share, 1), more="and {n} more characteristics"))
+        blocks.append(section(_("*Characteristics*")))
+        blocks.extend(bullet_sections(chars, max_blocks=max(share, 1), more=_more_characteristics))
     if view.children:
         room = MESSAGE_BUDGET - len(blocks) - len(tail) - 1
-        blocks.append(section("*Related products*"))
-        blocks.extend(bullet_sections(list(_tree(view.children, tz)), max_blocks=room, more="and {n} more products"))
+        blocks.append(section(_("*Related products*")))
+        blocks.extend(bullet_sections(list(_tree(view.children, tz)), max_blocks=room, more=_more_products))
     return [*blocks, *tail]
 
 
@@ -130,4 +144,4 @@ def products_list_blocks(
     tz: tzinfo | None = None,
 ) -> list[Block]:
     """One line per product (reference · status · offering · bandwidth · class of service · start), at most 20."""
-    return list_blocks(title, [product_line(v, tz) for v in views], page, empty="No product found.")
+    return list_blocks(title, [product_line(v, tz) for v in views], page, empty=_("No product found."))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, tzinfo
 
 from slack_sdk.models.blocks import Block
 
+from bot.i18n import _, n_, number
 from integrations.states import ORDERABLE_QUOTE_STATES
 from integrations.views import PoqItemView, PoqView, PriceView, QuoteItemView, QuoteView, TermView
 
@@ -24,7 +25,6 @@ from .format import (
     divider,
     escape,
     header,
-    plural,
     price_totals,
     prices_text,
     section,
@@ -45,7 +45,15 @@ __all__ = [
 
 ACTION_QUOTE_ORDER = "quote_order_request"
 
-_CONFIDENCE = {"green": "🟢 Green", "yellow": "🟡 Yellow", "amber": "🟠 Amber", "orange": "🟠 Orange", "red": "🔴 Red"}
+
+def _confidences() -> dict[str, str]:
+    return {
+        "green": _("🟢 Green"),
+        "yellow": _("🟡 Yellow"),
+        "amber": _("🟠 Amber"),
+        "orange": _("🟠 Orange"),
+        "red": _("🔴 Red"),
+    }
 
 
 def _aware_after(moment: datetime, now: datetime) -> bool:
@@ -57,8 +65,8 @@ def validity_text(view: QuoteView, *, now: datetime, tz: tzinfo | None = None) -
     if view.valid_until is None:
         return None
     if _aware_after(view.valid_until, now):
-        return f"valid until {when(view.valid_until, tz)}"
-    return f"expired {when(view.valid_until, tz)}"
+        return _("valid until {date}", date=when(view.valid_until, tz))
+    return _("expired {date}", date=when(view.valid_until, tz))
 
 
 def _term(term: TermView | None) -> str | None:
@@ -66,7 +74,7 @@ def _term(term: TermView | None) -> str | None:
         return None
     duration = ""
     if term.amount is not None:
-        amount = f"{term.amount:,}" if term.amount == term.amount.to_integral_value() else str(term.amount)
+        amount = number(term.amount)
         duration = words(amount, term.units, sep=" ")
     text = words(term.name, duration, sep=", ")
     return escape(text) if text else None
@@ -77,81 +85,95 @@ def _kind_prices(prices: Sequence[PriceView]) -> tuple[list[PriceView], list[Pri
     return one_off, [p for p in prices if p.kind != "one_off"]
 
 
+def _sites_line(site_ids: Sequence[str], product_ids: Sequence[str]) -> str:
+    sites = ", ".join(code(s) for s in site_ids)
+    return words(
+        n_("Site: {sites}", "Sites: {sites}", len(site_ids), sites=sites) if site_ids else None,
+        _("Relies on: {products}", products=", ".join(code(p) for p in product_ids)) if product_ids else None,
+    )
+
+
 def quote_item_text(item: QuoteItemView) -> str:
     """One quote item: id, action, state; offering and specification; bandwidth, class of service and term; sites and
     the products it relies on; one-off and recurring prices."""
     one_off, recurring = _kind_prices(item.prices)
+    term = _term(item.term)
     lines = [
         words(
-            f"*Item {escape(item.id)}*" if item.id else "*Item*",
+            _("*Item {item}*", item=escape(item.id)) if item.id else _("*Item*"),
             escape(item.action) if item.action else None,
             escape(state_text(item.state, item.state_raw)),
         ),
         words(
-            f"Offering: {escape(item.offering_id)}" if item.offering_id else None,
-            f"Specification: {escape(item.specification_id)}" if item.specification_id else None,
-            f"Product: {code(item.product_id)}" if item.product_id else None,
-        ),
-        words(
-            f"Bandwidth: {escape(item.bandwidth)}" if item.bandwidth else None,
-            f"Class of service: {escape(item.class_of_service)}" if item.class_of_service else None,
-            f"Term: {_term(item.term)}" if _term(item.term) else None,
-        ),
-        words(
-            ("Sites: " if len(item.site_ids) > 1 else "Site: ") + ", ".join(code(s) for s in item.site_ids)
-            if item.site_ids
+            _("Offering: {offering}", offering=escape(item.offering_id)) if item.offering_id else None,
+            _("Specification: {specification}", specification=escape(item.specification_id))
+            if item.specification_id
             else None,
-            "Relies on: " + ", ".join(code(p) for p in item.related_product_ids) if item.related_product_ids else None,
+            _("Product: {product}", product=code(item.product_id)) if item.product_id else None,
         ),
+        words(
+            _("Bandwidth: {bandwidth}", bandwidth=escape(item.bandwidth)) if item.bandwidth else None,
+            _("Class of service: {cos}", cos=escape(item.class_of_service)) if item.class_of_service else None,
+            _("Term: {term}", term=term) if term else None,
+        ),
+        _sites_line(item.site_ids, item.related_product_ids),
     ]
     if item.prices:
-        lines.append(f"One-off: {prices_text(one_off)} · Recurring: {prices_text(recurring)}")
+        lines.append(
+            _(
+                "One-off: {one_off} · Recurring: {recurring}",
+                one_off=prices_text(one_off),
+                recurring=prices_text(recurring),
+            )
+        )
     return "\n".join(line for line in lines if line)
 
 
 def _why_not_orderable(view: QuoteView, now: datetime) -> str:
     if view.state not in ORDERABLE_QUOTE_STATES:
-        return f"Not orderable while {escape(state_text(view.state, view.state_raw))}."
+        return _("Not orderable while {state}.", state=escape(state_text(view.state, view.state_raw)))
     if view.valid_until is None:
-        return "Not orderable: Orange gave no end of validity."
-    return "Not orderable any more: the quote has expired."
+        return _("Not orderable: Orange gave no end of validity.")
+    return _("Not orderable any more: the quote has expired.")
 
 
 def quote_blocks(view: QuoteView, *, tz: tzinfo | None = None, now: datetime) -> list[Block]:
     """One quote: state, level, dates and validity, items with their prices, and "Order this quote" when orderable."""
     validity = validity_text(view, now=now, tz=tz)
-    expired = validity is not None and validity.startswith("expired")
+    expired = view.valid_until is not None and not _aware_after(view.valid_until, now)
     fields: list[str] = []
     if view.quote_date is not None:
-        fields.append(f"*Quoted*\n{when(view.quote_date, tz)}")
+        fields.append(_("*Quoted*") + f"\n{when(view.quote_date, tz)}")
     if view.valid_from is not None:
-        fields.append(f"*Valid from*\n{when(view.valid_from, tz)}")
+        fields.append(_("*Valid from*") + f"\n{when(view.valid_from, tz)}")
     if view.valid_until is not None:
-        label = "*Expired*" if expired else "*Valid until*"
-        fields.append(f"{label}\n{when(view.valid_until, tz)}" + (" (expired)" if expired else ""))
+        if expired:
+            fields.append(_("*Expired*") + "\n" + _("{date} (expired)", date=when(view.valid_until, tz)))
+        else:
+            fields.append(_("*Valid until*") + f"\n{when(view.valid_until, tz)}")
     if view.level:
-        fields.append(f"*Level*\n{escape(view.level)}")
+        fields.append(_("*Level*") + f"\n{escape(view.level)}")
     if view.external_id:
-        fields.append(f"*External id*\n{code(view.external_id)}")
+        fields.append(n_("*External id*", "*External ids*", 1) + f"\n{code(view.external_id)}")
     if view.prices:
         one_off, recurring = _kind_prices(price_totals(view.prices))
-        fields.append(f"*One-off total*\n{prices_text(one_off)}")
-        fields.append(f"*Recurring total*\n{prices_text(recurring)}")
+        fields.append(_("*One-off total*") + f"\n{prices_text(one_off)}")
+        fields.append(_("*Recurring total*") + f"\n{prices_text(recurring)}")
     state = words(
-        f"*State:* {escape(state_text(view.state, view.state_raw))}",
+        _("*State:* {state}", state=escape(state_text(view.state, view.state_raw))),
         validity,
     )
-    blocks: list[Block] = [header(f"Quote {view.reference}"), section(state, fields=fields)]
+    blocks: list[Block] = [header(_("Quote {quote}", quote=view.reference)), section(state, fields=fields)]
     if view.description:
-        blocks.append(section(f"*Description*\n{escape(view.description)}"))
+        blocks.append(section(_("*Description*") + f"\n{escape(view.description)}"))
 
     orderable = view.is_orderable(now)
     tail: list[Block] = []
     if orderable:
         tail.append(
-            actions(button("Order this quote", action_id=ACTION_QUOTE_ORDER, value=view.reference, style="primary"))
+            actions(button(_("Order this quote"), action_id=ACTION_QUOTE_ORDER, value=view.reference, style="primary"))
         )
-        tail.append(context("Ordering asks for an approval first: nothing is sent to Orange before it."))
+        tail.append(context(_("Ordering asks for an approval first: nothing is sent to Orange before it.")))
     elif view.items or view.valid_until is not None:
         tail.append(context(_why_not_orderable(view, now)))
 
@@ -162,7 +184,8 @@ def quote_blocks(view: QuoteView, *, tz: tzinfo | None = None, now: datetime) ->
         if len(items) > room:
             shown = items[: max(room - 1, 0)]
             blocks.extend(section(quote_item_text(i)) for i in shown)
-            blocks.append(context(f"and {plural(len(items) - len(shown), 'more item')} not shown"))
+            rest = len(items) - len(shown)
+            blocks.append(context(n_("and {n} more item not shown", "and {n} more items not shown", rest)))
         else:
             blocks.extend(section(quote_item_text(i)) for i in items)
     return [*blocks, *tail]
@@ -185,14 +208,15 @@ def quotes_list_blocks(
     page: PageInfo,
     now: datetime,
     tz: tzinfo | None = None,
-    title: str = "Quotes",
+    title: str | None = None,
 ) -> list[Block]:
-    """One line per quote (reference · state · level · validity · totals), at most 20, with Previous/Next."""
+    """One line per quote (reference · state · level · validity · totals), at most 20, with Previous/Next; `title`
+    "Quotes" by default."""
     return list_blocks(
-        title,
+        _("Quotes") if title is None else title,
         [quote_line(v, now=now, tz=tz) for v in views],
         page,
-        empty="No quote found.",
+        empty=_("No quote found."),
     )
 
 
@@ -201,36 +225,36 @@ def quotes_list_blocks(
 
 def _confidence(raw: str | None) -> str:
     if not raw:
-        return "❔ No answer"
-    return _CONFIDENCE.get(raw.casefold(), f"❔ {escape(raw)}")
+        return _("❔ No answer")
+    return _confidences().get(raw.casefold(), f"❔ {escape(raw)}")
 
 
 def _poq_item_text(item: PoqItemView, tz: tzinfo | None) -> str:
     interval = item.installation_interval
     lead = None
     if interval is not None:
-        amount = f"{interval.amount:,}" if interval.amount == interval.amount.to_integral_value() else interval.amount
-        lead = f"Lead time: {words(str(amount), escape(interval.unit) if interval.unit else None, sep=' ')}"
+        duration = words(number(interval.amount), escape(interval.unit) if interval.unit else None, sep=" ")
+        lead = _("Lead time: {duration}", duration=duration)
     lines = [
         words(
-            f"*Item {escape(item.id)}*" if item.id else "*Item*",
+            _("*Item {item}*", item=escape(item.id)) if item.id else _("*Item*"),
             escape(item.action) if item.action else None,
             _confidence(item.serviceability_confidence),
             escape(item.state) if item.state else None,
         ),
         words(
-            f"Offering: {escape(item.offering_id)}" if item.offering_id else None,
-            f"Specification: {escape(item.specification_id)}" if item.specification_id else None,
-            f"Bandwidth: {escape(item.bandwidth)}" if item.bandwidth else None,
-        ),
-        words(
-            ("Sites: " if len(item.site_ids) > 1 else "Site: ") + ", ".join(code(s) for s in item.site_ids)
-            if item.site_ids
+            _("Offering: {offering}", offering=escape(item.offering_id)) if item.offering_id else None,
+            _("Specification: {specification}", specification=escape(item.specification_id))
+            if item.specification_id
             else None,
-            "Relies on: " + ", ".join(code(p) for p in item.related_product_ids) if item.related_product_ids else None,
+            _("Bandwidth: {bandwidth}", bandwidth=escape(item.bandwidth)) if item.bandwidth else None,
         ),
-        words(lead, f"Guaranteed until {when(item.guaranteed_until, tz)}" if item.guaranteed_until else None),
-        f"Reason: {escape(item.reason)}" if item.reason else "",
+        _sites_line(item.site_ids, item.related_product_ids),
+        words(
+            lead,
+            _("Guaranteed until {date}", date=when(item.guaranteed_until, tz)) if item.guaranteed_until else None,
+        ),
+        _("Reason: {reason}", reason=escape(item.reason)) if item.reason else "",
     ]
     return "\n".join(line for line in lines if line)
 
@@ -238,17 +262,17 @@ def _poq_item_text(item: PoqItemView, tz: tzinfo | None) -> str:
 def poq_blocks(view: PoqView, *, tz: tzinfo | None = None) -> list[Block]:
     """A product offering qualification: overall answer, then per item confidence, lead time and guarantee."""
     if not view.items:
-        verdict = "❔ No item came back"
+        verdict = _("❔ No item came back")
     elif view.all_green:
-        verdict = "🟢 Every item can be delivered"
+        verdict = _("🟢 Every item can be delivered")
     else:
-        verdict = "🟠 Not every item is green: see below"
+        verdict = _("🟠 Not every item is green: see below")
     summary = words(
         verdict,
-        f"state {escape(view.state)}" if view.state else None,
-        f"guaranteed until {when(view.guaranteed_until, tz)}" if view.guaranteed_until else None,
+        _("state {state}", state=escape(view.state)) if view.state else None,
+        _("guaranteed until {date}", date=when(view.guaranteed_until, tz)) if view.guaranteed_until else None,
     )
-    title = f"Qualification {view.id}" if view.id else "Qualification"
+    title = _("Qualification {qualification}", qualification=view.id) if view.id else _("Qualification")
     blocks: list[Block] = [header(title), section(summary)]
     items = list(view.items)
     if items:
@@ -257,9 +281,10 @@ def poq_blocks(view: PoqView, *, tz: tzinfo | None = None) -> list[Block]:
         if len(items) > room:
             shown = items[: room - 1]
             blocks.extend(section(_poq_item_text(i, tz)) for i in shown)
-            blocks.append(context(f"and {plural(len(items) - len(shown), 'more item')} not shown"))
+            rest = len(items) - len(shown)
+            blocks.append(context(n_("and {n} more item not shown", "and {n} more items not shown", rest)))
         else:
             blocks.extend(section(_poq_item_text(i, tz)) for i in items)
     if view.completion_date is not None:
-        blocks.append(context(f"Answered {when(view.completion_date, tz)}"))
+        blocks.append(context(_("Answered {date}", date=when(view.completion_date, tz))))
     return blocks
