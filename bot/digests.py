@@ -13,7 +13,7 @@ be taken over, looked up in the channel's history by its id, and posted if it is
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel
@@ -22,8 +22,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.blocks.digests import DigestItem, DigestReport, digest_blocks
+from bot.blocks.format import escape
+from bot.blocks.watches import posted_date
 from bot.commands import DigestDaily, DigestNow, DigestOff
 from bot.context import BotContext
+from bot.i18n import _, day, n_
 from bot.notify.diff import Snapshot
 from bot.slack import Invocation, Reply, handles, permalink, reply
 from storage import crud
@@ -80,23 +83,30 @@ async def build_digest(
     labels = await ctx.sites.labels(ctx.orange.carrier.sites, [view for _, view, _ in open_orders])
     for (thread_ts, view, state_since), label in zip(open_orders, labels, strict=True):
         for error in view.open_errors:
-            detail = error.message or error.code or "(no message)"
+            detail = escape(error.message or error.code or _("(no message)"))
             errors.append(DigestItem(view.reference, detail, await link(thread_ts), label))
         expected = view.expected_completion_date
         if expected is not None and expected < now:
-            detail = f"expected {expected.date().isoformat()}"
+            detail = _("expected {date}", date=posted_date(expected))
             late.append(DigestItem(view.reference, detail, await link(thread_ts), label))
         if state_since is not None and now - state_since > stale:
-            detail = f"{view.state.value} for {(now - state_since).days} days"
+            days = (now - state_since).days
+            detail = n_("{state} for {n} day", "{state} for {n} days", days, state=escape(view.state.value))
             stuck.append(DigestItem(view.reference, detail, await link(thread_ts), label))
     waiting = [
-        DigestItem(reference, f"asked {(now - created).days or '<1'} day(s) ago", await link(ts), label)
+        DigestItem(reference, _asked(now - created), await link(ts), label)
         for reference, label, ts, created in approvals
         if now - created > PENDING_APPROVAL_AGE
     ]
     return DigestReport(
         watched=len(orders), errors=errors, late=late, stuck=stuck, approvals=waiting, stale_days=stale.days
     )
+
+
+def _asked(age: timedelta) -> str:
+    if age.days < 1:
+        return _("asked less than a day ago")
+    return n_("asked {n} day ago", "asked {n} days ago", age.days)
 
 
 def _text(value: object) -> str | None:
@@ -113,7 +123,7 @@ async def _digest_now(inv: Invocation, cmd: DigestNow) -> Reply:
         backend=cmd.backend,
         now=inv.ctx.now(),
     )
-    return reply(digest_blocks(report, title="Digest of this channel's watched orders"))
+    return reply(digest_blocks(report, title=_("Digest of this channel's watched orders")))
 
 
 @handles(DigestDaily)
@@ -130,7 +140,10 @@ async def _digest_daily(inv: Invocation, cmd: DigestDaily) -> Reply:
             created_by=where.user_id,
         )
     )
-    return Reply(text=f"Every day at {cmd.at_time} ({cmd.tz}) the digest is posted in this channel.", shareable=False)
+    return Reply(
+        text=_("Every day at {time} ({tz}) the digest is posted in this channel.", time=cmd.at_time, tz=cmd.tz),
+        shareable=False,
+    )
 
 
 @handles(DigestOff)
@@ -139,7 +152,8 @@ async def _digest_off(inv: Invocation, cmd: DigestOff) -> Reply:
     ended = await inv.ctx.db(
         lambda s: crud.end_digest_schedule(session=s, team_id=where.team_id, channel_id=where.channel_id)
     )
-    return Reply(text="No more daily digest here." if ended else "This channel had no daily digest.", shareable=False)
+    text = _("No more daily digest here.") if ended else _("This channel had no daily digest.")
+    return Reply(text=text, shareable=False)
 
 
 DIGEST_POST = "digest"
@@ -168,7 +182,9 @@ async def due_digest_blocks(ctx: BotContext, client: AsyncWebClient, due: DueDig
     report = await build_digest(
         ctx, client, team_id=due.team_id, channel_id=due.channel_id, backend=due.backend, now=due.due_at
     )
-    return digest_blocks(report, title=f"Daily digest · {due.day}")
+    # A header is plain text (no date token): the schedule's own day, written the reader's way.
+    title = _("Daily digest · {day}", day=day(datetime.combine(date.fromisoformat(due.day), time(12))))
+    return digest_blocks(report, title=title)
 
 
 def _due(schedule: DigestSchedule, now: datetime) -> str | None:

@@ -12,6 +12,8 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
+from bot.i18n import _, number
+
 from .format import (
     VIEW_BLOCKS_MAX,
     bullet_sections,
@@ -24,17 +26,23 @@ from .format import (
     mention,
     order_name,
     section,
-    when,
     words,
 )
-from .watches import WatchRow, watch_line
+from .watches import WatchRow, posted_date, watch_line
 
 __all__ = ["ApprovalRow", "home_blocks", "home_view"]
 
 MAX_WATCH_BLOCKS = 30
 MAX_APPROVAL_BLOCKS = 30
 
-_KINDS = {"quote_order": "Order a quote", "cancel_order": "Cancel an order"}
+
+def _kind(kind: str) -> str:
+    """What an approval asks for, in words (translated when read: never frozen at import)."""
+    if kind == "quote_order":
+        return _("Order a quote")
+    if kind == "cancel_order":
+        return _("Cancel an order")
+    return kind.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -53,15 +61,25 @@ class ApprovalRow:
     """The order as people know it (`order_label`, plain text), when known."""
 
 
-def _approval_line(row: ApprovalRow, tz: tzinfo | None) -> str:
+def _approval_line(row: ApprovalRow) -> str:
     parts = [
-        f"*{escape(_KINDS.get(row.kind, row.kind.replace('_', ' ')))}*",
+        f"*{escape(_kind(row.kind))}*",
         words(escape(row.summary), order_name(row.label, row.reference) if row.reference else "", sep=" "),
-        f"asked by {mention(row.requester_id)}",
-        when(row.created_at, tz) if row.created_at else None,
-        link(row.permalink, "open") if row.permalink else None,
+        _("asked by {user}", user=mention(row.requester_id)),
+        posted_date(row.created_at) if row.created_at else None,
+        link(row.permalink, _("open")) if row.permalink else None,
     ]
     return "• " + " · ".join(p for p in parts if p)
+
+
+def _how_to() -> list[tuple[str, str]]:
+    return [
+        ("help", _("every command")),
+        ("orders", _("your orders and their state")),
+        ("order carrier:11", _("one order: items, prices, open errors, milestones")),
+        ("quotes", _("quotes; an approved one can be ordered")),
+        ("watch carrier:11", _("follow an order in a channel")),
+    ]
 
 
 def home_blocks(
@@ -72,53 +90,52 @@ def home_blocks(
     command: str = "/orange",
     tz: tzinfo | None = None,
 ) -> list[Block]:
-    """The Home tab's blocks (at most 100)."""
+    """The Home tab's blocks (at most 100). Its dates are Slack date tokens, shown in the reader's own zone (`tz` is
+    no longer read)."""
     blocks: list[Block] = [
-        header("Orange network orders"),
+        header(_("Orange network orders")),
         section(
-            "Look up orders, quotes, sites and products at Orange, follow orders in channels, "
-            "and approve costly steps before they reach Orange."
+            _(
+                "Look up orders, quotes, sites and products at Orange, follow orders in channels, "
+                "and approve costly steps before they reach Orange."
+            )
         ),
         divider(),
-        section(f"*Your watches* ({len(watches)})"),
+        section(_("*Your watches* ({n})", n=number(len(watches)))),
     ]
     if watches:
         lines = [f"• {watch_line(w)}" for w in watches]
-        blocks.extend(bullet_sections(lines, max_blocks=MAX_WATCH_BLOCKS, more="and {n} more watches"))
+        blocks.extend(bullet_sections(lines, max_blocks=MAX_WATCH_BLOCKS, more=_("and {n} more watches")))
     else:
+        example = escape(f"`{command} watch <ref>` (e.g. `{command} watch carrier:11`)")
         blocks.append(
             context(
-                "You are not watching any order. In a channel, "
-                + escape(f"`{command} watch <ref>` (e.g. `{command} watch carrier:11`)")
-                + " posts its changes in a thread there."
+                _(
+                    "You are not watching any order. In a channel, {example} posts its changes in a thread there.",
+                    example=example,
+                )
             )
         )
-    blocks += [divider(), section(f"*Pending approvals* ({len(approvals)})")]
+    blocks += [divider(), section(_("*Pending approvals* ({n})", n=number(len(approvals))))]
     if approvals:
-        lines = [_approval_line(a, tz) for a in approvals]
-        blocks.extend(bullet_sections(lines, max_blocks=MAX_APPROVAL_BLOCKS, more="and {n} more approvals"))
+        lines = [_approval_line(a) for a in approvals]
+        blocks.extend(bullet_sections(lines, max_blocks=MAX_APPROVAL_BLOCKS, more=_("and {n} more approvals")))
     else:
         blocks.append(
             context(
-                "Nothing waits for a decision. Ordering a quote or cancelling an order asks for an approval "
-                "in the channel, with Approve and Reject buttons."
+                _(
+                    "Nothing waits for a decision. Ordering a quote or cancelling an order asks for an approval "
+                    "in the channel, with Approve and Reject buttons."
+                )
             )
         )
-    how_to = [
-        ("help", "every command"),
-        ("orders", "your orders and their state"),
-        ("order carrier:11", "one order: items, prices, open errors, milestones"),
-        ("quotes", "quotes; an approved one can be ordered"),
-        ("watch carrier:11", "follow an order in a channel"),
-    ]
-    blocks += [
-        divider(),
-        section("*How to*\n" + "\n".join(f"• {code(f'{command} {verb}')} — {does}" for verb, does in how_to)),
-    ]
+    how_to = "\n".join(f"• {code(f'{command} {verb}')} — {does}" for verb, does in _how_to())
+    blocks += [divider(), section(_("*How to*\n{lines}", lines=how_to))]
     if enabled_backends:
-        blocks.append(context("Enabled backends: " + ", ".join(code(b) for b in enabled_backends)))
+        backends = ", ".join(code(b) for b in enabled_backends)
+        blocks.append(context(_("Enabled backends: {backends}", backends=backends)))
     else:
-        blocks.append(context("No Orange backend is enabled: ask an operator to configure one."))
+        blocks.append(context(_("No Orange backend is enabled: ask an operator to configure one.")))
     return blocks[:VIEW_BLOCKS_MAX]
 
 

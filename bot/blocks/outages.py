@@ -8,21 +8,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .format import escape, when
+from bot.i18n import _, n_
+
+from .format import escape
+from .watches import posted_date
 
 __all__ = ["backend_down_text", "backend_up_text"]
 
 
 def backend_down_text(backend: str, *, reason: str, since: datetime, orders: int) -> str:
-    waiting = "the order watched here waits" if orders == 1 else f"the {orders} orders watched here wait"
-    return (
-        f":warning: Orange {escape(backend)} is not answering ({escape(reason)}) since {when(since, token=True)}: "
-        f"{waiting}; nothing is lost, every change will follow."
+    return n_(
+        ":warning: Orange {backend} is not answering ({reason}) since {since}: the order watched here waits; "
+        "nothing is lost, every change will follow.",
+        ":warning: Orange {backend} is not answering ({reason}) since {since}: the {n} orders watched here wait; "
+        "nothing is lost, every change will follow.",
+        orders,
+        backend=escape(backend),
+        reason=escape(reason),
+        since=posted_date(since),
     )
 
 
 def backend_up_text(backend: str) -> str:
-    return (
-        f"✅ Orange {escape(backend)} answers again: the orders watched here are polled again, and what changed "
-        "meanwhile follows in their threads."
+    return _(
+        "✅ Orange {backend} answers again: the orders watched here are polled again, and what changed "
+        "meanwhile follows in their threads.",
+        backend=escape(backend),
     )

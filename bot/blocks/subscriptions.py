@@ -13,6 +13,9 @@ from typing import Literal
 
 from slack_sdk.models.blocks import Block
 
+from bot import i18n
+from bot.i18n import _, n_
+
 from .format import (
     MESSAGE_BUDGET,
     actions,
@@ -24,7 +27,6 @@ from .format import (
     header,
     link,
     mention,
-    plural,
     section,
 )
 
@@ -71,105 +73,170 @@ class SubscriptionRow:
 def rule_text(row: SubscriptionRow) -> str:
     """`wholesale orders with state=inProgress (errors only)` in mrkdwn."""
     filters = " ".join(code(f"{k}={v}") for k, v in row.filters)
-    what = f"{escape(row.backend)} orders" + (f" with {filters}" if filters else "")
-    return what + (" (error messages and final states only)" if row.errors_only else "")
+    backend = escape(row.backend)
+    if filters and row.errors_only:
+        return _(
+            "{backend} orders with {filters} (error messages and final states only)", backend=backend, filters=filters
+        )
+    if filters:
+        return _("{backend} orders with {filters}", backend=backend, filters=filters)
+    if row.errors_only:
+        return _("{backend} orders (error messages and final states only)", backend=backend)
+    return _("{backend} orders", backend=backend)
 
 
 def subscription_card(row: SubscriptionRow, *, choice: Choice | None, chosen_by: str | None = None) -> list[Block]:
     """The rule announced in the channel; until someone chooses, the question about orders that match already."""
     blocks: list[Block] = [
         section(
-            f":satellite_antenna: {mention(row.created_by)} made rule *#{row.number}* here: "
-            f"{rule_text(row)} are watched in this channel as they appear, each in a thread of its own."
+            _(
+                ":satellite_antenna: {user} made rule *#{number}* here: {rule} are watched in this channel as they "
+                "appear, each in a thread of its own.",
+                user=mention(row.created_by),
+                number=row.number,
+                rule=rule_text(row),
+            )
         )
     ]
     if choice is None and (row.matching is None or row.matching > 0):
-        blocks.append(section(f"{_match_already(row.matching)} (at most {row.cap} at a time)?"))
+        blocks.append(section(_match_already(row.matching, row.cap)))
         blocks.append(
             actions(
                 button(
-                    "Watch these too",
+                    _("Watch these too"),
                     action_id=ACTION_SUBSCRIPTION_EXISTING,
                     value=row.subscription_id,
                     style="primary",
                 ),
-                button("Only new ones", action_id=ACTION_SUBSCRIPTION_NEW_ONLY, value=row.subscription_id),
+                button(_("Only new ones"), action_id=ACTION_SUBSCRIPTION_NEW_ONLY, value=row.subscription_id),
             )
         )
     elif choice == "existing":
-        who = f" ({mention(chosen_by)} chose)" if chosen_by else ""
-        blocks.append(context(f"{_watched_too(row.matching)}{who}."))
+        done = _watched_too(row.matching)
+        blocks.append(
+            context(_("{done} ({user} chose).", done=done, user=mention(chosen_by)) if chosen_by else f"{done}.")
+        )
     elif choice == "new_only":
-        who = f" ({mention(chosen_by)} chose)" if chosen_by else ""
-        blocks.append(context(f"Only orders that match from now on are watched{who}."))
-    blocks.append(context(f"At most {row.cap} watches of this rule at a time · `unsubscribe {row.number}` ends it."))
+        if chosen_by:
+            blocks.append(
+                context(_("Only orders that match from now on are watched ({user} chose).", user=mention(chosen_by)))
+            )
+        else:
+            blocks.append(context(_("Only orders that match from now on are watched.")))
+    blocks.append(
+        context(
+            _(
+                "At most {cap} watches of this rule at a time · `unsubscribe {number}` ends it.",
+                cap=i18n.number(row.cap),
+                number=row.number,
+            )
+        )
+    )
     return blocks
 
 
-def _match_already(matching: int | None) -> str:
-    """The question's first words, without its end: `3 orders match already. Watch them too`."""
+def _match_already(matching: int | None, cap: int) -> str:
+    """The question: `3 orders match already. Watch them too (at most 200 at a time)?`."""
     if matching is None:
-        return "Some orders match already (the backend did not say how many). Watch them too"
-    if matching == 1:
-        return "1 order matches already. Watch it too"
-    return f"{matching} orders match already. Watch them too"
+        return _(
+            "Some orders match already (the backend did not say how many). Watch them too (at most {cap} at a time)?",
+            cap=i18n.number(cap),
+        )
+    return n_(
+        "{n} order matches already. Watch it too (at most {cap} at a time)?",
+        "{n} orders match already. Watch them too (at most {cap} at a time)?",
+        matching,
+        cap=i18n.number(cap),
+    )
 
 
 def _watched_too(matching: int | None) -> str:
     """What "Watch these too" did, without the full stop: `The 3 orders that matched already are watched too`."""
     if matching is None:
-        return "The orders that matched already are watched too"
+        return _("The orders that matched already are watched too")
     if matching == 0:
-        return "No order matched already"
-    if matching == 1:
-        return "The order that matched already is watched too"
-    return f"The {matching} orders that matched already are watched too"
+        return _("No order matched already")
+    return n_(
+        "The order that matched already is watched too",
+        "The {n} orders that matched already are watched too",
+        matching,
+    )
 
 
 def subscriptions_list_blocks(rows: Sequence[SubscriptionRow], *, command: str) -> list[Block]:
     if not rows:
         return [
             section(
-                "This channel has no subscription. "
-                f"Make one with `{command} subscribe wholesale state=inProgress` (or any backend and filters)."
+                _(
+                    "This channel has no subscription. "
+                    "Make one with `{command} subscribe wholesale state=inProgress` (or any backend and filters).",
+                    command=command,
+                )
             )
         ]
-    blocks: list[Block] = [header(f"{plural(len(rows), 'subscription')} in this channel")]
+    count = len(rows)
+    blocks: list[Block] = [header(n_("{n} subscription in this channel", "{n} subscriptions in this channel", count))]
     for row in rows[: (MESSAGE_BUDGET - 1) // 2]:
-        matching = "?" if row.matching is None else str(row.matching)
-        existing = " · existing ones too" if row.include_existing else ""
+        matching = "?" if row.matching is None else i18n.number(row.matching)
+        counts = dict(
+            matching=matching, watched=i18n.number(row.watched), live=i18n.number(row.live), cap=i18n.number(row.cap)
+        )
+        if row.include_existing:
+            status = _(
+                "{matching} matching now · {watched} watched in all · {live} of {cap} live · existing ones too",
+                **counts,
+            )
+        else:
+            status = _("{matching} matching now · {watched} watched in all · {live} of {cap} live", **counts)
         blocks.append(
             section(
-                f"*#{row.number}* {rule_text(row)}\n"
-                f"{matching} matching now · {row.watched} watched in all · {row.live} of {row.cap} live{existing}",
-                accessory=button("Unsubscribe", action_id=ACTION_UNSUBSCRIBE, value=row.subscription_id),
+                f"*#{row.number}* {rule_text(row)}\n{status}",
+                accessory=button(_("Unsubscribe"), action_id=ACTION_UNSUBSCRIBE, value=row.subscription_id),
             )
         )
-        blocks.append(context(f"by {mention(row.created_by)}"))
+        blocks.append(context(_("by {user}", user=mention(row.created_by))))
     return blocks
 
 
 def cap_reached_text(number: int, cap: int, waiting: int) -> str:
-    return (
-        f":warning: Rule *#{number}* has {cap} orders watched, its cap: {plural(waiting, 'more matching order')} "
-        f"wait until some of these end. Narrow the rule, or `unsubscribe {number}`."
+    return n_(
+        ":warning: Rule *#{number}* has {cap} orders watched, its cap: {n} more matching order waits until some of "
+        "these end. Narrow the rule, or `unsubscribe {number}`.",
+        ":warning: Rule *#{number}* has {cap} orders watched, its cap: {n} more matching orders wait until some of "
+        "these end. Narrow the rule, or `unsubscribe {number}`.",
+        waiting,
+        number=number,
+        cap=i18n.number(cap),
     )
 
 
 def rules_full_text(limit: int, *, command: str) -> str:
     """Why a channel's next rule is refused: it holds `limit` live rules, the most it may."""
-    return (
-        f"This channel has {plural(limit, 'live rule')}, the most it may have (SUBSCRIPTION_RULES_PER_CHANNEL): "
-        f"end one first, `{command} subscriptions` lists them and `{command} unsubscribe <n>` ends rule n."
+    return n_(
+        "This channel has {n} live rule, the most it may have (SUBSCRIPTION_RULES_PER_CHANNEL): "
+        "end one first, `{command} subscriptions` lists them and `{command} unsubscribe <n>` ends rule n.",
+        "This channel has {n} live rules, the most it may have (SUBSCRIPTION_RULES_PER_CHANNEL): "
+        "end one first, `{command} subscriptions` lists them and `{command} unsubscribe <n>` ends rule n.",
+        limit,
+        command=command,
     )
 
 
 def rule_too_wide_text(backend: str, *, matching: int | None, limit: int) -> str:
     """Why a rule is refused: it matches more orders at once than a rule may (`matching`: how many, if said)."""
-    count = f"{matching:,}" if matching is not None else f"More than {limit:,}"
-    return (
-        f"{count} {escape(backend)} orders match that rule, over the {limit:,} a rule may match at once: "
-        "narrow it with more filters."
+    if matching is None:
+        return _(
+            "More than {limit} {backend} orders match that rule, over the {limit} a rule may match at once: "
+            "narrow it with more filters.",
+            limit=i18n.number(limit),
+            backend=escape(backend),
+        )
+    return _(
+        "{count} {backend} orders match that rule, over the {limit} a rule may match at once: "
+        "narrow it with more filters.",
+        count=i18n.number(matching),
+        limit=i18n.number(limit),
+        backend=escape(backend),
     )
 
 
@@ -183,8 +250,14 @@ def roots_summary_blocks(number: int, orders: Sequence[tuple[str, str | None]]) 
     lines = [f"• {link(url, label)}" for label, url in orders]
     return [
         section(
-            f":eyes: Rule *#{number}* now watches {plural(len(orders), 'more order')}, "
-            "each in a thread of its own (it says more there when the order changes):"
+            n_(
+                ":eyes: Rule *#{number}* now watches {n} more order, "
+                "each in a thread of its own (it says more there when the order changes):",
+                ":eyes: Rule *#{number}* now watches {n} more orders, "
+                "each in a thread of its own (it says more there when the order changes):",
+                len(orders),
+                number=number,
+            )
         ),
-        *bullet_sections(lines, max_blocks=SUMMARY_SECTIONS),
+        *bullet_sections(lines, max_blocks=SUMMARY_SECTIONS, more=_("and {n} more")),
     ]

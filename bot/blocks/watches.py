@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from slack_sdk.models.blocks import Block
 
+from bot.i18n import _, day, n_
 from integrations.views import OrderView, ProductView, order_label
 
 from .format import (
@@ -25,12 +26,12 @@ from .format import (
     escape,
     header,
     link,
+    mention,
     order_name,
-    plural,
     product_status_text,
     section,
+    slack_date,
     state_text,
-    when,
 )
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "ACTION_UNWATCH_PRODUCT",
     "product_root_blocks",
     "WatchRow",
+    "posted_date",
     "watch_exists_blocks",
     "watch_line",
     "watch_root_blocks",
@@ -70,81 +72,96 @@ class WatchRow:
     """The order as people know it (`order_label`, plain text), when known."""
 
 
+def posted_date(dt: datetime) -> str:
+    """A date in a channel post or App Home: a Slack date token, which each reader's client shows in their own zone;
+    its fallback names the zone (`6 déc. 2026 14:46 UTC`, `Dec 6, 2026 14:46 UTC`), in the language spoken."""
+    utc = (dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)).astimezone(UTC)
+    return slack_date(utc, fallback=f"{day(utc)} {utc:%H:%M} UTC")
+
+
 def watch_root_blocks(
     view: OrderView, *, errors_only: bool, tz: tzinfo | None = None, site_name: str | None = None
 ) -> list[Block]:
     """The thread root: "Watching <the order as people know it>" (`order_label`; `site_name`: its carrier site
-    named), its reference, the current state, and an Unwatch button (gone once final)."""
+    named), its reference, the current state, and an Unwatch button (gone once final). Its dates are Slack date
+    tokens (`posted_date`): a channel's readers each see their own zone (`tz` is no longer read)."""
     state = escape(state_text(view.state, view.state_raw))
     name = order_label(view, site_name=site_name)
-    title = f"{escape(name)}* · {code(view.reference)}" if name != view.reference else f"{escape(view.reference)}*"
-    details = []
+    title = escape(name) if name != view.reference else escape(view.reference)
+    reference = f" · {code(view.reference)}" if name != view.reference else ""
+    details = [_("*State:* {state}", state=state)]
     if view.open_errors:
-        details.append(f":rotating_light: {plural(len(view.open_errors), 'open error')}")
+        n = len(view.open_errors)
+        details.append(n_(":rotating_light: {n} open error", ":rotating_light: {n} open errors", n))
     if view.expected_completion_date is not None and not view.is_final:
-        details.append(f"expected {when(view.expected_completion_date, tz)}")
+        details.append(_("expected {date}", date=posted_date(view.expected_completion_date)))
     if view.completion_date is not None:
-        details.append(f"completed {when(view.completion_date, tz)}")
-    state_line = " · ".join([f"*State:* {state}", *details])
+        details.append(_("completed {date}", date=posted_date(view.completion_date)))
+    state_line = " · ".join(details)
     scope = (
-        "Only error messages and the final state are posted in this thread."
+        _("Only error messages and the final state are posted in this thread.")
         if errors_only
-        else "Every change is posted in this thread."
+        else _("Every change is posted in this thread.")
     )
     if view.is_final:
+        ended = _(":checkered_flag: *Watch ended: {order}*", order=title)
         return [
-            section(f":checkered_flag: *Watch ended: {title}\n{state_line}"),
-            context("The order reached a final state: nothing more will be posted."),
+            section(f"{ended}{reference}\n{state_line}"),
+            context(_("The order reached a final state: nothing more will be posted.")),
         ]
-    unwatch = button("Unwatch", action_id=ACTION_UNWATCH, value=view.reference)
+    unwatch = button(_("Unwatch"), action_id=ACTION_UNWATCH, value=view.reference)
+    watching = _(":eyes: *Watching {order}*", order=title)
     return [
-        section(f":eyes: *Watching {title}\n{state_line}", accessory=unwatch),
+        section(f"{watching}{reference}\n{state_line}", accessory=unwatch),
         context(scope),
     ]
 
 
 def watch_exists_blocks(reference: str, permalink: str | None, *, label: str | None = None) -> list[Block]:
     """The order (`label`: as people know it) is already watched in this channel: where its thread is."""
-    where = link(permalink, "See its thread") if permalink else "Its thread is in this channel."
+    where = link(permalink, _("See its thread")) if permalink else _("Its thread is in this channel.")
     what = order_name(label, reference)
-    return [section(f":information_source: {what} is already watched in this channel. {where}")]
+    return [
+        section(_(":information_source: {order} is already watched in this channel. {where}", order=what, where=where))
+    ]
 
 
 def watch_line(row: WatchRow) -> str:
     """`` BOA12 · Marseille MRS1, Marseille · `carrier:11` · 🔧 In progress · errors only · by <@U1> · thread ``."""
-    what = f"product {code(row.reference)}" if row.product else order_name(row.label, row.reference)
-    parts = [what, escape(row.state_text) if row.state_text else "❔ Unknown"]
+    what = (
+        _("product {reference}", reference=code(row.reference)) if row.product else order_name(row.label, row.reference)
+    )
+    parts = [what, escape(row.state_text) if row.state_text else _("❔ Unknown")]
     if row.errors_only:
-        parts.append("errors only")
+        parts.append(_("errors only"))
     if row.created_by:
-        parts.append(f"by <@{escape(row.created_by)}>")
+        parts.append(_("by {user}", user=mention(row.created_by)))
     if row.permalink:
-        parts.append(link(row.permalink, "thread"))
+        parts.append(link(row.permalink, _("thread")))
     return " · ".join(parts)
 
 
 def watches_list_blocks(watches: Sequence[WatchRow], *, command: str = "/orange") -> list[Block]:
     """The orders watched in this channel, one line each; an empty list says how to start one."""
-    blocks: list[Block] = [header("Watched orders in this channel")]
+    blocks: list[Block] = [header(_("Watched orders in this channel"))]
     if not watches:
-        hint = escape(f"`{command} watch <ref>` follows an order here, e.g. `{command} watch carrier:11`.")
-        blocks.append(section(f"No order is watched in this channel yet. {hint}"))
+        hint = escape(
+            _("`{command} watch <ref>` follows an order here, e.g. `{command} watch carrier:11`.", command=command)
+        )
+        blocks.append(section(_("No order is watched in this channel yet. {hint}", hint=hint)))
         return blocks
     paused = [w for w in watches if w.paused_reason is not None][:PAUSED_SHOWN]
     lines = [watch_line(w) for w in watches if w.paused_reason is None]
     for row in paused:
-        resume = button("Resume", action_id=ACTION_RESUME_WATCH, value=row.watch_id or "")
-        blocks.append(
-            section(
-                f":double_vertical_bar: {watch_line(row)}\n_Paused: {escape(row.paused_reason or '')}_",
-                accessory=resume,
-            )
-        )
+        resume = button(_("Resume"), action_id=ACTION_RESUME_WATCH, value=row.watch_id or "")
+        reason = _("_Paused: {reason}_", reason=escape(row.paused_reason or ""))
+        blocks.append(section(f":double_vertical_bar: {watch_line(row)}\n{reason}", accessory=resume))
     budget = MESSAGE_BUDGET - 2 - len(paused)
     if lines:
-        blocks.extend(bullet_sections(lines, max_blocks=budget, more="and {n} more watches"))
-    stop = escape(f"`{command} unwatch <ref>` or the Unwatch button in its thread stops one")
-    blocks.append(context(f"{plural(len(watches), 'watch', 'watches')} · {stop}"))
+        blocks.extend(bullet_sections(lines, max_blocks=budget, more=_("and {n} more watches")))
+    stop = escape(_("`{command} unwatch <ref>` or the Unwatch button in its thread stops one", command=command))
+    count = n_("{n} watch", "{n} watches", len(watches))
+    blocks.append(context(f"{count} · {stop}"))
     return blocks
 
 
@@ -154,11 +171,16 @@ def product_root_blocks(view: ProductView, *, final: bool = False) -> list[Block
     what = escape(view.reference) + (f" · {escape(view.name)}" if view.name else "")
     if final:
         return [
-            section(f":checkered_flag: *Watch ended: product {what}*\n*Status:* {status}"),
-            context("The product reached a final status: nothing more will be posted."),
+            section(
+                _(":checkered_flag: *Watch ended: product {product}*\n*Status:* {status}", product=what, status=status)
+            ),
+            context(_("The product reached a final status: nothing more will be posted.")),
         ]
-    unwatch = button("Unwatch", action_id=ACTION_UNWATCH_PRODUCT, value=view.reference)
+    unwatch = button(_("Unwatch"), action_id=ACTION_UNWATCH_PRODUCT, value=view.reference)
     return [
-        section(f":package: *Watching product {what}*\n*Status:* {status}", accessory=unwatch),
-        context("Every change of its status is posted in this thread."),
+        section(
+            _(":package: *Watching product {product}*\n*Status:* {status}", product=what, status=status),
+            accessory=unwatch,
+        ),
+        context(_("Every change of its status is posted in this thread.")),
     ]

@@ -11,10 +11,13 @@ Everything a carrier sent is escaped for mrkdwn.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from slack_sdk.models.blocks import Block
 
 from bot.blocks.format import SECTION_TEXT_MAX, escape, mention, product_status_text, section, truncate
 from bot.blocks.states import emoji, label
+from bot.i18n import _, number
 from bot.notify.changes import ChangeSet, Group, Moves
 from bot.notify.diff import Event, EventKind
 from integrations.states import OrderState, ProductStatus
@@ -36,11 +39,46 @@ def _state(state: OrderState) -> str:
     return f"{emoji(state)} {label(state)}"
 
 
-def _where(event: Event) -> str:
-    return f"on item {escape(event.item_id)}" if event.item_id is not None else "on the order"
+def _state_line(old: OrderState | None, new: OrderState) -> str:
+    if old is None:
+        return _("*State:* {state}", state=_state(new))
+    return _("*State:* {old} → {new}", old=_state(old), new=_state(new))
 
 
-def render_event_text(event: Event, *, where: str | None = None) -> str:
+def _item_line(item: str, old: OrderState | None, new: OrderState) -> str:
+    if old is None:
+        return _("*New item {item}:* {state}", item=escape(item), state=_state(new))
+    return _("*Item {item}:* {old} → {new}", item=escape(item), old=_state(old), new=_state(new))
+
+
+@dataclass(frozen=True)
+class _Where:
+    """What an error, milestone or alert is on, said two ways: `on item X` in a sentence, `item X` in brackets."""
+
+    on: str
+    bare: str
+
+
+def _where(event: Event) -> _Where:
+    if event.item_id is None:
+        return _Where(_("on the order"), _("the order"))
+    target = _("item {item}", item=escape(event.item_id))
+    return _Where(_("on {target}", target=target), target)
+
+
+def _error_line(kind: EventKind, where: str, reason: str | None, text: str) -> str:
+    if kind is EventKind.error_opened:
+        if reason:
+            return _(
+                ":rotating_light: *Error opened* {where} ({reason}): {text}", where=where, reason=reason, text=text
+            )
+        return _(":rotating_light: *Error opened* {where}: {text}", where=where, text=text)
+    if reason:
+        return _(":white_check_mark: *Error closed* {where} ({reason}): {text}", where=where, reason=reason, text=text)
+    return _(":white_check_mark: *Error closed* {where}: {text}", where=where, text=text)
+
+
+def render_event_text(event: Event, *, where: _Where | None = None) -> str:
     """One line of Slack mrkdwn for the thread, e.g. `*Item O40140084005:* ⏳ Accepted → 🔧 In progress`.
 
     `where`: what an error, milestone or alert is on, when it is more than the event's own item (`on 10 of 10
@@ -50,37 +88,40 @@ def render_event_text(event: Event, *, where: str | None = None) -> str:
     kind = event.kind
     new = event.new or OrderState.unknown
     if kind is EventKind.order_state:
-        if event.old is None:
-            return f"*State:* {_state(new)}"
-        return f"*State:* {_state(event.old)} → {_state(new)}"
+        return _state_line(event.old, new)
     if kind is EventKind.item_state:
-        item = escape(event.item_id or "")
-        if event.old is None:
-            return f"*New item {item}:* {_state(new)}"
-        return f"*Item {item}:* {_state(event.old)} → {_state(new)}"
+        return _item_line(event.item_id or "", event.old, new)
     if kind in (EventKind.error_opened, EventKind.error_closed):
-        icon, verb = (
-            (":rotating_light:", "Error opened")
-            if kind is EventKind.error_opened
-            else (":white_check_mark:", "Error closed")
-        )
-        reason = f" ({escape(event.reason)})" if event.reason else ""
-        text = event.message or event.code or "(no message)"
-        return f"{icon} *{verb}* {where or _where(event)}{reason}: {escape(text)}"
+        reason = escape(event.reason) if event.reason else None
+        text = escape(event.message or event.code or _("(no message)"))
+        return _error_line(kind, (where or _where(event)).on, reason, text)
     if kind is EventKind.milestone_added:
         parts = [p for p in (event.message, event.description) if p]
         if len(parts) == 2 and parts[0] == parts[1]:
             parts = parts[:1]
-        text = " — ".join(escape(p) for p in parts) or escape(event.name or "reached")
+        text = " — ".join(escape(p) for p in parts) or escape(event.name or _("reached"))
         if where is not None:
-            return f":round_pushpin: *Milestone* {text} _({where.removeprefix('on ')})_"
-        item = f" _(item {escape(event.item_id)})_" if event.item_id is not None else ""
-        return f":round_pushpin: *Milestone* {text}{item}"
+            return _(":round_pushpin: *Milestone* {text} _({where})_", text=text, where=where.bare)
+        if event.item_id is not None:
+            return _(":round_pushpin: *Milestone* {text} _(item {item})_", text=text, item=escape(event.item_id))
+        return _(":round_pushpin: *Milestone* {text}", text=text)
     if kind is EventKind.jeopardy_alert:
-        detail = f" ({escape(event.alert_type)})" if event.alert_type else ""
-        text = event.message or event.name or "(no message)"
-        return f":warning: *Jeopardy alert* {where or _where(event)}{detail}: {escape(text)}"
-    return f"{emoji(new)} *Order {escape(event.order_ref)} is {label(new).lower()}* — the watch ends here."
+        on = (where or _where(event)).on
+        text = escape(event.message or event.name or _("(no message)"))
+        if event.alert_type:
+            return _(
+                ":warning: *Jeopardy alert* {where} ({type}): {text}",
+                where=on,
+                type=escape(event.alert_type),
+                text=text,
+            )
+        return _(":warning: *Jeopardy alert* {where}: {text}", where=on, text=text)
+    return _(
+        "{icon} *Order {order} is {state}* — the watch ends here.",
+        icon=emoji(new),
+        order=escape(event.order_ref),
+        state=label(new).lower(),
+    )
 
 
 def must_act_text(text: str, user_id: str) -> str:
@@ -89,19 +130,22 @@ def must_act_text(text: str, user_id: str) -> str:
 
 
 def polling_failing_text(reference: str, error: str) -> str:
-    return (
-        f":warning: I can't read `{reference}` from Orange right now ({escape(error)}); "
-        "I keep trying and will say when it works again."
+    return _(
+        ":warning: I can't read `{reference}` from Orange right now ({error}); "
+        "I keep trying and will say when it works again.",
+        reference=reference,
+        error=escape(error),
     )
 
 
 def polling_recovered_text(reference: str) -> str:
-    return f":white_check_mark: `{reference}` can be read again; the changes since follow."
+    return _(":white_check_mark: `{reference}` can be read again; the changes since follow.", reference=reference)
 
 
 def unwatched_text(reference: str, *, by: str | None) -> str:
-    who = f" by <@{by}>" if by else ""
-    return f"No longer watching `{reference}` (unwatched{who})."
+    if by:
+        return _("No longer watching `{reference}` (unwatched by {user}).", reference=reference, user=mention(by))
+    return _("No longer watching `{reference}` (unwatched).", reference=reference)
 
 
 def paused_dm_text(
@@ -111,22 +155,39 @@ def paused_dm_text(
     order as people know it, before the reference to type."""
     named = f"{escape(label)} · `{reference}`" if label and label != reference else f"`{reference}`"
     if channel_problem:
-        fix = "Invite me back (or unarchive the channel): I will carry on where I stopped."
+        fix = _("Invite me back (or unarchive the channel): I will carry on where I stopped.")
     else:
-        fix = "An admin has to fix the Slack app's token or scopes: I will carry on where I stopped."
-    scope = f", needs `{needed}`" if needed else ""
-    return (
-        f"I can't post updates for your watch of {named} in <#{channel}> any more "
-        f"(`{error}`{scope}): the watch is paused. {fix}"
+        fix = _("An admin has to fix the Slack app's token or scopes: I will carry on where I stopped.")
+    where = f"<#{channel}>"
+    if needed:
+        return _(
+            "I can't post updates for your watch of {order} in {channel} any more (`{error}`, needs `{needed}`): "
+            "the watch is paused. {fix}",
+            order=named,
+            channel=where,
+            error=error,
+            needed=needed,
+            fix=fix,
+        )
+    return _(
+        "I can't post updates for your watch of {order} in {channel} any more (`{error}`): the watch is paused. {fix}",
+        order=named,
+        channel=where,
+        error=error,
+        fix=fix,
     )
 
 
 def _product_text(event: Event) -> str:
     new = product_status_text(event.status_new or ProductStatus.unknown)
     if event.kind is EventKind.final:
-        return f"*Product {escape(event.order_ref)} is {escape(new)}* — the watch ends here."
+        return _(
+            "*Product {product} is {status}* — the watch ends here.",
+            product=escape(event.order_ref),
+            status=escape(new),
+        )
     old = product_status_text(event.status_old or ProductStatus.unknown)
-    return f"*Status:* {escape(old)} → {escape(new)}"
+    return _("*Status:* {old} → {new}", old=escape(old), new=escape(new))
 
 
 # --- a change set: one reply ------------------------------------------------------------------
@@ -137,30 +198,42 @@ HEADLINE_MAX = 300
 
 
 def _names(items: tuple[str | None, ...] | tuple[str, ...]) -> str:
-    shown = [escape(i) for i in items[:NAMED_ITEMS] if i is not None]
+    shown = ", ".join(escape(i) for i in items[:NAMED_ITEMS] if i is not None)
     more = len(items) - NAMED_ITEMS
-    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+    return _("{names} and {n} more", names=shown, n=number(more)) if more > 0 else shown
+
+
+def _counted(items: tuple[str, ...] | tuple[str | None, ...], total: int) -> bool:
+    """Many of the items: a count says more than ids."""
+    return len(items) > 1 and bool(total) and len(items) > NAMED_ITEMS
 
 
 def _items(items: tuple[str, ...] | tuple[str | None, ...], total: int) -> str:
     """`item X`, `items X, Y`, `10 of 10 items` (all of them, or many of them: a count says more than ids)."""
     if len(items) == 1:
-        return f"item {escape(items[0] or '')}"
-    if total and len(items) > NAMED_ITEMS:
-        return f"{len(items)} of {total} items"
-    return f"items {_names(items)}"
+        return _("item {item}", item=escape(items[0] or ""))
+    if _counted(items, total):
+        return _("{count} of {total} items", count=number(len(items)), total=number(total))
+    return _("items {items}", items=_names(items))
 
 
 def _move_line(move: Moves, total: int, *, like_order: bool) -> str:
     if like_order:
-        return f"*Items:* {len(move.items)} of {total} too" if total else f"*Items:* {_names(move.items)} too"
+        if total:
+            return _("*Items:* {count} of {total} too", count=number(len(move.items)), total=number(total))
+        return _("*Items:* {items} too", items=_names(move.items))
+    if len(move.items) == 1:
+        return _item_line(move.items[0], move.old, move.new)
+    counted = _counted(move.items, total)
+    count, all_items = number(len(move.items)), number(total)
     if move.old is None:
-        if len(move.items) == 1:
-            return f"*New item {escape(move.items[0])}:* {_state(move.new)}"
-        return f"*New {_items(move.items, total)}:* {_state(move.new)}"
-    many = _items(move.items, total)
-    what = f"Item {escape(move.items[0])}" if len(move.items) == 1 else many[:1].upper() + many[1:]
-    return f"*{what}:* {_state(move.old)} → {_state(move.new)}"
+        if counted:
+            return _("*New {count} of {total} items:* {state}", count=count, total=all_items, state=_state(move.new))
+        return _("*New items {items}:* {state}", items=_names(move.items), state=_state(move.new))
+    old, new = _state(move.old), _state(move.new)
+    if counted:
+        return _("*{count} of {total} items:* {old} → {new}", count=count, total=all_items, old=old, new=new)
+    return _("*Items {items}:* {old} → {new}", items=_names(move.items), old=old, new=new)
 
 
 def _group_line(group: Group, total: int) -> str:
@@ -168,8 +241,10 @@ def _group_line(group: Group, total: int) -> str:
     if group.items == (group.event.item_id,):
         return render_event_text(group.event)
     on = tuple(i for i in group.items if i is not None)
-    where = "on " + ("the order and " if None in group.items else "") + _items(on, total)
-    return render_event_text(group.event, where=where)
+    target = _items(on, total)
+    if None in group.items:
+        target = _("the order and {items}", items=target)
+    return render_event_text(group.event, where=_Where(_("on {target}", target=target), target))
 
 
 def change_lines(changes: ChangeSet) -> list[str]:
@@ -180,16 +255,20 @@ def change_lines(changes: ChangeSet) -> list[str]:
     lines: list[str] = []
     order = changes.order_move
     if order is not None:
-        lines.append(
-            f"*State:* {_state(order.old)} → {_state(order.new)}" if order.old else f"*State:* {_state(order.new)}"
-        )
+        lines.append(_state_line(order.old, order.new))
     for move in changes.moves:
         alike = order is not None and (move.old, move.new) == (order.old, order.new) and len(move.items) > 1
         lines.append(_move_line(move, changes.items_total, like_order=alike))
     lines += [_group_line(g, changes.items_total) for g in changes.groups]
     final = changes.final
     if final is not None and final.new is not None:  # the thread is the order's: named by its root
-        lines.append(f"{emoji(final.new)} *The order is {label(final.new).lower()}* — the watch ends here.")
+        lines.append(
+            _(
+                "{icon} *The order is {state}* — the watch ends here.",
+                icon=emoji(final.new),
+                state=label(final.new).lower(),
+            )
+        )
     return lines
 
 
@@ -205,17 +284,20 @@ def headline(changes: ChangeSet, order_label: str) -> str:
     if product is not None:
         main = _plain(render_event_text(product))
     elif final is not None and final.new is not None:
-        main = f"{_state(final.new)} — the watch ends"
+        main = _("{state} — the watch ends", state=_state(final.new))
     elif opened is not None:
         main = _plain(_group_line(opened, changes.items_total))
     elif order is not None:
         main = f"{_state(order.old) + ' → ' if order.old else ''}{_state(order.new)}"
     else:
         lines = change_lines(changes)
-        main = _plain(lines[0]) if lines else "changed"
+        main = _plain(lines[0]) if lines else _("changed")
     more = len(change_lines(changes)) - 1
-    tail = f" (+{more} more)" if more > 0 else ""
-    return truncate(f"{escape(order_label)}: {main}{tail}", HEADLINE_MAX)
+    if more > 0:
+        text = _("{order}: {change} (+{n} more)", order=escape(order_label), change=main, n=number(more))
+    else:
+        text = _("{order}: {change}", order=escape(order_label), change=main)
+    return truncate(text, HEADLINE_MAX)
 
 
 def render_changes(changes: ChangeSet, order_label: str, *, mention_user: str | None = None) -> tuple[str, list[Block]]:

@@ -805,7 +805,8 @@ def test_watch_root() -> None:
             "text": {
                 "type": "mrkdwn",
                 "text": ":eyes: *Watching 1 / BOA12 · site 1440397* · `carrier:11`\n"
-                "*State:* ⚠️ Pending (action needed) · expected 2021-04-06 16:10 UTC",
+                "*State:* ⚠️ Pending (action needed) · "
+                "expected <!date^1617725408^{date_short_pretty} {time}|Apr 6, 2021 16:10 UTC>",
             },
             "accessory": {
                 "type": "button",

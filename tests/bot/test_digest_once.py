@@ -70,7 +70,7 @@ async def test_a_digest_slack_answers_500_for_is_posted_on_retry_once(harness: H
     (row,) = digest_rows(h)
     assert row.status == OutboxStatus.SENT
     (post,) = digests(h.fake.channel_messages(CHANNEL))
-    assert "Daily digest · 2026-12-03" in str(post["blocks"]) and W in str(post["blocks"])
+    assert "Daily digest · Dec 3, 2026" in str(post["blocks"]) and W in str(post["blocks"])
     assert post["metadata"]["event_payload"]["id"] == str(row.id) and post["ts"] == row.slack_ts
 
     await backoff_passed(h)
@@ -109,7 +109,7 @@ async def test_a_digest_slack_refused_all_day_gives_way_to_the_next_days(harness
     await backoff_passed(h)
     await drain_outbox(h.ctx, slack(h))
     (post,) = digests(h.fake.channel_messages(CHANNEL))
-    assert "2026-12-04" in str(post["blocks"])
+    assert "Daily digest · Dec 4, 2026" in str(post["blocks"])
     rows = {r.fingerprint: r for r in digest_rows(h)}
     assert rows["digest:2026-12-03"].status == OutboxStatus.DEAD
     assert rows["digest:2026-12-03"].last_error == "replaced by digest:2026-12-04"
