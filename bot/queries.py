@@ -40,6 +40,7 @@ from bot.commands import (
     usage,
 )
 from bot.context import BotContext
+from bot.i18n import _
 from bot.slack import Invocation, Reply, handles, reply
 from integrations import BACKENDS, APIError, Backend, BackendNotEnabledError
 from integrations.orders import SOURCES
@@ -84,7 +85,7 @@ def _paged(page: PageInfo, total: int | None, count: int) -> PageInfo:
 def _backend(ctx: BotContext, backend: str | None, verb: str) -> str:
     chosen = backend or ctx.default_backend
     if chosen is None:
-        raise CommandError("No backend is configured.", verb)
+        raise CommandError(_("No backend is configured."), verb)
     if chosen not in ctx.enabled:
         raise BackendNotEnabledError(chosen, ctx.enabled)
     return chosen
@@ -310,7 +311,11 @@ async def _orders(ctx: BotContext, cmd: Orders, page: PageInfo, tz: tzinfo | Non
         states=states, fields=WHOLESALE_LIST_FIELDS, limit=page.limit, offset=page.offset
     )
     views = list(first.items)
-    title = f"{backend} orders" + (f" in state {cmd.state}" if cmd.state else "")
+    title = (
+        _("{backend} orders in state {state}", backend=backend, state=cmd.state)
+        if cmd.state
+        else _("{backend} orders", backend=backend)
+    )
     return orders_list_blocks(views, title=title, page=_paged(page, first.total, len(views)), tz=tz)
 
 
@@ -319,7 +324,7 @@ async def fetch_product(ctx: BotContext, backend: str, product_id: str) -> Produ
         return product_view_from_carrier(await ctx.orange.carrier.products.get(product_id))
     if backend == "wholesale":
         return product_view_from_wholesale(await ctx.orange.wholesale.products.get(product_id, depth=1))
-    raise CommandError("Orange Business has no product inventory; use carrier or wholesale.", "product")
+    raise CommandError(_("Orange Business has no product inventory; use carrier or wholesale."), "product")
 
 
 async def _products(ctx: BotContext, cmd: Products, page: PageInfo, tz: tzinfo | None) -> list[Block]:
@@ -333,6 +338,10 @@ async def _products(ctx: BotContext, cmd: Products, page: PageInfo, tz: tzinfo |
         wholesale = await ctx.orange.wholesale.products.list(_params(params), limit=page.limit, offset=page.offset)
         views, total = [product_view_from_wholesale(p) for p in wholesale], wholesale.total
     else:
-        raise CommandError("Orange Business has no product inventory; use carrier or wholesale.", "products")
-    title = f"{backend} products" + (" (" + ", ".join(f"{k}={v}" for k, v in cmd.filters) + ")" if cmd.filters else "")
+        raise CommandError(_("Orange Business has no product inventory; use carrier or wholesale."), "products")
+    title = (
+        _("{backend} products ({filters})", backend=backend, filters=", ".join(f"{k}={v}" for k, v in cmd.filters))
+        if cmd.filters
+        else _("{backend} products", backend=backend)
+    )
     return products_list_blocks(views, title=title, page=_paged(page, total, len(views)), tz=tz)

@@ -30,7 +30,8 @@ from bot.blocks.common import carrier_error_blocks, error_blocks
 from bot.blocks.format import fallback_text
 from bot.commands import Command, CommandError, usage
 from bot.context import BotContext
-from integrations import APIError, BackendNotEnabledError, InvalidReferenceError
+from bot.i18n import _
+from integrations import BACKENDS, APIError, BackendNotEnabledError, InvalidReferenceError
 
 __all__ = [
     "CHANNEL_ERRORS",
@@ -99,17 +100,34 @@ def render_error(err: Exception, *, verb: str | None, command: str, enabled: Seq
     """Bad input or a carrier failure, in one line (plus the verb's usage for bad input)."""
     if isinstance(err, APIError):
         return reply(carrier_error_blocks(err), shareable=False)
-    message = getattr(err, "message", None) or str(err)
+    if isinstance(err, BackendNotEnabledError):
+        message = _not_enabled(err.backend, enabled)
+    else:
+        message = getattr(err, "message", None) or str(err)
     return reply(error_blocks(message, usage(verb, command=command, enabled=enabled)), shareable=False)
+
+
+def _not_enabled(backend: str, enabled: Sequence[str]) -> str:
+    known = ", ".join(enabled) or _("none")
+    if backend not in BACKENDS:
+        return _(
+            "'{backend}' is not a backend; use one of {backends} (enabled: {enabled}).",
+            backend=backend,
+            backends=", ".join(BACKENDS),
+            enabled=known,
+        )
+    return _("The {backend} backend is not configured (enabled: {enabled}).", backend=backend, enabled=known)
 
 
 def cannot_post_text(error: str, *, command: str, again: str = "watch …") -> str:
     """What to do when Slack answered one of `CHANNEL_ERRORS`; `again`: the command to run once invited."""
     if error == "is_archived":
-        return "This channel is archived: I can't post in it."
-    return (
+        return _("This channel is archived: I can't post in it.")
+    return _(
         "I can't post in this channel: I'm not a member of it. "
-        f"Invite me with `/invite @orange-bot`, then run `{command} {again}` again."
+        "Invite me with `/invite @orange-bot`, then run `{command} {again}` again.",
+        command=command,
+        again=again,
     )
 
 

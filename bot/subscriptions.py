@@ -43,6 +43,7 @@ from bot.blocks.subscriptions import (
 )
 from bot.commands import Subscribe, Subscriptions, Unsubscribe
 from bot.context import BotContext
+from bot.i18n import _
 from bot.notify.diff import NoticeKind, Snapshot, diff
 from bot.sites import first_site_id
 from bot.slack import CHANNEL_ERRORS, Invocation, Reply, cannot_post_text, handles, permalink, reply
@@ -195,9 +196,15 @@ async def _subscribe(inv: Invocation, cmd: Subscribe) -> Reply:
         await end_rule(ctx, subscription, reason=f"could not post: {error}", actor=where.user_id)
         if error in CHANNEL_ERRORS:
             return Reply(text=cannot_post_text(error, command=ctx.settings.slack_command), shareable=False)
-        return Reply(text=f"Slack refused the message ({error}); try again in a moment.", shareable=False)
+        return Reply(
+            text=_("Slack refused the message ({error}); try again in a moment.", error=error), shareable=False
+        )
     return Reply(
-        text=f"Rule #{subscription.number} is on: matching {cmd.backend} orders are watched here as they appear.",
+        text=_(
+            "Rule #{number} is on: matching {backend} orders are watched here as they appear.",
+            number=subscription.number,
+            backend=cmd.backend,
+        ),
         shareable=False,
     )
 
@@ -229,7 +236,9 @@ async def _unsubscribe(inv: Invocation, cmd: Unsubscribe) -> Reply:
         )
     )
     if rule is None:
-        return Reply(text=f"This channel has no rule #{cmd.number} (see `subscriptions`).", shareable=False)
+        return Reply(
+            text=_("This channel has no rule #{number} (see `subscriptions`).", number=cmd.number), shareable=False
+        )
     return await end_rule(ctx, rule, reason=f"unsubscribed by {where.user_id}", actor=where.user_id)
 
 
@@ -239,8 +248,10 @@ async def end_rule(ctx: BotContext, rule: Subscription, *, reason: str, actor: s
         lambda s: crud.end_subscription(session=s, subscription_id=rule.id, reason=reason, actor=actor)
     )
     if not ended:
-        return Reply(text=f"Rule #{rule.number} had already ended.", shareable=False)
-    return Reply(text=f"Rule #{rule.number} ended; the orders it watches stay watched.", shareable=False)
+        return Reply(text=_("Rule #{number} had already ended.", number=rule.number), shareable=False)
+    return Reply(
+        text=_("Rule #{number} ended; the orders it watches stay watched.", number=rule.number), shareable=False
+    )
 
 
 async def choose_existing(ctx: BotContext, client: AsyncWebClient, subscription_id: uuid.UUID) -> Subscription | None:

@@ -28,6 +28,7 @@ from bot.blocks.watches import (
 )
 from bot.commands import CommandError, Reference, Unwatch, UnwatchProduct, Watches, WatchOrder, WatchProduct
 from bot.context import BotContext
+from bot.i18n import _
 from bot.notify.diff import ProductSnapshot, Snapshot, diff, product_diff
 from bot.notify.render import unwatched_text
 from bot.queries import fetch_product
@@ -115,7 +116,9 @@ async def _start(ctx: BotContext, client: AsyncWebClient, where: Where, target: 
         if error in CHANNEL_ERRORS:
             return Reply(text=cannot_post_text(error, command=command), shareable=False)
         log.warning("watch %s: posting the root failed: %s", view.reference, error)
-        return Reply(text=f"Slack refused the message ({error}); try again in a moment.", shareable=False)
+        return Reply(
+            text=_("Slack refused the message ({error}); try again in a moment.", error=error), shareable=False
+        )
 
     def finish(session: Session) -> None:
         crud.set_watch_root(session=session, watch_id=watch.id, thread_ts=ts)
@@ -124,17 +127,21 @@ async def _start(ctx: BotContext, client: AsyncWebClient, where: Where, target: 
 
     await ctx.db(finish)
     link = await permalink(client, where.channel_id, ts)
-    what = "error messages and the final state" if errors_only else "every change"
-    thread = f"<{link}|thread>" if link else "thread"
+    thread = _("<{link}|thread>", link=link) if link else _("thread")
     named = (
         f"`{view.reference}` ({target.words})"
         if target.label == view.reference
         else f"{escape(target.label)} (`{view.reference}`, {target.words})"
     )
-    return Reply(
-        text=f"Watching {named} here: {what} will be posted in its {thread}.",
-        shareable=False,
-    )
+    if errors_only:
+        text = _(
+            "Watching {order} here: error messages and the final state will be posted in its {thread}.",
+            order=named,
+            thread=thread,
+        )
+    else:
+        text = _("Watching {order} here: every change will be posted in its {thread}.", order=named, thread=thread)
+    return Reply(text=text, shareable=False)
 
 
 async def stored_label(ctx: BotContext, watch_id: uuid.UUID) -> str | None:
@@ -241,10 +248,12 @@ async def stop_watch(
         )
     )
     if watch is None:
-        return Reply(text=f"`{reference}` is not watched in this channel.", shareable=False)
+        return Reply(text=_("`{reference}` is not watched in this channel.", reference=reference), shareable=False)
     label = await stored_label(ctx, watch.id)
     await end_watch_and_update_root(ctx, client, watch, reason=f"unwatched by {where.user_id}", by=where.user_id)
-    return Reply(text=f"Stopped watching {order_name(label, str(reference))} in this channel.", shareable=False)
+    return Reply(
+        text=_("Stopped watching {order} in this channel.", order=order_name(label, str(reference))), shareable=False
+    )
 
 
 async def watch_rows(ctx: BotContext, client: AsyncWebClient, watches: list[Watch]) -> list[WatchRow]:
@@ -268,7 +277,7 @@ async def watch_rows(ctx: BotContext, client: AsyncWebClient, watches: list[Watc
     labels = dict(zip(views, await ctx.sites.labels(ctx.orange.carrier.sites, list(views.values())), strict=True))
     rows: list[WatchRow] = []
     for watch in watches:
-        state = stored[watch.id][0] if watch.id in stored else "state unknown yet"
+        state = stored[watch.id][0] if watch.id in stored else _("state unknown yet")
         rows.append(
             WatchRow(
                 reference=f"{watch.backend}:{watch.order_id}",
@@ -327,8 +336,11 @@ async def resume(ctx: BotContext, where: Where, watch_id: uuid.UUID) -> str:
 
     watch = await ctx.db(work)
     if watch is None:
-        return "That watch is no longer here."
-    return f"Resumed `{watch.backend}:{watch.order_id}`: what was owed is posted in its thread, in order."
+        return _("That watch is no longer here.")
+    return _(
+        "Resumed `{reference}`: what was owed is posted in its thread, in order.",
+        reference=f"{watch.backend}:{watch.order_id}",
+    )
 
 
 @handles(Watches)

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import get_type_hints
 
+from bot.i18n import _
 from integrations.types.carrier import CarrierProductListParams
 from integrations.types.wholesale import WholesaleProductListParams
 
@@ -63,7 +64,9 @@ class Filters:
         text = ", ".join(f"{name}=" for name in sorted(self.names))
         if self.operators:
             *others, last = (f".{op}" for op in self.operators)
-            text += f"; each may end in {', '.join(others)} or {last}"
+            text = _(
+                "{filters}; each may end in {operators} or {last}", filters=text, operators=", ".join(others), last=last
+            )
         return text
 
 

@@ -45,13 +45,14 @@ from bot.commands.references import BACKENDS
 from bot.commands.tokens import TokenizeError, Tokens, tokenize
 from bot.commands.types import Command, Help
 from bot.commands.verb import Args, CommandError, Usage, Verb, Verbs, show
+from bot.i18n import _
 
 __all__ = ["PRODUCT_BACKENDS", "VERBS", "VERB_BACKEND", "VERB_TABLE", "CommandError", "Usage", "Verb", "parse"]
 
 _HELP = Verbs()
 
 
-@_HELP.add("help", "help [command]", "this help, or one command's", "help orders")
+@_HELP.add("help", "help [command]", lambda: _("this help, or one command's"), "help orders")
 def _help(args: Args) -> Help:
     args.no_pairs()
     args.at_most(1)
@@ -71,15 +72,17 @@ VERB_BACKEND: dict[str, str] = {v.name: v.backend for v in VERB_TABLE.values() i
 
 
 def _unknown_verb(word: str) -> CommandError:
-    hint = ""
-    prefix, colon, _ = word.partition(":")
+    shown = show(word, 30)
+    prefix, colon, _rest = word.partition(":")
     if colon and prefix.lower() in BACKENDS:
-        hint = f" Did you mean `order {show(word, 60)}`?"
-    else:
-        close = difflib.get_close_matches(word.lower(), VERBS, n=1, cutoff=0.6)
-        if close:
-            hint = f" Did you mean `{close[0]}`?"
-    return CommandError(f"Unknown command '{show(word, 30)}'.{hint}", verb=None)
+        return CommandError(
+            _("Unknown command '{word}'. Did you mean `order {reference}`?", word=shown, reference=show(word, 60)),
+            verb=None,
+        )
+    close = difflib.get_close_matches(word.lower(), VERBS, n=1, cutoff=0.6)
+    if close:
+        return CommandError(_("Unknown command '{word}'. Did you mean `{verb}`?", word=shown, verb=close[0]), verb=None)
+    return CommandError(_("Unknown command '{word}'.", word=shown), verb=None)
 
 
 def _guess_verb(text: str) -> str | None:
@@ -96,7 +99,8 @@ def parse(text: str, *, default_backend: str | None, enabled: Sequence[str]) -> 
     if not tokens.words:
         if tokens.pairs:
             raise CommandError(
-                f"Start with a command, e.g. `sites city=Paris`, before '{show(tokens.pairs[0].raw_key)}='.", verb=None
+                _("Start with a command, e.g. `sites city=Paris`, before '{key}='.", key=show(tokens.pairs[0].raw_key)),
+                verb=None,
             )
         return Help()
     verb = tokens.words[0].lower()
@@ -106,7 +110,10 @@ def parse(text: str, *, default_backend: str | None, enabled: Sequence[str]) -> 
     on = tuple(b.lower() for b in enabled)
     needed = spec.backend
     if needed is not None and needed not in on:
-        raise CommandError(f"`{verb}` needs the {needed} backend, which is not configured here.", verb=verb)
+        raise CommandError(
+            _("`{verb}` needs the {backend} backend, which is not configured here.", verb=verb, backend=needed),
+            verb=verb,
+        )
     args = Args(
         verb=verb,
         words=tokens.words[1:],

@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.commands.tokens import show
+from bot.i18n import _
 from integrations import BACKENDS, Backend, InvalidReferenceError, check_id
+from integrations._query import MAX_ID_LENGTH
 
 __all__ = ["BACKENDS", "BadReferenceError", "Reference", "check_backend", "names_backend", "parse_reference"]
 
@@ -42,7 +44,7 @@ class Reference:
 
 
 def _names(backends: Sequence[str]) -> str:
-    return ", ".join(backends) if backends else "none"
+    return ", ".join(backends) if backends else _("none")
 
 
 def check_backend(name: str, *, enabled: Sequence[str]) -> Backend:
@@ -53,7 +55,11 @@ def check_backend(name: str, *, enabled: Sequence[str]) -> Backend:
     on = [b.lower() for b in enabled]
     if backend not in on:
         raise BadReferenceError(
-            f"The {backend} backend is not configured here; enabled: {_names([b for b in BACKENDS if b in on])}."
+            _(
+                "The {backend} backend is not configured here; enabled: {enabled}.",
+                backend=backend,
+                enabled=_names([b for b in BACKENDS if b in on]),
+            )
         )
     return backend
 
@@ -77,17 +83,51 @@ def parse_reference(text: str, *, default_backend: str | None, enabled: Sequence
             on = [b for b in BACKENDS if b in {e.lower() for e in enabled}]
             example = f"{on[0]}:{show(text) or '11'}" if on else f"carrier:{show(text) or '11'}"
             raise BadReferenceError(
-                f"'{show(text)}' names no backend and there is no default one; write it as {example}"
-                f" (enabled: {_names(on)})."
+                _(
+                    "'{text}' names no backend and there is no default one; write it as {example}"
+                    " (enabled: {enabled}).",
+                    text=show(text),
+                    example=example,
+                    enabled=_names(on),
+                )
             )
         backend, raw_id = check_backend(default_backend, enabled=enabled), text
+    _check_id(raw_id, backend)
     try:
         return Reference(backend=backend, id=check_id(raw_id, what=f"{backend} id"))
     except InvalidReferenceError as err:
         raise BadReferenceError(err.message) from err
 
 
+def _check_id(text: str, backend: str) -> None:
+    """The refusals of `integrations.check_id` that typed text can reach, in the reader's language."""
+    if not text.strip():
+        raise BadReferenceError(_("The {backend} id is empty.", backend=backend))
+    if len(text) > MAX_ID_LENGTH:
+        raise BadReferenceError(
+            _(
+                "The {backend} id is {length} characters long; at most {most} are allowed.",
+                backend=backend,
+                length=len(text),
+                most=MAX_ID_LENGTH,
+            )
+        )
+    if text in {".", ".."}:
+        raise BadReferenceError(_("The {backend} id '{id}' is not a valid id.", backend=backend, id=text))
+    for bad in ("/", "\\", "?", "#"):
+        if bad in text:
+            raise BadReferenceError(
+                _("The {backend} id '{id}' must not contain '{character}'.", backend=backend, id=text, character=bad)
+            )
+
+
 def _unknown(name: str) -> str:
     close = difflib.get_close_matches(name.lower(), BACKENDS, n=1)
-    hint = f" Did you mean `{close[0]}`?" if close else ""
-    return f"Unknown backend '{show(name)}'; the backends are {_names(BACKENDS)}.{hint}"
+    if close:
+        return _(
+            "Unknown backend '{name}'; the backends are {backends}. Did you mean `{close}`?",
+            name=show(name),
+            backends=_names(BACKENDS),
+            close=close[0],
+        )
+    return _("Unknown backend '{name}'; the backends are {backends}.", name=show(name), backends=_names(BACKENDS))

@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.i18n import _
+
 __all__ = [
     "show",
     "KEY_PATTERN",
@@ -147,7 +149,9 @@ def _lex(text: str) -> list[_Word]:
             if end < 0:
                 rest = _collapse(text[i + 1 :])
                 shown = rest if len(rest) <= 30 else rest[:30] + "…"
-                raise TokenizeError(f"Unterminated quote: the {char} before '{shown}' is never closed.")
+                raise TokenizeError(
+                    _("Unterminated quote: the {quote} before '{text}' is never closed.", quote=char, text=shown)
+                )
             if not word.quoted:
                 word.plain_prefix = len(word.text)
             word.text += text[i + 1 : end]
@@ -175,7 +179,7 @@ def tokenize(text: str) -> Tokens:
     text = unescape_slack(text)
     bad = _control_char(text)
     if bad is not None:
-        raise TokenizeError(f"The text contains a control character (U+{ord(bad):04X}).")
+        raise TokenizeError(_("The text contains a control character ({code}).", code=f"U+{ord(bad):04X}"))
     words: list[str] = []
     pairs: list[Pair] = []
     current: tuple[str, list[str]] | None = None  # raw key, value parts

@@ -1,4 +1,4 @@
-"""What to show under an error or for ``help``: one line per verb, each with an example.
+"""What to show under an error or for ``help``: one line per verb, each with an example, in the reader's language.
 
 usage("orders", enabled=["carrier"])  # 'Usage: `/orange orders [backend] [state=…]` — …'
 usage(None, command="/orange-test", enabled=["carrier", "wholesale"], default_backend="carrier")
@@ -6,10 +6,11 @@ usage(None, command="/orange-test", enabled=["carrier", "wholesale"], default_ba
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from bot.commands.parser import VERB_BACKEND, VERB_TABLE, VERBS
 from bot.commands.references import BACKENDS
+from bot.i18n import _
 
 __all__ = ["USAGE", "usage"]
 
@@ -23,11 +24,32 @@ _EXAMPLE_REFS = {
 
 def _render(verb: str, command: str) -> str:
     line = VERB_TABLE[verb].usage
-    synopsis = "  or  ".join(f"`{command} {part}`" for part in line.synopsis.split("  or  "))
-    return f"{synopsis} — {line.does}, e.g. `{command} {line.example}`"
+    synopsis = _("  or  ").join(f"`{command} {part}`" for part in line.synopsis.split("  or  "))
+    return _(
+        "{synopsis} — {does}, e.g. `{command} {example}`",
+        synopsis=synopsis,
+        does=line.what_it_does(),
+        command=command,
+        example=line.example,
+    )
 
 
-USAGE: dict[str, str] = {verb: _render(verb, "/orange") for verb in VERBS}
+class _Usage(Mapping[str, str]):
+    """One line per verb for ``/orange``, rendered when read (so in the language spoken then)."""
+
+    def __getitem__(self, verb: str) -> str:
+        if verb not in VERB_TABLE:
+            raise KeyError(verb)
+        return _render(verb, "/orange")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(VERBS)
+
+    def __len__(self) -> int:
+        return len(VERBS)
+
+
+USAGE: Mapping[str, str] = _Usage()
 """One line per verb, for the default command ``/orange``; `usage` renders them for another command name."""
 
 
@@ -37,15 +59,38 @@ def usage(
     """Usage of `verb` (one line), or the general help (every verb, then the enabled backends) when it is None."""
     on = [b for b in BACKENDS if b in {e.lower() for e in enabled}]
     if verb is not None and verb.lower() in VERB_TABLE:
-        return f"Usage: {_render(verb.lower(), command)}"
-    lines = [f"Usage: `{command} <command> [arguments]`; words and key=value pairs, quotes group words."]
+        return _("Usage: {line}", line=_render(verb.lower(), command))
+    lines = [
+        _("Usage: `{command} <command> [arguments]`; words and key=value pairs, quotes group words.", command=command)
+    ]
     for name in VERBS:
         needed = VERB_BACKEND.get(name)
-        missing = f" _(needs {needed}, not configured)_" if needed is not None and needed not in on else ""
-        lines.append(f"• {_render(name, command)}{missing}")
+        if needed is not None and needed not in on:
+            lines.append(
+                "• " + _("{line} _(needs {backend}, not configured)_", line=_render(name, command), backend=needed)
+            )
+        else:
+            lines.append(f"• {_render(name, command)}")
     if on:
-        default = f"; a bare id means {default_backend}" if default_backend and default_backend in on else ""
-        lines.append(f"Backends: {', '.join(on)}{default}. A reference is backend:id, e.g. `{_EXAMPLE_REFS[on[0]]}`.")
+        example = _EXAMPLE_REFS[on[0]]
+        backends = ", ".join(on)
+        if default_backend and default_backend in on:
+            lines.append(
+                _(
+                    "Backends: {backends}; a bare id means {default}. A reference is backend:id, e.g. `{example}`.",
+                    backends=backends,
+                    default=default_backend,
+                    example=example,
+                )
+            )
+        else:
+            lines.append(
+                _(
+                    "Backends: {backends}. A reference is backend:id, e.g. `{example}`.",
+                    backends=backends,
+                    example=example,
+                )
+            )
     else:
-        lines.append("No backend is configured.")
+        lines.append(_("No backend is configured."))
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.common import ACTION_PAGE_NEXT, ACTION_PAGE_PREV, ACTION_SHARE
 from bot.commands import CommandError, parse, parse_reference
 from bot.context import BotContext
+from bot.i18n import _
 from bot.listeners._reply import payload, where_from_action
 from bot.slack import CHANNEL_ERRORS, Invocation, cannot_post_text, dispatch
 from bot.watching import stop_watch
@@ -53,7 +54,14 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
             *reply.blocks,
             {
                 "type": "context",
-                "elements": [{"type": "mrkdwn", "text": f"Shared by <@{where.user_id}> · `{command} {text}`"}],
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": _(
+                            "Shared by <@{user}> · `{command} {text}`", user=where.user_id, command=command, text=text
+                        ),
+                    }
+                ],
             },
         ]
         try:
@@ -63,7 +71,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
             message = (
                 cannot_post_text(error, command=command)
                 if error in CHANNEL_ERRORS
-                else (f"Slack refused to post it ({error}); try again in a moment.")
+                else _("Slack refused to post it ({error}); try again in a moment.", error=error)
             )
             await respond(text=message, response_type="ephemeral", replace_original=False)
 
@@ -74,7 +82,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
             value = json.loads(str(_action(body).get("value") or "{}"))
             text, offset = str(value["c"]), int(value["o"])
         except (ValueError, KeyError, TypeError):
-            await respond(text="That button is out of date; run the command again.", replace_original=False)
+            await respond(text=_("That button is out of date; run the command again."), replace_original=False)
             return
         inv = Invocation(ctx, client, where, text, offset=offset)
         try:
@@ -97,7 +105,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
                 str(_action(body).get("value") or ""), default_backend=ctx.default_backend, enabled=ctx.enabled
             )
         except ValueError:
-            await respond(text="That button is out of date.", response_type="ephemeral", replace_original=False)
+            await respond(text=_("That button is out of date."), response_type="ephemeral", replace_original=False)
             return
         stopped = await stop_watch(ctx, client, where, reference)
         await respond(text=stopped.text, response_type="ephemeral", replace_original=False)

@@ -13,13 +13,16 @@ from bot.approvals import quote_modal
 from bot.blocks.approvals import ACTION_APPROVE, ACTION_REJECT, ACTION_RETRY
 from bot.blocks.quotes import ACTION_QUOTE_ORDER
 from bot.context import BotContext
+from bot.i18n import _
 from bot.listeners._reply import where_from_action
 
 __all__ = ["register"]
 
 log = logging.getLogger("bot.listeners.approvals")
 
-OOPS = "Something went wrong on our side; the request is unchanged. Try again in a moment."
+
+def oops() -> str:
+    return _("Something went wrong on our side; the request is unchanged. Try again in a moment.")
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +43,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
                 text = await approvals.handle_click(ctx, client, click)
             except Exception:
                 log.exception("the %s click on approval %s failed", kind, value)
-                text = OOPS
+                text = oops()
             if text:
                 await respond(text=text, response_type="ephemeral", replace_original=False)
 
@@ -62,7 +65,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
             text = reply.text
         except Exception:
             log.exception("asking to order %s failed", value)
-            text = OOPS
+            text = oops()
         await respond(text=text, response_type="ephemeral", replace_original=False)
 
     async def on_site_options(ack: AsyncAck, body: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ import bot.subscriptions
 import bot.watching  # noqa: F401  # the features register their command handlers on import
 from bot.commands import CommandError, parse
 from bot.context import BotContext
+from bot.i18n import _
 from bot.listeners._reply import payload, where_from_command
 from bot.slack import Invocation, Reply, Where, dispatch
 
@@ -22,7 +23,9 @@ __all__ = ["handle_text", "register"]
 
 log = logging.getLogger("bot.commands")
 
-OOPS = "Something went wrong on our side while answering; nothing was changed. Try again in a moment."
+
+def oops() -> str:
+    return _("Something went wrong on our side while answering; nothing was changed. Try again in a moment.")
 
 
 def register(app: AsyncApp, ctx: BotContext) -> None:
@@ -35,7 +38,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
             reply = await handle_text(ctx, client, where, text, trigger_id=command.get("trigger_id"))
         except Exception:
             log.exception("the %s command failed", ctx.settings.slack_command)
-            reply = Reply(text=OOPS, shareable=False)
+            reply = Reply(text=oops(), shareable=False)
         await respond(**payload(reply, command_text=text))
 
 

@@ -24,6 +24,7 @@ from bot.blocks.subscriptions import (
 from bot.blocks.watches import ACTION_RESUME_WATCH, ACTION_UNWATCH_PRODUCT
 from bot.commands import parse_reference
 from bot.context import BotContext
+from bot.i18n import _
 from bot.listeners._reply import where_from_action
 from bot.notify.outbox import send_outbox
 from bot.subscriptions import choose_existing, end_rule, row_of
@@ -79,10 +80,10 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         where = where_from_action(body, team_id=ctx.team_id)
         rule_id = _uuid(_value(body))
         if rule_id is None:
-            return await say(respond, "That button is out of date.")
+            return await say(respond, _("That button is out of date."))
         rule = await choose_existing(ctx, client, rule_id)
         if rule is None:
-            return await say(respond, "Someone chose already, or the rule has ended.")
+            return await say(respond, _("Someone chose already, or the rule has ended."))
         await _redraw(ctx, client, body, rule_id, "existing", where.user_id)
         await send_outbox(ctx, client)
         return None
@@ -101,7 +102,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         rule_id = _uuid(_value(body))
         rule = await ctx.read(lambda s: crud.get_subscription(session=s, subscription_id=rule_id)) if rule_id else None
         if rule is None or rule.channel_id != where.channel_id:
-            return await say(respond, "That rule is no longer here.")
+            return await say(respond, _("That rule is no longer here."))
         done = await end_rule(ctx, rule, reason=f"unsubscribed by {where.user_id}", actor=where.user_id)
         return await say(respond, done.text)
 
@@ -110,7 +111,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         await ack()
         watch_id = _uuid(_value(body))
         if watch_id is None:
-            return await say(respond, "That button is out of date.")
+            return await say(respond, _("That button is out of date."))
         text = await resume(ctx, where_from_action(body, team_id=ctx.team_id), watch_id)
         await send_outbox(ctx, client)
         return await say(respond, text)
@@ -123,7 +124,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         try:
             reference = parse_reference(_value(body), default_backend=ctx.default_backend, enabled=ctx.enabled)
         except ValueError:
-            return await say(respond, "That button is out of date.")
+            return await say(respond, _("That button is out of date."))
         stopped = await stop_watch(
             ctx, client, where_from_action(body, team_id=ctx.team_id), reference, kind=WatchKind.PRODUCT
         )

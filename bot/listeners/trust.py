@@ -20,16 +20,22 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.context import BotContext, HomeTeam
+from bot.i18n import _
 
-__all__ = ["REFUSED", "UNKNOWN_HOME", "acting_teams", "refusal", "register"]
+__all__ = ["acting_teams", "refusal", "refused_text", "register", "unknown_home_text"]
 
 log = logging.getLogger("bot.trust")
 
-REFUSED = (
-    "orange-bot acts only for the organisation that installed it: requests from your workspace are not accepted "
-    "here, and nothing was changed."
-)
-UNKNOWN_HOME = "orange-bot cannot confirm your workspace with Slack right now; nothing was changed. Try again shortly."
+
+def refused_text() -> str:
+    return _(
+        "orange-bot acts only for the organisation that installed it: requests from your workspace are not accepted "
+        "here, and nothing was changed."
+    )
+
+
+def unknown_home_text() -> str:
+    return _("orange-bot cannot confirm your workspace with Slack right now; nothing was changed. Try again shortly.")
 
 
 def _ids(value: object) -> Iterator[str]:
@@ -86,13 +92,13 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     ) -> BoltResponse | None:
         if not ctx.home.known and not await ctx.home.learn(context.client):
             log.warning("auth.test did not answer: a %s request is refused until the bot knows its team", _kind(body))
-            return await _refuse(body, respond, UNKNOWN_HOME)
+            return await _refuse(body, respond, unknown_home_text())
         why = refusal(body, ctx.home, ctx.settings.allowed_team_ids)
         if why is None:
             await next()
             return None
         log.warning("refused a %s request %s (not this organisation; ALLOWED_TEAM_IDS to allow)", _kind(body), why)
-        return await _refuse(body, respond, REFUSED)
+        return await _refuse(body, respond, refused_text())
 
 
 def _kind(body: Mapping[str, Any]) -> str:
@@ -129,6 +135,6 @@ def _refused_view(text: str) -> dict[str, Any]:
     return {
         "type": "modal",
         "title": {"type": "plain_text", "text": "orange-bot"},
-        "close": {"type": "plain_text", "text": "Close"},
+        "close": {"type": "plain_text", "text": _("Close")},
         "blocks": [{"type": "section", "text": {"type": "plain_text", "text": text}}],
     }

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from bot.app import make_web_client
 from bot.blocks.approvals import ACTION_APPROVE
 from bot.jobs.poll import run_cycle
-from bot.listeners.trust import REFUSED, acting_teams
+from bot.listeners.trust import acting_teams, refused_text
 from bot.notify.outbox import drain_outbox
 from bot.simulator import SlackUserClient
 from bot.simulator.team import TEAM_ID
@@ -76,7 +76,7 @@ async def test_a_command_from_another_team_is_refused_and_changes_nothing(harnes
         ack = await mallory.command(text, channel=CHANNEL)
     assert ack.status == 200
     answer = json.loads(ack.body)
-    assert answer == {"response_type": "ephemeral", "text": REFUSED}
+    assert answer == {"response_type": "ephemeral", "text": refused_text()}
     assert await orange_requests(h) == before
     assert rows(h, Watch) == [] and rows(h, Subscription) == []
     assert h.fake.channel_messages(CHANNEL) == []
@@ -95,7 +95,7 @@ async def test_approve_from_another_team_does_not_call_the_carrier(harness: Harn
         ack = await mallory.click(ACTION_APPROVE, message=msg)
         assert ack.status == 200
         await h.fake.wait_for_responses(count=before + 1, timeout=10)
-    assert REFUSED in json.dumps(h.fake.response_posts()[-1].body)
+    assert refused_text() in json.dumps(h.fake.response_posts()[-1].body)
     counts: dict[str, int] = (await h.admin.get("/_sandbox/requests")).json()["counts"]
     assert not any("cancelProductOrder" in key and key.startswith("POST") for key in counts)
     (still,) = rows(h, Approval)
@@ -123,7 +123,7 @@ async def test_naming_the_home_team_in_one_field_and_another_in_the_next_is_refu
     ack = await h.user.send(urlencode({"payload": json.dumps(payload)}))
     assert ack.status == 200
     await h.fake.wait_for_responses(count=before + 1, timeout=10)  # the refusal, said before any listener could run
-    assert REFUSED in json.dumps(h.fake.response_posts()[-1].body)
+    assert refused_text() in json.dumps(h.fake.response_posts()[-1].body)
     assert rows(h, Approval)[0].state == ApprovalState.PENDING.value
 
 
@@ -150,7 +150,7 @@ async def test_options_view_submissions_and_events_from_another_team_change_noth
             )
         )
         assert json.loads(submitted.body)["response_action"] == "update"
-        assert REFUSED in submitted.body
+        assert refused_text() in submitted.body
         home = await mallory.event({"type": "app_home_opened", "user": "U_MALLORY", "tab": "home"})
         assert home.status == 200
     # The middleware decided before the ack: the event was refused, so no listener publishes a Home for it.
