@@ -94,9 +94,12 @@ def catalog(lang: Language) -> Catalog:
     merged = Catalog(locale=lang, domain=DOMAIN)
     for po in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po")):
         with po.open("rb") as source:
-            for message in read_po(source, locale=lang, domain=DOMAIN):
-                if message.id and not message.fuzzy:
-                    merged[message.id] = message
+            read = read_po(source, locale=lang, domain=DOMAIN)
+        # The translators' Plural-Forms, not CLDR's (Babel's French has three forms: n > 1 would miss msgstr[2]).
+        merged.mime_headers = [("Plural-Forms", read.plural_forms)]
+        for message in read:
+            if message.id and not message.fuzzy:
+                merged[message.id] = message
     return merged
 
 
