@@ -6,6 +6,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import Cancel, QuoteNew
 from bot.context import BotContext
+from bot.i18n import _
 from bot.slack import Invocation, Reply, Where, handles
 
 from .decisions import Click, handle_click
@@ -37,6 +38,6 @@ async def request_cancel(ctx: BotContext, client: AsyncWebClient, where: Where, 
     """`cancel wholesale:<id> [reason]`: an approval request in the channel (final orders are refused)."""
     if cmd.reference.backend != "wholesale":
         return Reply(
-            text="Only wholesale orders can be cancelled from here (`cancel wholesale:<id>`).", shareable=False
+            text=_("Only wholesale orders can be cancelled from here (`cancel wholesale:<id>`)."), shareable=False
         )
     return await request_cancel_order(ctx, client, where, cmd.reference.id, cmd.reason)

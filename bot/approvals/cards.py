@@ -22,6 +22,7 @@ from bot.blocks.approvals import (
 )
 from bot.blocks.format import fallback_text, mention, when
 from bot.context import BotContext
+from bot.i18n import _
 from bot.slack import retry_after
 from integrations.views import PriceView
 from storage import crud
@@ -70,32 +71,46 @@ def dump_prices(prices: Sequence[PriceView]) -> list[dict[str, Any]]:
 def result_text(approval: Approval) -> str | None:
     result = approval.result or {}
     if result.get("order"):
-        return f"order {result['order']} placed"
+        return _("order {order} placed", order=result["order"])
     if result.get("cancel_id") or result.get("order_state"):
-        return "Orange is cancelling the order"
+        return _("Orange is cancelling the order")
     return None
-
-
-def _decided_word(approval: Approval) -> str:
-    return "rejected" if approval.state == ApprovalState.REJECTED.value else "approved"
 
 
 def decided_text(approval: Approval) -> str:
     """What a click on a request already decided is told: who decided it, when, and where it stands."""
-    who = mention(approval.decided_by) if approval.decided_by else "someone"
-    at = when(approval.decided_at) if approval.decided_at else "earlier"
-    text = f"This request was already {_decided_word(approval)} by {who} ({at})"
+    who = mention(approval.decided_by) if approval.decided_by else _("someone")
+    at = when(approval.decided_at) if approval.decided_at else _("earlier")
+    if approval.state == ApprovalState.REJECTED.value:
+        return _("This request was already rejected by {approver} ({when}).", approver=who, when=at)
     if policy.answer_lost(approval):
-        text += "; Orange's answer was lost, and I am checking whether Orange has it."
-    elif approval.state == ApprovalState.SUBMITTING.value:
-        text += "; it is being sent to Orange."
-    elif approval.state == ApprovalState.SUBMITTED.value:
-        text += "; " + (result_text(approval) or "Orange has it") + "."
-    elif approval.state == ApprovalState.FAILED.value:
-        text += f"; it failed: {approval.error or 'unknown error'}."
-    else:
-        text += "."
-    return text
+        return _(
+            "This request was already approved by {approver} ({when}); Orange's answer was lost, and I am checking "
+            "whether Orange has it.",
+            approver=who,
+            when=at,
+        )
+    if approval.state == ApprovalState.SUBMITTING.value:
+        return _(
+            "This request was already approved by {approver} ({when}); it is being sent to Orange.",
+            approver=who,
+            when=at,
+        )
+    if approval.state == ApprovalState.SUBMITTED.value:
+        return _(
+            "This request was already approved by {approver} ({when}); {result}.",
+            approver=who,
+            when=at,
+            result=result_text(approval) or _("Orange has it"),
+        )
+    if approval.state == ApprovalState.FAILED.value:
+        return _(
+            "This request was already approved by {approver} ({when}); it failed: {error}.",
+            approver=who,
+            when=at,
+            error=approval.error or _("unknown error"),
+        )
+    return _("This request was already approved by {approver} ({when}).", approver=who, when=at)
 
 
 def card_blocks(approval: Approval) -> list[Block]:
@@ -110,16 +125,18 @@ def card_blocks(approval: Approval) -> list[Block]:
     elif approval.state == ApprovalState.SUBMITTED.value:
         outcome, text = "submitted", str((approval.result or {}).get("text") or result_text(approval) or "")
     elif approval.state == ApprovalState.FAILED.value:
-        outcome, text = "failed", f"{approval.error or 'The call failed'}. An approver can retry."
+        outcome = "failed"
+        text = _("{error}. An approver can retry.", error=approval.error or _("The call failed"))
     elif policy.answer_lost(approval):
         outcome = "approved"
-        text = (
-            f"Orange's answer was lost ({approval.error}). Orange may have it: "
-            "I am checking before saying more, and will not send it twice."
+        text = _(
+            "Orange's answer was lost ({error}). Orange may have it: I am checking before saying more, and will not "
+            "send it twice.",
+            error=approval.error,
         )
     else:
         retrying = bool((approval.payload or {}).get("retry_of"))
-        outcome, text = "approved", "Retrying: sending to Orange…" if retrying else "Sending to Orange…"
+        outcome, text = "approved", _("Retrying: sending to Orange…") if retrying else _("Sending to Orange…")
     return approval_decided_blocks(
         card,
         decided_by=approval.decided_by or "orange-bot",
@@ -148,7 +165,7 @@ async def refresh_card(
         current = crud.latest_approval_for_message(session=session, channel_id=channel, message_ts=ts)
         return current, crud.card_held_until(session=session, channel_id=channel, message_ts=ts)
 
-    for _ in range(3):
+    for _attempt in range(3):
         current, held_until = await ctx.db(latest)
         if current is None:
             return
@@ -171,6 +188,6 @@ async def refresh_card(
             log.warning("could not update the card of approval %s: %s (redrawn later)", current.id, error)
             return
         await ctx.db(lambda s, a=current: crud.mark_card_shown(session=s, approval_id=a.id, version=a.version))  # type: ignore[misc]
-        again, _ = await ctx.db(latest)
+        again, _held = await ctx.db(latest)
         if again is None or (again.id == current.id and again.version == current.version):
             return

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot.blocks.format import state_text
 from bot.context import BotContext
+from bot.i18n import _
 from bot.leases import heartbeat
 from bot.notify.diff import diff
 from bot.watching import audit_watch_created
@@ -141,7 +142,12 @@ async def send(ctx: BotContext, approval: Approval) -> Result:
         )
         reference = payload.get("reference") or f"wholesale:{approval.target_id}"
         named = f"{payload['label']} · `{reference}`" if payload.get("label") else reference
-        text = f"Orange is cancelling {named} (cancellation {cancel.id}, {cancel.state or 'acknowledged'})."
+        text = _(
+            "Orange is cancelling {order} (cancellation {cancellation}, {state}).",
+            order=named,
+            cancellation=cancel.id,
+            state=cancel.state or _("acknowledged"),
+        )
         return Result({"cancel_id": cancel.id, "cancel_state": cancel.state, "text": text}, text)
     order = await ctx.orange.carrier.orders.create(quote_order_body(ctx, approval))
     return await order_result(ctx, order_view_from_carrier(order))
@@ -154,7 +160,11 @@ async def _named(ctx: BotContext, view: OrderView) -> str:
 
 
 async def order_result(ctx: BotContext, view: OrderView) -> Result:
-    text = f"Order {await _named(ctx, view)} placed ({state_text(view.state, view.state_raw)}); watched in this thread."
+    text = _(
+        "Order {order} placed ({state}); watched in this thread.",
+        order=await _named(ctx, view),
+        state=state_text(view.state, view.state_raw),
+    )
     return Result(
         {"order": view.reference, "order_id": view.id, "order_state": view.state_raw, "text": text}, text, view
     )
@@ -165,7 +175,11 @@ async def look_up(ctx: BotContext, approval: Approval) -> Result | None:
     if approval.kind == ApprovalKind.CANCEL_ORDER.value:
         view = await ctx.orange.orders("wholesale").get(approval.target_id)
         if view.state in policy.CANCELLING:
-            text = f"Orange is cancelling {await _named(ctx, view)} ({state_text(view.state, view.state_raw)})."
+            text = _(
+                "Orange is cancelling {order} ({state}).",
+                order=await _named(ctx, view),
+                state=state_text(view.state, view.state_raw),
+            )
             return Result({"order_state": view.state_raw, "reconciled": True, "text": text}, text)
         return None
     orders = ctx.orange.carrier.orders.list({"externalId": approval.external_id}, max_items=10)
@@ -182,7 +196,7 @@ async def call(ctx: BotContext, approval: Approval, *, look_first: bool = False)
         try:
             found = await look_up(ctx, approval)
         except APIError as err:
-            return Unknown(f"{err} (while checking for an earlier attempt)")
+            return Unknown(_("{error} (while checking for an earlier attempt)", error=err))
         if found is not None:
             return Placed(found)
     try:
@@ -191,7 +205,7 @@ async def call(ctx: BotContext, approval: Approval, *, look_first: bool = False)
         if ambiguous(err):
             log.warning("approval %s: %s; Orange may have it, looking it up later", approval.id, err)
             return Unknown(str(err))
-        return Refused(f"Orange refused: {err}", code=err.code)
+        return Refused(_("Orange refused: {error}", error=err), code=err.code)
 
 
 def watch_order(session: Session, approval: Approval, view: OrderView, *, actor: str) -> None:

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.context import BotContext
+from bot.i18n import _
 from storage import crud
 from storage.columns import utcnow
 from storage.enums import ApprovalState, AuditAction
@@ -40,14 +41,14 @@ async def handle_click(ctx: BotContext, client: AsyncWebClient, click: Click) ->
     try:
         approval_id = uuid.UUID(click.approval_id)
     except ValueError:
-        return "That button is out of date."
+        return _("That button is out of date.")
     if click.delivery_key is not None:
         key = click.delivery_key[:255]
         if not await ctx.db(lambda s: crud.mark_delivery_processed(session=s, key=key)):
             return None  # the same click delivered again: the first delivery answers
     approval = await load(ctx, approval_id)
     if approval is None:
-        return "That approval request no longer exists."
+        return _("That approval request no longer exists.")
     wanted = ApprovalState.FAILED.value if click.action == "retry" else ApprovalState.PENDING.value
     if approval.state != wanted:
         return decided_text(approval)
@@ -63,7 +64,7 @@ async def handle_click(ctx: BotContext, client: AsyncWebClient, click: Click) ->
 
 async def _lost(ctx: BotContext, approval_id: uuid.UUID) -> str:
     current = await load(ctx, approval_id)
-    return decided_text(current) if current is not None else "That approval request no longer exists."
+    return decided_text(current) if current is not None else _("That approval request no longer exists.")
 
 
 async def _reject(ctx: BotContext, client: AsyncWebClient, approval: Approval, user_id: str) -> str | None:
@@ -154,7 +155,7 @@ async def _retry(ctx: BotContext, client: AsyncWebClient, failed: Approval, user
     live, claimed = await ctx.db(open_and_claim)
     if claimed is None:
         if (live.payload or {}).get("retry_of") == str(failed.id):
-            return "This request is already being retried."
+            return _("This request is already being retried.")
         return decided_text(live)
     async with held(ctx, claimed, owner):
         outcome = await call(ctx, claimed, look_first=True)

@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from bot.blocks.format import mention
+from bot.i18n import _
 from bot.settings import Settings
 from integrations.states import OrderState
 from storage.columns import utcnow
@@ -71,7 +72,7 @@ def refusal(settings: Settings, requester_id: str, user_id: str) -> str | None:
     approvers = settings.approver_user_ids
     if approvers and user_id not in approvers:
         names = ", ".join(mention(a) for a in approvers)
-        return f"Only the approvers ({names}) can decide this request; nothing was changed."
+        return _("Only the approvers ({approvers}) can decide this request; nothing was changed.", approvers=names)
     if user_id == requester_id and not settings.allow_self_approval:
-        return "You asked for this yourself: another approver has to decide it. Nothing was changed."
+        return _("You asked for this yourself: another approver has to decide it. Nothing was changed.")
     return None

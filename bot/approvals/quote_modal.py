@@ -37,12 +37,14 @@ from bot.blocks.quote_form import (
     MAX_BANDWIDTH,
     TERMS_MONTHS,
     checking_view,
+    class_of_service_text,
     form_view,
     result_view,
     site_option,
 )
 from bot.blocks.quotes import poq_blocks, quote_blocks
 from bot.context import BotContext
+from bot.i18n import _, n_, number
 from bot.queries import SITE_SEARCH_LIMIT, site_matches
 from bot.slack import CHANNEL_ERRORS, Reply, Where, cannot_post_text, send_dm
 from integrations import APIError
@@ -69,9 +71,9 @@ MAX_OPTIONS = 100
 
 async def open_quote_modal(ctx: BotContext, client: AsyncWebClient, where: Where, trigger_id: str | None) -> Reply:
     if not trigger_id:
-        return Reply(text="Slack sent no trigger for a form; run the command again.", shareable=False)
+        return Reply(text=_("Slack sent no trigger for a form; run the command again."), shareable=False)
     if "carrier" not in ctx.enabled:
-        return Reply(text="Quotes need the carrier backend, which is not enabled.", shareable=False)
+        return Reply(text=_("Quotes need the carrier backend, which is not enabled."), shareable=False)
     problem = await _cannot_post_in(client, where.channel_id)
     if problem is not None:
         return Reply(
@@ -85,9 +87,11 @@ async def open_quote_modal(ctx: BotContext, client: AsyncWebClient, where: Where
         error = str(err.response.get("error", ""))
         log.warning("views.open failed: %s", error)
         if error in ("expired_trigger_id", "invalid_trigger_id"):
-            return Reply(text="The form could not open in time; run the command again.", shareable=False)
-        return Reply(text=f"Slack refused to open the form ({error}); try again in a moment.", shareable=False)
-    return Reply(text="Fill in the quote form: two sites, bandwidth, class of service and term.", shareable=False)
+            return Reply(text=_("The form could not open in time; run the command again."), shareable=False)
+        return Reply(
+            text=_("Slack refused to open the form ({error}); try again in a moment.", error=error), shareable=False
+        )
+    return Reply(text=_("Fill in the quote form: two sites, bandwidth, class of service and term."), shareable=False)
 
 
 async def _cannot_post_in(client: AsyncWebClient, channel_id: str) -> str | None:
@@ -118,11 +122,22 @@ def _by_dm(blocks: list[Block], *, channel_id: str, error: str, first: bool, com
     kept = [b for b in blocks if not isinstance(b, ActionsBlock)]
     if not first:
         return kept
-    why = "is archived" if error == "is_archived" else "is not a channel I'm in"
-    note = (
-        f":information_source: <#{channel_id}> {why}, so the results of your quote form come here. To order a quote, "
-        f"invite me to a channel (`/invite @orange-bot`) and show it there with `{command} quote <id>`."
-    )
+    channel = f"<#{channel_id}>"
+    if error == "is_archived":
+        note = _(
+            ":information_source: {channel} is archived, so the results of your quote form come here. To order a "
+            "quote, invite me to a channel (`/invite @orange-bot`) and show it there with `{command} quote <id>`.",
+            channel=channel,
+            command=command,
+        )
+    else:
+        note = _(
+            ":information_source: {channel} is not a channel I'm in, so the results of your quote form come here. To "
+            "order a quote, invite me to a channel (`/invite @orange-bot`) and show it there with "
+            "`{command} quote <id>`.",
+            channel=channel,
+            command=command,
+        )
     return [context(note), *kept][:50]
 
 
@@ -164,23 +179,25 @@ def parse_form(view: dict[str, Any]) -> QuoteForm | dict[str, str]:
     site_a = _value(values, BLOCK_SITE_A, ACTION_SITE_A)
     site_b = _value(values, BLOCK_SITE_B, ACTION_SITE_B)
     if not site_a:
-        errors[BLOCK_SITE_A] = "Pick a site."
+        errors[BLOCK_SITE_A] = _("Pick a site.")
     if not site_b:
-        errors[BLOCK_SITE_B] = "Pick a site."
+        errors[BLOCK_SITE_B] = _("Pick a site.")
     elif site_a == site_b:
-        errors[BLOCK_SITE_B] = "Pick a site other than site A."
+        errors[BLOCK_SITE_B] = _("Pick a site other than site A.")
     raw = _value(values, BLOCK_BANDWIDTH, ACTION_BANDWIDTH) or ""
     bandwidth = 0
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_BANDWIDTH:
-        errors[BLOCK_BANDWIDTH] = f"Give the bandwidth in Mbps: a whole number from 1 to {MAX_BANDWIDTH:,}."
+        errors[BLOCK_BANDWIDTH] = _(
+            "Give the bandwidth in Mbps: a whole number from 1 to {max}.", max=number(MAX_BANDWIDTH)
+        )
     else:
         bandwidth = int(raw)
     cos = _value(values, BLOCK_COS, ACTION_COS) or CLASSES_OF_SERVICE[0]
     if cos not in CLASSES_OF_SERVICE:
-        errors[BLOCK_COS] = "Pick a class of service."
+        errors[BLOCK_COS] = _("Pick a class of service.")
     term = _value(values, BLOCK_TERM, ACTION_TERM) or str(TERMS_MONTHS[0])
     if not term.isdigit() or int(term) not in TERMS_MONTHS:
-        errors[BLOCK_TERM] = "Pick a term."
+        errors[BLOCK_TERM] = _("Pick a term.")
     if errors:
         return errors
     try:
@@ -252,12 +269,27 @@ def quote_body(form: QuoteForm) -> dict[str, Any]:
 
 def checking(form: QuoteForm) -> dict[str, Any]:
     """What the modal shows once submitted, while Orange is asked."""
-    where = "in the channel (only you see them)" if form.channel_id else "here"
-    return checking_view(
-        f":hourglass_flowing_sand: Asking Orange: {form.bandwidth:,} Mbps {form.class_of_service.lower()} between "
-        f"sites `{form.site_a}` and `{form.site_b}`, {form.term_months} months. The serviceability check and the "
-        f"quote will be posted {where}; you can close this."
-    )
+    asked = {
+        "bandwidth": number(form.bandwidth),
+        "cos": class_of_service_text(form.class_of_service).lower(),
+        "site_a": f"`{form.site_a}`",
+        "site_b": f"`{form.site_b}`",
+        "term": n_("{n} month", "{n} months", form.term_months),
+    }
+    if form.channel_id:
+        text = _(
+            ":hourglass_flowing_sand: Asking Orange: {bandwidth} Mbps {cos} between sites {site_a} and {site_b}, "
+            "{term}. The serviceability check and the quote will be posted in the channel (only you see them); you "
+            "can close this.",
+            **asked,
+        )
+    else:
+        text = _(
+            ":hourglass_flowing_sand: Asking Orange: {bandwidth} Mbps {cos} between sites {site_a} and {site_b}, "
+            "{term}. The serviceability check and the quote will be posted here; you can close this.",
+            **asked,
+        )
+    return checking_view(text)
 
 
 async def run_quote(ctx: BotContext, client: AsyncWebClient, form: QuoteForm, *, user_id: str, view_id: str) -> None:
@@ -279,7 +311,7 @@ async def run_quote(ctx: BotContext, client: AsyncWebClient, form: QuoteForm, *,
                     shown = [b.to_dict() for b in blocks[:50]]
                     await client.chat_postEphemeral(channel=form.channel_id, user=user_id, text=text, blocks=shown)
                 else:
-                    await client.views_update(view_id=view_id, view=result_view("New quote", blocks[:100]))
+                    await client.views_update(view_id=view_id, view=result_view(None, blocks[:100]))
                 return
             except SlackApiError as err:
                 error = str(err.response.get("error", ""))
@@ -295,18 +327,21 @@ async def run_quote(ctx: BotContext, client: AsyncWebClient, form: QuoteForm, *,
     try:
         poq = poq_view(await ctx.orange.carrier.qualifications.create(poq_body(form)))
     except APIError as err:
-        await say([section(f":warning: Orange could not check serviceability: {err}")], "Serviceability check failed")
+        await say(
+            [section(_(":warning: Orange could not check serviceability: {error}", error=err))],
+            _("Serviceability check failed"),
+        )
         return
     checked: list[Block] = list(poq_blocks(poq))
     if not poq.all_green:
-        stop = ":no_entry: Not every item is green, so no quote was asked for. Pick other sites or ask Orange."
-        await say([*checked, section(stop)], "Not serviceable: no quote asked for")
+        stop = _(":no_entry: Not every item is green, so no quote was asked for. Pick other sites or ask Orange.")
+        await say([*checked, section(stop)], _("Not serviceable: no quote asked for"))
         return
-    await say(checked, "Serviceability: every item is green")
+    await say(checked, _("Serviceability: every item is green"))
     try:
         quote = quote_view_from_carrier(await ctx.orange.carrier.quotes.create(quote_body(form)))
     except APIError as err:
-        await say([section(f":warning: Orange refused the quote: {err}")], "Quote refused")
+        await say([section(_(":warning: Orange refused the quote: {error}", error=err))], _("Quote refused"))
         return
     card = quote_blocks(quote, now=moment)
     await say(list(card), fallback_text(card))

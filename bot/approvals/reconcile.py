@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.context import BotContext
+from bot.i18n import _, n_
 from integrations import (
     APIError,
 )
@@ -69,10 +70,21 @@ async def _check(ctx: BotContext, approval: Approval, at: datetime) -> CallOutco
         return Placed(found)
     called = approval.called_at or approval.updated_at
     if at - called < policy.SETTLE:
-        return Unknown(approval.error or "the call's answer was lost", checked=True)
+        return Unknown(approval.error or _("the call's answer was lost"), checked=True)
     minutes = int((at - called).total_seconds() // 60)
     if approval.kind == ApprovalKind.CANCEL_ORDER.value:
-        return Refused(f"Orange does not show the order as cancelling {minutes} minutes after the call: not sent")
+        return Refused(
+            n_(
+                "Orange does not show the order as cancelling {n} minute after the call: not sent",
+                "Orange does not show the order as cancelling {n} minutes after the call: not sent",
+                minutes,
+            )
+        )
     return Refused(
-        f"Orange has no order with external id {approval.external_id} {minutes} minutes after the call: not placed"
+        n_(
+            "Orange has no order with external id {external_id} {n} minute after the call: not placed",
+            "Orange has no order with external id {external_id} {n} minutes after the call: not placed",
+            minutes,
+            external_id=approval.external_id,
+        )
     )

@@ -17,6 +17,7 @@ from bot.blocks.format import fallback_text, mention, order_name, state_text, wh
 from bot.blocks.quotes import quote_item_text
 from bot.commands import parse_reference
 from bot.context import BotContext
+from bot.i18n import _, day, n_
 from bot.slack import CHANNEL_ERRORS, Reply, Where, cannot_post_text, permalink, render_error
 from integrations import (
     APIError,
@@ -63,13 +64,7 @@ async def _post_request(
     named = order_name(payload.get("label"), str(what))
     if not created:
         link = await permalink(client, approval.channel_id, approval.message_ts)
-        where_text = f" (<{link}|see the request>)" if link else ""
-        verb = "ordering" if kind == ApprovalKind.QUOTE_ORDER else "cancelling"
-        return Reply(
-            text=f"{verb.capitalize()} {named} was already asked for by {mention(approval.requester_id)} "
-            f"and is {approval.state}{where_text}.",
-            shareable=False,
-        )
+        return Reply(text=_already_asked(kind, named, approval, link), shareable=False)
     card = card_of(approval)
     blocks = approval_request_blocks(card)
     try:
@@ -91,7 +86,10 @@ async def _post_request(
         if error in CHANNEL_ERRORS:
             again = "cancel …" if approval.kind == ApprovalKind.CANCEL_ORDER.value else "quote …"
             return Reply(text=cannot_post_text(error, command=command, again=again), shareable=False)
-        return Reply(text=f"Slack refused the approval request ({error}); try again in a moment.", shareable=False)
+        return Reply(
+            text=_("Slack refused the approval request ({error}); try again in a moment.", error=error),
+            shareable=False,
+        )
     ts = str(response["ts"])
 
     def posted(session: Session) -> None:
@@ -108,12 +106,55 @@ async def _post_request(
 
     await ctx.db(posted)
     link = await permalink(client, where.channel_id, ts)
-    request = f"<{link}|approval request>" if link else "approval request"
-    verb = "order" if kind == ApprovalKind.QUOTE_ORDER else "cancel"
-    return Reply(
-        text=f"Asked for approval to {verb} {named}: an approver decides on the {request} in this channel.",
-        shareable=False,
-    )
+    words = _("approval request")
+    request = f"<{link}|{words}>" if link else words
+    if kind == ApprovalKind.QUOTE_ORDER:
+        text = _(
+            "Asked for approval to order {quote}: an approver decides on the {request} in this channel.",
+            quote=named,
+            request=request,
+        )
+    else:
+        text = _(
+            "Asked for approval to cancel {order}: an approver decides on the {request} in this channel.",
+            order=named,
+            request=request,
+        )
+    return Reply(text=text, shareable=False)
+
+
+def _state_word(state: str) -> str:
+    """An approval's state in the reader's words."""
+    words = {
+        ApprovalState.PENDING.value: _("pending"),
+        ApprovalState.SUBMITTING.value: _("being sent to Orange"),
+        ApprovalState.SUBMITTED.value: _("submitted"),
+        ApprovalState.FAILED.value: _("failed"),
+        ApprovalState.REJECTED.value: _("rejected"),
+    }
+    return words.get(state, state)
+
+
+def _already_asked(kind: ApprovalKind, named: str, approval: Approval, link: str | None) -> str:
+    """`Ordering `carrier:6` was already asked for by <@U1> and is pending (see the request).`"""
+    params = {"requester": mention(approval.requester_id), "state": _state_word(approval.state)}
+    if kind == ApprovalKind.QUOTE_ORDER:
+        if link:
+            return _(
+                "Ordering {quote} was already asked for by {requester} and is {state} (<{link}|see the request>).",
+                quote=named,
+                link=link,
+                **params,
+            )
+        return _("Ordering {quote} was already asked for by {requester} and is {state}.", quote=named, **params)
+    if link:
+        return _(
+            "Cancelling {order} was already asked for by {requester} and is {state} (<{link}|see the request>).",
+            order=named,
+            link=link,
+            **params,
+        )
+    return _("Cancelling {order} was already asked for by {requester} and is {state}.", order=named, **params)
 
 
 async def request_cancel_order(
@@ -124,19 +165,26 @@ async def request_cancel_order(
         view = await ctx.orange.orders("wholesale").get(order_id)
     except APIError as err:
         return render_error(err, verb="cancel", command=command, enabled=ctx.enabled)
-    state = state_text(view.state, view.state_raw)
+    state, ref = state_text(view.state, view.state_raw), f"`{view.reference}`"
     if view.is_final:
-        return Reply(text=f"`{view.reference}` can't be cancelled: it is {state}, a final state.", shareable=False)
+        return Reply(
+            text=_("{order} can't be cancelled: it is {state}, a final state.", order=ref, state=state),
+            shareable=False,
+        )
     if view.state in policy.CANCELLING:
-        return Reply(text=f"`{view.reference}` is already being cancelled ({state}).", shareable=False)
-    summary = [f"Order {view.reference} · {state}"]
+        return Reply(
+            text=_("{order} is already being cancelled ({state}).", order=ref, state=state),
+            shareable=False,
+        )
+    # The summary is stored with the request and drawn on its card: in the language spoken when it is asked for.
+    summary = [_("Order {order} · {state}", order=view.reference, state=state)]
     if view.description:
         summary.append(view.description)
     if view.specification:
-        summary.append(f"Specification: {view.specification}")
+        summary.append(_("Specification: {specification}", specification=view.specification))
     if view.external_ids:
-        summary.append("External ids: " + ", ".join(view.external_ids))
-    summary.append(f"{len(view.items)} item(s)")
+        summary.append(_("External ids: {ids}", ids=", ".join(view.external_ids)))
+    summary.append(n_("{n} item", "{n} items", len(view.items)))
     payload: dict[str, Any] = {
         "reference": view.reference,
         "label": await ctx.sites.label(ctx.orange.carrier.sites, view),
@@ -179,9 +227,9 @@ async def request_quote_order(ctx: BotContext, client: AsyncWebClient, where: Wh
     try:
         reference = parse_reference(value, default_backend="carrier", enabled=ctx.enabled)
     except ValueError:
-        return Reply(text="That button is out of date; show the quote again.", shareable=False)
+        return Reply(text=_("That button is out of date; show the quote again."), shareable=False)
     if reference.backend != "carrier":
-        return Reply(text="Only carrier quotes can be ordered.", shareable=False)
+        return Reply(text=_("Only carrier quotes can be ordered."), shareable=False)
     try:
         quote = await ctx.orange.carrier.quotes.get(reference.id)
     except APIError as err:
@@ -189,15 +237,26 @@ async def request_quote_order(ctx: BotContext, client: AsyncWebClient, where: Wh
     view: QuoteView = quote_view_from_carrier(quote)
     moment = policy.now()
     if not view.is_orderable(moment):
-        until = f", valid until {when(view.valid_until)}" if view.valid_until else ""
-        return Reply(
-            text=f"`{view.reference}` can't be ordered: it is {state_text(view.state, view.state_raw)}{until}. "
-            f"Ask for a new quote with `{command} quote new`.",
-            shareable=False,
-        )
-    summary = [f"Quote {view.reference}" + (f" · {view.description}" if view.description else "")]
+        params = {
+            "quote": f"`{view.reference}`",
+            "state": state_text(view.state, view.state_raw),
+            "new": f"`{command} quote new`",
+        }
+        if view.valid_until:
+            text = _(
+                "{quote} can't be ordered: it is {state}, valid until {until}. Ask for a new quote with {new}.",
+                until=when(view.valid_until),
+                **params,
+            )
+        else:
+            text = _("{quote} can't be ordered: it is {state}. Ask for a new quote with {new}.", **params)
+        return Reply(text=text, shareable=False)
+    if view.description:
+        summary = [_("Quote {quote} · {description}", quote=view.reference, description=view.description)]
+    else:
+        summary = [_("Quote {quote}", quote=view.reference)]
     if view.valid_until:
-        summary.append(f"Valid until {view.valid_until.date().isoformat()}")
+        summary.append(_("Valid until {day}", day=day(view.valid_until)))
     summary.extend(quote_item_text(item) for item in view.items)
     raw_items = [i.model_dump(mode="json", exclude_none=True, by_alias=True) for i in quote.quote_item]
     payload: dict[str, Any] = {

@@ -4,7 +4,8 @@
     approval_request_blocks(card)        # who asks, what, prices, Approve / Reject
     approval_decided_blocks(card, decided_by="U456", decided_at=now, outcome="approved", result_text="Order carrier:31")
 
-Summary lines, reason and result are plain text (escaped here).
+Summary lines, reason and result are plain text (escaped here). Every word comes from the catalogue, in the language
+spoken when the card is drawn; amounts are formatted for it (`price_text`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from typing import Literal
 
 from slack_sdk.models.blocks import Block
 
+from bot.i18n import DEFAULT_LANGUAGE, _, language, number
+from bot.i18n import money as i18n_money
 from integrations.views import PriceView
 from storage.enums import ApprovalKind
 
-from .format import actions, button, code, context, escape, mention, prices_text, section, when
+from .format import actions, button, code, context, escape, mention, money, section, when
 
 __all__ = [
     "ACTION_APPROVE",
@@ -30,6 +33,7 @@ __all__ = [
     "approval_decided_blocks",
     "approval_request_blocks",
     "approval_what",
+    "price_text",
 ]
 
 ACTION_APPROVE = "approval_approve"
@@ -56,34 +60,99 @@ class ApprovalCard:
     """The order as people know it (`order_label`, plain text), when known."""
 
 
+def _reference(card: ApprovalCard) -> str:
+    """`*carrier:6*`, `*UW-de76cfa1 · OULLINS C* · `wholesale:…``, or "" when the card names nothing (mrkdwn)."""
+    if card.reference and card.label and card.label != card.reference:
+        return f"*{escape(card.label)}* · {code(card.reference)}"
+    return f"*{escape(card.reference)}*" if card.reference else ""
+
+
 def approval_what(card: ApprovalCard) -> str:
     """`order quote *carrier:6*`, `cancel order *UW-de76cfa1 · OULLINS C* · `wholesale:…`` (mrkdwn)."""
-    if card.reference and card.label and card.label != card.reference:
-        ref = f" *{escape(card.label)}* · {code(card.reference)}"
-    else:
-        ref = f" *{escape(card.reference)}*" if card.reference else ""
+    ref = _reference(card)
     if card.kind == "quote_order":
-        return f"order quote{ref}" if ref else "order a quote"
+        return _("order quote {quote}", quote=ref) if ref else _("order a quote")
     if card.kind == "cancel_order":
-        return f"cancel order{ref}" if ref else "cancel an order"
-    return escape(str(card.kind).replace("_", " ")) + ref
+        return _("cancel order {order}", order=ref) if ref else _("cancel an order")
+    return _kind_words(card) + (f" {ref}" if ref else "")
+
+
+def _kind_words(card: ApprovalCard) -> str:
+    return escape(str(card.kind).replace("_", " "))
+
+
+def _asks(card: ApprovalCard) -> str:
+    """`:raised_hand: <@U1> asks to order quote *carrier:6*`: one sentence per kind, so a translator can order it."""
+    who, ref = mention(card.requester_id), _reference(card)
+    if card.kind == "quote_order":
+        if ref:
+            return _(":raised_hand: {requester} asks to order quote {quote}", requester=who, quote=ref)
+        return _(":raised_hand: {requester} asks to order a quote", requester=who)
+    if card.kind == "cancel_order":
+        if ref:
+            return _(":raised_hand: {requester} asks to cancel order {order}", requester=who, order=ref)
+        return _(":raised_hand: {requester} asks to cancel an order", requester=who)
+    return _(":raised_hand: {requester} asks to {what}", requester=who, what=approval_what(card))
+
+
+def _period(period: str) -> str:
+    """Orange's charge periods in the reader's words (one it names otherwise is shown as Orange wrote it)."""
+    known = {
+        "day": _("day"),
+        "week": _("week"),
+        "month": _("month"),
+        "year": _("year"),
+    }
+    return known.get(period.strip().lower(), period)
+
+
+def _amount(price: PriceView) -> str:
+    if language() == DEFAULT_LANGUAGE:
+        # The English cards keep the wording every English view uses (`3,000 EUR`), the shared `money` without notes.
+        return money(PriceView(kind="unknown", amount=price.amount, currency=price.currency))
+    if not price.currency or not price.amount.is_finite():
+        return _("{amount} (currency not given)", amount=number(price.amount))
+    return i18n_money(price.amount, price.currency)
+
+
+def price_text(price: PriceView) -> str:
+    """`installation: 3,000 EUR (one-off)`, `28 EUR / day (recurring)`; in French `28,00 € / jour (récurrent)`
+    (plain text: escape it for mrkdwn)."""
+    text = _amount(price)
+    if price.kind in ("recurring", "usage") and price.period:
+        text = _("{amount} / {period}", amount=text, period=_period(price.period))
+    notes = {"one_off": [_("one-off")], "recurring": [_("recurring")], "usage": [_("usage")]}.get(price.kind, [])
+    if price.tax_included:
+        notes.append(_("tax incl."))
+    if notes:
+        text = _("{price} ({notes})", price=text, notes=", ".join(notes))
+    if price.name:
+        text = _("{name}: {price}", name=price.name, price=text)
+    return text
 
 
 def _price_lines(prices: Sequence[PriceView]) -> str:
-    return prices_text(prices, names=True, empty="none").replace(" + ", "\n")
+    if not prices:
+        return _("none")
+    return "\n".join(escape(price_text(p)) for p in prices)
 
 
 def _card_blocks(card: ApprovalCard) -> list[Block]:
-    blocks: list[Block] = [section(f":raised_hand: {mention(card.requester_id)} asks to {approval_what(card)}")]
+    blocks: list[Block] = [section(_asks(card))]
     lines = [escape(line) for line in card.summary if line.strip()]
     if lines:
         blocks.append(section("\n".join(lines)))
     if card.one_off or card.recurring or card.kind == "quote_order":
         blocks.append(
-            section(fields=[f"*One-off*\n{_price_lines(card.one_off)}", f"*Recurring*\n{_price_lines(card.recurring)}"])
+            section(
+                fields=[
+                    _("*One-off*\n{prices}", prices=_price_lines(card.one_off)),
+                    _("*Recurring*\n{prices}", prices=_price_lines(card.recurring)),
+                ]
+            )
         )
     if card.reason and card.reason.strip():
-        blocks.append(context(f"Reason: {escape(card.reason.strip())}"))
+        blocks.append(context(_("Reason: {reason}", reason=escape(card.reason.strip()))))
     return blocks
 
 
@@ -92,19 +161,24 @@ def approval_request_blocks(card: ApprovalCard) -> list[Block]:
     return [
         *_card_blocks(card),
         actions(
-            button("Approve", action_id=ACTION_APPROVE, value=card.approval_id, style="primary"),
-            button("Reject", action_id=ACTION_REJECT, value=card.approval_id, style="danger"),
+            button(_("Approve"), action_id=ACTION_APPROVE, value=card.approval_id, style="primary"),
+            button(_("Reject"), action_id=ACTION_REJECT, value=card.approval_id, style="danger"),
         ),
-        context(f"Approval {code(card.approval_id)} · waiting for an approver"),
+        context(_("Approval {approval} · waiting for an approver", approval=code(card.approval_id))),
     ]
 
 
-_OUTCOMES: dict[str, tuple[str, str, str]] = {
-    "approved": (":white_check_mark:", "Approved", ""),
-    "rejected": (":x:", "Rejected", ""),
-    "failed": (":warning:", "Failed", "approved "),
-    "submitted": (":outbox_tray:", "Sent to Orange", "approved "),
-}
+def _decision(outcome: str, *, who: str, at: str) -> str:
+    """`✅ *Approved* by <@U2> · …` but `⚠️ *Failed* · approved by <@U2> · …`: one sentence per outcome."""
+    if outcome == "approved":
+        return _(":white_check_mark: *Approved* by {approver} · {when}", approver=who, when=at)
+    if outcome == "rejected":
+        return _(":x: *Rejected* by {approver} · {when}", approver=who, when=at)
+    if outcome == "failed":
+        return _(":warning: *Failed* · approved by {approver} · {when}", approver=who, when=at)
+    if outcome == "submitted":
+        return _(":outbox_tray: *Sent to Orange* · approved by {approver} · {when}", approver=who, when=at)
+    return _(":grey_question: *{outcome}* by {approver} · {when}", outcome=escape(outcome), approver=who, when=at)
 
 
 def approval_decided_blocks(
@@ -117,14 +191,11 @@ def approval_decided_blocks(
     tz: tzinfo | None = None,
 ) -> list[Block]:
     """The same message once decided: buttons gone; who decided, when, and the result (Retry when it failed)."""
-    icon, words, verb = _OUTCOMES.get(outcome, (":grey_question:", escape(str(outcome)), ""))
-    # "✅ *Approved* by <@U2> · …" but "⚠️ *Failed* · approved by <@U2> · …"
-    joint = " · " if verb else " "
-    decision = f"{icon} *{words}*{joint}{verb}by {mention(decided_by)} · {when(decided_at, tz)}"
+    decision = _decision(str(outcome), who=mention(decided_by), at=when(decided_at, tz))
     if result_text and result_text.strip():
         decision += "\n" + escape(result_text.strip())
     blocks = [*_card_blocks(card), section(decision)]
     if outcome == "failed":
-        blocks.append(actions(button("Retry", action_id=ACTION_RETRY, value=card.approval_id)))
-    blocks.append(context(f"Approval {code(card.approval_id)}"))
+        blocks.append(actions(button(_("Retry"), action_id=ACTION_RETRY, value=card.approval_id)))
+    blocks.append(context(_("Approval {approval}", approval=code(card.approval_id))))
     return blocks

@@ -3,6 +3,9 @@
 form_view(channel_id="C1", team_id="T1")      # two sites, bandwidth, class of service, term
 checking_view("Asking Orange: …")               # what the modal shows once submitted
 site_option(site_view)                          # one external-select option for a site
+
+Labels, hints and options come from the catalogue, in the language spoken when the view is built; titles and
+buttons stay within Slack's 24 characters in every language (tests check the French against the simulator).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.i18n import _, n_, number
 from integrations.views import SiteView
 
 from .format import section
@@ -42,6 +46,7 @@ __all__ = [
     "MAX_BANDWIDTH",
     "TERMS_MONTHS",
     "checking_view",
+    "class_of_service_text",
     "form_view",
     "result_view",
     "site_option",
@@ -70,7 +75,7 @@ def _option(text: str, value: str) -> Option:
 
 def _site_select(action_id: str) -> ExternalDataSelectElement:
     return ExternalDataSelectElement(
-        action_id=action_id, placeholder=_plain("Type a city, a name or an id"), min_query_length=0
+        action_id=action_id, placeholder=_plain(_("Type a city, a name or an id")), min_query_length=0
     )
 
 
@@ -78,54 +83,61 @@ def _choice(action_id: str, options: Sequence[Option]) -> StaticSelectElement:
     return StaticSelectElement(action_id=action_id, options=list(options), initial_option=options[0])
 
 
+def class_of_service_text(cos: str) -> str:
+    """`Guaranteed` / `Garanti`: Orange's class of service in the reader's words (another shown as Orange spells it)."""
+    known = {"GUARANTEED": _("Guaranteed"), "STANDARD": _("Standard"), "PREMIUM": _("Premium")}
+    return known.get(cos, cos.capitalize())
+
+
 def form_view(*, channel_id: str, team_id: str) -> dict[str, Any]:
     """The modal: two sites (searchable), bandwidth in Mbps, class of service, term; where it was asked from."""
     blocks: list[Block] = [
-        InputBlock(block_id=BLOCK_SITE_A, label=_plain("Site A (ENNI)"), element=_site_select(ACTION_SITE_A)),
-        InputBlock(block_id=BLOCK_SITE_B, label=_plain("Site B (ENNI)"), element=_site_select(ACTION_SITE_B)),
+        InputBlock(block_id=BLOCK_SITE_A, label=_plain(_("Site A (ENNI)")), element=_site_select(ACTION_SITE_A)),
+        InputBlock(block_id=BLOCK_SITE_B, label=_plain(_("Site B (ENNI)")), element=_site_select(ACTION_SITE_B)),
         InputBlock(
             block_id=BLOCK_BANDWIDTH,
-            label=_plain("Bandwidth (Mbps)"),
-            element=PlainTextInputElement(action_id=ACTION_BANDWIDTH, placeholder=_plain("e.g. 100")),
-            hint=_plain(f"A whole number from 1 to {MAX_BANDWIDTH:,}"),
+            label=_plain(_("Bandwidth (Mbps)")),
+            element=PlainTextInputElement(action_id=ACTION_BANDWIDTH, placeholder=_plain(_("e.g. 100"))),
+            hint=_plain(_("A whole number from 1 to {max}", max=number(MAX_BANDWIDTH))),
         ),
         InputBlock(
             block_id=BLOCK_COS,
-            label=_plain("Class of service"),
-            element=_choice(ACTION_COS, [_option(c.capitalize(), c) for c in CLASSES_OF_SERVICE]),
+            label=_plain(_("Class of service")),
+            element=_choice(ACTION_COS, [_option(class_of_service_text(c), c) for c in CLASSES_OF_SERVICE]),
         ),
         InputBlock(
             block_id=BLOCK_TERM,
-            label=_plain("Term"),
-            element=_choice(ACTION_TERM, [_option(f"{m} months", str(m)) for m in TERMS_MONTHS]),
+            label=_plain(_("Term")),
+            element=_choice(ACTION_TERM, [_option(n_("{n} month", "{n} months", m), str(m)) for m in TERMS_MONTHS]),
         ),
     ]
     view = View(
         type="modal",
         callback_id=CALLBACK_ID,
         private_metadata=json.dumps({"channel": channel_id, "team": team_id}),
-        title=_plain("New quote"),
-        submit=_plain("Get a quote"),
-        close=_plain("Cancel"),
+        title=_plain(_("New quote")),
+        submit=_plain(_("Get a quote")),
+        close=_plain(_("Cancel")),
         blocks=blocks,
     )
     return view.to_dict()
 
 
-def result_view(title: str, blocks: Sequence[Block | dict[str, Any]]) -> dict[str, Any]:
-    """A modal that only shows something (the answer, when there is no channel to post it in)."""
+def result_view(title: str | None, blocks: Sequence[Block | dict[str, Any]]) -> dict[str, Any]:
+    """A modal that only shows something (the answer, when there is no channel to post it in); titled "New quote"
+    unless `title` says otherwise (at most 24 characters)."""
     view = View(
         type="modal",
         callback_id=f"{CALLBACK_ID}_result",
-        title=_plain(title),
-        close=_plain("Close"),
+        title=_plain(title or _("New quote")),
+        close=_plain(_("Close")),
         blocks=list(blocks),
     )
     return view.to_dict()
 
 
 def checking_view(text: str) -> dict[str, Any]:
-    return result_view("New quote", [section(text)])
+    return result_view(None, [section(text)])
 
 
 def site_option(site: SiteView) -> dict[str, Any]:
