@@ -7,6 +7,7 @@ carrier is called after it, so Slack gets its answer within its 3 s whatever Ora
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -103,7 +104,8 @@ def create_web_app(app: AsyncApp, ctx: BotContext) -> Starlette:
             slack_request = bolt_request(request, body)
             if slack_request is None:
                 return JSONResponse({"error": "not a Slack payload"}, status_code=400)
-            return to_starlette_response(await app.async_dispatch(slack_request))
+            # A task of its own: the language the request's middleware sets stays with it (`bot.listeners.language`).
+            return to_starlette_response(await asyncio.create_task(app.async_dispatch(slack_request)))
 
     return Starlette(routes=[Route("/slack/events", slack_events, methods=["POST"]), *_common_routes(ctx, app.client)])
 

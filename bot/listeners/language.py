@@ -1,7 +1,7 @@
 """Who reads decides the language: every request is answered in its user's Slack locale.
 
 The requesting user's locale (`users.info` with `include_locale`, cached with their time zone: `UserDirectory`) is
-set as `bot.i18n`'s language for the whole request: the listener, and every task it or bolt starts for it (bolt's
+set as `bot.i18n`'s language for the whole request (`speak`): the listener, and every task it or bolt starts for it (bolt's
 ack task and lazy listeners, `asyncio.create_task`, `BotContext.db`/`read` threads), since each copies the context
 it is created in. So private answers, ephemeral replies, modals, App Home and DMs to that user speak their language;
 a channel post says `with speaking(channel language)` around its own words.
@@ -19,7 +19,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.context import BotContext
-from bot.i18n import speaking
+from bot.i18n import speak
 
 __all__ = ["LOCALE_TIMEOUT", "register", "requesting_user"]
 
@@ -54,5 +54,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
                 locale = await asyncio.wait_for(ctx.users.locale(context.client, user_id), LOCALE_TIMEOUT)
             except TimeoutError:
                 log.info("users.info did not answer within %s s: this request is answered in English", LOCALE_TIMEOUT)
-        with speaking(locale):
-            await next()
+        # Set, not a `with` block: bolt calls the listener after every middleware has returned, in this context (or
+        # in tasks copying it). Each request runs in a context of its own (its HTTP task; `create_web_app`).
+        speak(locale)
+        await next()
