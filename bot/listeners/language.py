@@ -1,9 +1,9 @@
 """Who reads decides the language: every request is answered in its user's Slack locale.
 
 The requesting user's locale (`users.info` with `include_locale`, cached with their time zone: `UserDirectory`) is
-set as `bot.i18n`'s language for the whole request (`speak`): the listener, and every task it or bolt starts for it (bolt's
-ack task and lazy listeners, `asyncio.create_task`, `BotContext.db`/`read` threads), since each copies the context
-it is created in. So private answers, ephemeral replies, modals, App Home and DMs to that user speak their language;
+set as `bot.i18n`'s language for the whole request (`speak`): the listener, and every task it or bolt starts for
+it (bolt's ack task, `asyncio.create_task`, `BotContext.db`/`read` threads), since each copies the context it is
+created in. So private answers, ephemeral replies, modals, App Home and DMs to that user speak their language;
 a channel post says `with speaking(channel language)` around its own words.
 
     register(app, ctx)            # right after the trust middleware
