@@ -7,6 +7,7 @@ carrier is called after it, so Slack gets its answer within its 3 s whatever Ora
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -24,7 +25,7 @@ from starlette.routing import Route
 
 from bot.context import BotContext
 from bot.jobs.scheduler import replica_owner
-from bot.listeners import actions, approvals, commands, events, rules, trust
+from bot.listeners import actions, approvals, channel_settings, commands, events, language, rules, trust
 from bot.metrics import CONTENT_TYPE_LATEST
 from bot.push import hub_routes
 from bot.slack_front import MAX_SLACK_BODY_BYTES, bolt_request, read_capped, slack_signature_ok
@@ -65,11 +66,13 @@ def create_bolt_app(ctx: BotContext, *, client: AsyncWebClient | None = None) ->
         await next()
 
     trust.register(app, ctx)  # before every feature: another organisation's request reaches none of them
+    language.register(app, ctx)  # the requesting user's language, for the whole request
     commands.register(app, ctx)
     actions.register(app, ctx)
     events.register(app, ctx)
     approvals.register(app, ctx)
     rules.register(app, ctx)
+    channel_settings.register(app, ctx)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
@@ -101,7 +104,8 @@ def create_web_app(app: AsyncApp, ctx: BotContext) -> Starlette:
             slack_request = bolt_request(request, body)
             if slack_request is None:
                 return JSONResponse({"error": "not a Slack payload"}, status_code=400)
-            return to_starlette_response(await app.async_dispatch(slack_request))
+            # A task of its own: the language the request's middleware sets stays with it (`bot.listeners.language`).
+            return to_starlette_response(await asyncio.create_task(app.async_dispatch(slack_request)))
 
     return Starlette(routes=[Route("/slack/events", slack_events, methods=["POST"]), *_common_routes(ctx, app.client)])
 

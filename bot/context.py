@@ -38,27 +38,39 @@ _UNIT_THREADS = {
 
 
 class UserDirectory:
-    """Slack users' time zones, looked up once an hour at most (`users.info`)."""
+    """Slack users' time zones and locales, looked up together once an hour at most (`users.info` with
+    `include_locale`)."""
 
     def __init__(self, *, ttl: float = 3600.0) -> None:
         self._ttl = ttl
-        self._cache: dict[str, tuple[float, ZoneInfo | None]] = {}
+        self._cache: dict[str, tuple[float, ZoneInfo | None, str | None]] = {}
 
     async def tz(self, client: AsyncWebClient, user_id: str) -> ZoneInfo | None:
+        return (await self._lookup(client, user_id))[0]
+
+    async def locale(self, client: AsyncWebClient, user_id: str) -> str | None:
+        """The user's Slack locale (`fr-FR`, `en-US`…); None when Slack did not say (English it is)."""
+        return (await self._lookup(client, user_id))[1]
+
+    async def _lookup(self, client: AsyncWebClient, user_id: str) -> tuple[ZoneInfo | None, str | None]:
         hit = self._cache.get(user_id)
         now = time.monotonic()
         if hit is not None and now - hit[0] < self._ttl:
-            return hit[1]
+            return hit[1], hit[2]
         zone: ZoneInfo | None = None
+        locale: str | None = None
         try:
-            response = await client.users_info(user=user_id)
-            name = (response.get("user") or {}).get("tz")
+            response = await client.users_info(user=user_id, include_locale=True)
+            user = response.get("user") or {}
+            tag = user.get("locale")
+            locale = tag if isinstance(tag, str) and tag else None
+            name = user.get("tz")
             if isinstance(name, str) and name:
                 zone = ZoneInfo(name)
         except (SlackApiError, ZoneInfoNotFoundError, ValueError):
-            zone = None  # UTC it is; the dates say so
-        self._cache[user_id] = (now, zone)
-        return zone
+            pass  # UTC and English it is; the dates say so
+        self._cache[user_id] = (now, zone, locale)
+        return zone, locale
 
 
 class HomeTeam:

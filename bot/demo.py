@@ -31,12 +31,13 @@ __all__ = ["main", "run_demo"]
 TOKEN = "xoxb-demo"
 SECRET = "demo-signing-secret"
 CHANNEL = "C_GENERAL"
-USERS = {"alice": "U_ALICE", "bob": "U_BOB", "carol": "U_CAROL"}
+USERS = {"alice": "U_ALICE", "bob": "U_BOB", "carol": "U_CAROL", "marie": "U_MARIE"}
+"""Marie's Slack is in French (locale fr-FR): what she asks is answered in French."""
 
 HELP = """Type a slash command, e.g. `/orange order carrier:11` or
   `/orange watch wholesale:de76cfa1-9a55-412f-a9ee-61ca2f662a63`.
   click N          press button [N]
-  as bob /orange … type as another user (alice, bob, carol)
+  as bob /orange … type as another user (alice, bob, carol; marie reads Slack in French)
   wait S           let S seconds pass (the notifier polls every few seconds)
   advance S        move the sandbox clock S seconds (orders move along their lifecycle)
   state REF STATE  set an order's state in the sandbox, e.g. `state wholesale:<id> held`
@@ -100,6 +101,7 @@ async def run_demo(
 ) -> int:
     with tempfile.TemporaryDirectory(prefix="orange-bot-demo-") as tmp, running(step_seconds=5.0) as sandbox:
         async with FakeSlack.serve(bot_token=TOKEN) as fake:
+            fake.add_user("U_MARIE", "marie", locale="fr-FR")
             settings = Settings(
                 _env_file=None,
                 slack_bot_token=TOKEN,

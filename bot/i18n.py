@@ -54,6 +54,7 @@ __all__ = [
     "money",
     "n_",
     "number",
+    "speak",
     "speaking",
 ]
 
@@ -86,6 +87,14 @@ def speaking(tag: str | None) -> Iterator[Language]:
         yield _language.get()
     finally:
         _language.reset(token)
+
+
+def speak(tag: str | None) -> Language:
+    """Speak `tag`'s language for the rest of the current context: a request's middleware, as bolt runs the listener
+    after its middleware have returned (each request runs in a context of its own)."""
+    lang = language_of(tag)
+    _language.set(lang)
+    return lang
 
 
 def catalog(lang: Language) -> Catalog:

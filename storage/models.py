@@ -204,6 +204,29 @@ class DigestSchedule(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+# --- channel settings --------------------------------------------------------------------------
+
+
+class ChannelSettings(SQLModel, table=True):
+    """`/orange settings`: what one channel wants to hear and how (its daily digest's time is its `DigestSchedule`).
+    No row: every default. Each change is audited (`channel_setting`: who, when, old → new)."""
+
+    __tablename__ = "channel_settings"
+
+    team_id: str = Field(primary_key=True)
+    channel_id: str = Field(primary_key=True)
+    language: str = "en"
+    """`en` or `fr`: the channel's posts and thread replies."""
+    thread: str = "everything"
+    """`everything`, or `errors`: only change sets carrying an error, an alert or a final state."""
+    broadcast: str = "finals_and_alerts"
+    """What is also sent to the channel: `finals_and_alerts`, or `finals` only."""
+    mention: str = "creator"
+    """Whom a reply that needs action names: `nobody`, `creator`, or a user group's id (`S…`)."""
+    updated_by: str | None = None
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class OrderSnapshot(SQLModel, table=True):
     """The order as the last poll saw it, to diff the next one against."""
 
@@ -402,6 +425,7 @@ __all__ = [
     "ApprovalCreate",
     "ApprovalUpdate",
     "AuditEvent",
+    "ChannelSettings",
     "DigestSchedule",
     "HubRegistration",
     "OrderSnapshot",

@@ -141,7 +141,9 @@ def words(*parts: str | None, sep: str = " · ") -> str:
 
 
 def mention(user_id: str) -> str:
-    """`<@U123>`."""
+    """`<@U123>`; a user group (`subteam^S123`, a channel's `mention` setting) `<!subteam^S123>`."""
+    if user_id.startswith("subteam^"):
+        return f"<!{escape(user_id)}>"
     return f"<@{escape(user_id)}>"
 
 

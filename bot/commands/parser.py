@@ -42,6 +42,7 @@ from collections.abc import Sequence
 from bot.commands.channel import CHANNEL_VERBS, PRODUCT_BACKENDS
 from bot.commands.lookups import LOOKUP_VERBS
 from bot.commands.references import BACKENDS
+from bot.commands.settings import SETTINGS_VERBS
 from bot.commands.tokens import TokenizeError, Tokens, tokenize
 from bot.commands.types import Command, Help
 from bot.commands.verb import Args, CommandError, Usage, Verb, Verbs, show
@@ -64,7 +65,7 @@ def _help(args: Args) -> Help:
     return Help(topic=topic)
 
 
-VERB_TABLE: dict[str, Verb] = {verb.name: verb for verb in (*_HELP, *LOOKUP_VERBS, *CHANNEL_VERBS)}
+VERB_TABLE: dict[str, Verb] = {verb.name: verb for verb in (*_HELP, *LOOKUP_VERBS, *CHANNEL_VERBS, *SETTINGS_VERBS)}
 """Every verb, in the order help lists them."""
 VERBS: tuple[str, ...] = tuple(VERB_TABLE)
 VERB_BACKEND: dict[str, str] = {v.name: v.backend for v in VERB_TABLE.values() if v.backend is not None}

@@ -32,6 +32,9 @@ __all__ = [
     "QuoteGet",
     "QuoteNew",
     "Quotes",
+    "SettingsOpen",
+    "SettingsSet",
+    "SettingsShow",
     "Site",
     "Sites",
     "Subscribe",
@@ -319,6 +322,35 @@ class DigestOff:
         return ["off"]
 
 
+@dataclass(frozen=True, slots=True)
+class SettingsOpen:
+    """``settings``: the channel's settings in a modal."""
+
+    verb: ClassVar[str] = "settings"
+
+    def args(self) -> list[str]:
+        return []
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsShow:
+    verb: ClassVar[str] = "settings"
+
+    def args(self) -> list[str]:
+        return ["show"]
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsSet:
+    """``settings key=value…``: values checked (`bot.commands.settings`); a group is its id or ``@handle``."""
+
+    verb: ClassVar[str] = "settings"
+    values: tuple[tuple[str, str], ...]
+
+    def args(self) -> list[str]:
+        return _pairs(*self.values)
+
+
 Command: TypeAlias = (
     Help
     | Sites
@@ -346,6 +378,9 @@ Command: TypeAlias = (
     | DigestNow
     | DigestDaily
     | DigestOff
+    | SettingsOpen
+    | SettingsShow
+    | SettingsSet
 )
 
 

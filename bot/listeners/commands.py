@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 import bot.approvals
+import bot.channel_settings
 import bot.digests
 import bot.queries
 import bot.subscriptions

@@ -9,6 +9,8 @@ lane); a root's `chat.update` does not (Slack limits it per workspace, not per c
 is the context's clock (`ctx.now()`). A row is claimed just before its Slack call (a claim token and a deadline,
 renewed by a heartbeat while the call runs) and marked sent or failed only by the holder of that claim:
 
+* every row of a channel is worded in the channel's language (`/orange settings language=`), read once per channel
+  and round; the pause DM in its recipient's Slack locale;
 * a change set (every event of one read of the order, `bot.notify.changes`) or a notice: `chat.postMessage` in the
   thread, rendered now (`bot.notify.render`: the order named as people know it, its carrier site looked up in the
   cache), `reply_broadcast` for a final state and for what someone must act on (its text then starts with the
@@ -56,8 +58,10 @@ from sqlmodel import Session
 from bot.backend_health import BACKEND_DOWN, BACKEND_UP
 from bot.blocks.format import fallback_text
 from bot.blocks.watches import product_root_blocks, watch_root_blocks
+from bot.channel_settings import channel_language
 from bot.context import BotContext
 from bot.digests import DIGEST_POST, DueDigest, due_digest_blocks
+from bot.i18n import speaking
 from bot.leases import heartbeat
 from bot.notify.changes import CHANGES, ChangeSet
 from bot.notify.diff import FINAL_PRODUCT_STATUSES, NoticeKind
@@ -379,14 +383,11 @@ async def _pause(
         return False
     scope = f"; the app needs the {needed} scope (add it in manifest.yml and reinstall)" if needed else ""
     log.error("watch %s of %s paused: Slack answered %s%s", row.watch_id, _reference(row), error, scope)
-    text = paused_dm_text(
-        _reference(row),
-        row.channel,
-        error,
-        needed=needed,
-        channel_problem=error in CHANNEL_ERRORS,
-        label=await stored_label(ctx, watch_id),
-    )
+    label = await stored_label(ctx, watch_id)
+    with speaking(await ctx.users.locale(client, row.created_by)):  # a DM: its reader's language, not the channel's
+        text = paused_dm_text(
+            _reference(row), row.channel, error, needed=needed, channel_problem=error in CHANNEL_ERRORS, label=label
+        )
     await send_dm(client, row.created_by, text=text, about=f"about watch {row.watch_id}")
     return True
 
@@ -543,12 +544,15 @@ async def send_outbox(
         by_channel.setdefault((lane.team_id, lane.channel_id), []).append(take)
     semaphore = asyncio.Semaphore(concurrency)
 
-    async def run(takes: list[Take]) -> None:
+    async def run(team_id: str, channel_id: str, takes: list[Take]) -> None:
         async with semaphore:
-            for take in takes:
-                await _send_lane(ctx, client, take, stats, claim=retry_sending_after)
+            # The channel's language, read once per channel and round: its replies, roots and digests speak it.
+            lang = await ctx.read(lambda s: channel_language(s, team_id, channel_id))
+            with speaking(lang):
+                for take in takes:
+                    await _send_lane(ctx, client, take, stats, claim=retry_sending_after)
 
-    await asyncio.gather(*(run(takes) for takes in by_channel.values()))
+    await asyncio.gather(*(run(team, channel, takes) for (team, channel), takes in by_channel.items()))
     return stats
 
 

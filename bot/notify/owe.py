@@ -22,7 +22,7 @@ from sqlmodel import Session
 from bot.notify.changes import CHANGES, change_set
 from bot.notify.diff import Event, NoticeKind, OutboxKind
 from bot.notify.render import polling_failing_text, polling_recovered_text
-from bot.notify.routing import route
+from bot.notify.routing import ChannelRules, in_thread, route
 from integrations.views import OrderView, ProductView, label_view
 from storage import crud
 from storage.digest import short_digest
@@ -39,6 +39,10 @@ class _Watch(Protocol):
     def order_id(self) -> str: ...
     @property
     def created_by(self) -> str: ...
+    @property
+    def team_id(self) -> str: ...
+    @property
+    def channel_id(self) -> str: ...
 
 
 class Owed:
@@ -51,6 +55,17 @@ class Owed:
         self.now = now
         self.seq = 0
         self.reference = f"{watch.backend}:{watch.order_id}"
+        self._rules: ChannelRules | None = None
+
+    @property
+    def rules(self) -> ChannelRules:
+        """The channel's settings, read once per read of the order, in the poll's own transaction."""
+        if self._rules is None:
+            found = crud.get_channel_settings(
+                session=self.session, team_id=self.watch.team_id, channel_id=self.watch.channel_id
+            )
+            self._rules = ChannelRules(thread=found.thread, broadcast=found.broadcast, mention=found.mention)
+        return self._rules
 
     def _owe(
         self, fingerprint: str, kind: OutboxKind | str, payload: dict[str, Any], *, broadcast: bool = False
@@ -72,9 +87,9 @@ class Owed:
         already (the same read replayed)."""
         items = len(view.items) if isinstance(view, OrderView) else 0
         changes = change_set(events, items_total=items)
-        if changes is None:
+        if changes is None or not in_thread(changes, self.rules):
             return False
-        where = route(changes, creator=self.watch.created_by)
+        where = route(changes, creator=self.watch.created_by, rules=self.rules)
         payload: dict[str, Any] = {"changes": changes.model_dump(mode="json")}
         if isinstance(view, OrderView):
             payload["order"] = label_view(view).model_dump(mode="json", exclude_defaults=True)

@@ -76,6 +76,8 @@ class User:
     tz: str = "Europe/Paris"
     is_bot: bool = False
     deleted: bool = False
+    locale: str = "en-US"
+    """The user's Slack language; like Slack, `users.info` gives it only with `include_locale`."""
 
     def to_dict(self) -> JSONDict:
         tz_offset, tz_label = _tz_info(self.tz)
@@ -98,6 +100,27 @@ class User:
                 "email": f"{self.name}@example.com",
                 "team": TEAM_ID,
             },
+        }
+
+
+@dataclass
+class UserGroup:
+    """A Slack user group (`usergroups.list`); mentioned as `<!subteam^ID>`."""
+
+    id: str
+    handle: str
+    name: str = ""
+    users: tuple[str, ...] = ()
+
+    def to_dict(self) -> JSONDict:
+        return {
+            "id": self.id,
+            "team_id": TEAM_ID,
+            "is_usergroup": True,
+            "name": self.name or self.handle.title(),
+            "handle": self.handle,
+            "date_delete": 0,
+            "user_count": len(self.users),
         }
 
 

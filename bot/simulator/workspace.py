@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from bot.simulator.limits import ActionIdScope
 from bot.simulator.params import JSONDict, SlackApiFailure
 from bot.simulator.records import SimEvent
-from bot.simulator.team import BOT_USER_ID, TEAM_ID, Channel, User
+from bot.simulator.team import BOT_USER_ID, TEAM_ID, Channel, User, UserGroup
 
 # the name it logged under before the workspace left web_api.py, so that log filters keep working
 logger = logging.getLogger("bot.simulator.web_api")
@@ -56,6 +56,7 @@ class Workspace:
             )
         }
         self.users.setdefault(BOT_USER_ID, User(BOT_USER_ID, "orange-bot", "Orange Bot", is_bot=True))
+        self.usergroups: dict[str, UserGroup] = {}
         self.ephemerals: dict[str, list[JSONDict]] = {}
         self.views: dict[str, JSONDict] = {}
         self.view_errors: dict[str, dict[str, str]] = {}
@@ -102,10 +103,17 @@ class Workspace:
         self.channels[channel_id] = channel
         return channel
 
-    def add_user(self, user_id: str, name: str | None = None, *, tz: str = "Europe/Paris") -> User:
-        user = User(user_id, name or user_id.lower().removeprefix("u_"), tz=tz)
+    def add_user(
+        self, user_id: str, name: str | None = None, *, tz: str = "Europe/Paris", locale: str = "en-US"
+    ) -> User:
+        user = User(user_id, name or user_id.lower().removeprefix("u_"), tz=tz, locale=locale)
         self.users[user_id] = user
         return user
+
+    def add_usergroup(self, group_id: str, handle: str, *, users: Sequence[str] = ()) -> UserGroup:
+        group = UserGroup(group_id, handle, users=tuple(users))
+        self.usergroups[group_id] = group
+        return group
 
     def new_trigger_id(self, user: str = "U_ALICE") -> str:
         """A trigger_id as Slack puts in interactions; views.open accepts it once, within ``trigger_ttl``."""

@@ -36,6 +36,13 @@ from .approvals import (
     transition_approval,
 )
 from .audit import AUDIT_CSV_FIELDS, audit_rows, record_audit
+from .channel_settings import (
+    CHANNEL_SETTING_ACTION,
+    SettingChange,
+    change_channel_settings,
+    digest_setting,
+    get_channel_settings,
+)
 from .deliveries import mark_delivery_processed, prune_processed_deliveries
 from .digests import (
     claim_digest,
@@ -116,6 +123,11 @@ from .watches import (
 )
 
 __all__ = [
+    "CHANNEL_SETTING_ACTION",
+    "SettingChange",
+    "change_channel_settings",
+    "digest_setting",
+    "get_channel_settings",
     "OperationalCounts",
     "operational_counts",
     "APPROVAL_TRANSITIONS",

@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.slack",),
     ("bot.queries",),
     ("bot.watching",),
-    ("bot.approvals", "bot.subscriptions", "bot.digests"),
+    ("bot.approvals", "bot.subscriptions", "bot.digests", "bot.channel_settings"),
     ("bot.notify", "bot.notify.owe"),
     ("bot.jobs", "bot.push", "bot.notify.outbox"),
     ("bot.listeners",),

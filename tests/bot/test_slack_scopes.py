@@ -148,6 +148,7 @@ PARAMS: dict[str, Callable[[str, Conversation], dict[str, str]]] = {
         "mpim": {"users": "U_BOB,U_CAROL"},
     }.get(kind, {"channel": channel}),
     "users.info": lambda channel, _: {"user": "U_BOB"},
+    "usergroups.list": lambda channel, _: {},
 }
 """How to call each method that needs a scope, in a conversation of the given kind."""
 

@@ -27,6 +27,7 @@ TABLES = {
     "digest_schedule",
     "poll_walk",
     "backend_outage",
+    "channel_settings",
 }
 
 
@@ -42,7 +43,7 @@ def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     assert migrate.current(db_url) is None
 
     migrate.upgrade(db_url)
-    assert migrate.current(db_url) == migrate.head() == "0008"
+    assert migrate.current(db_url) == migrate.head() == "0009"
     assert _inspect_tables(db_url) == TABLES | {"alembic_version"}
 
     migrate.downgrade(db_url, "base")

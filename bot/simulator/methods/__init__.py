@@ -25,6 +25,7 @@ HANDLERS: Mapping[str, Handler] = {
     "conversations.history": conversations.history,
     "conversations.replies": conversations.replies,
     "users.info": users.info,
+    "usergroups.list": users.usergroups_list,
     "views.open": views.open_modal,
     "views.update": views.update_view,
     "views.push": views.push_modal,

@@ -1,4 +1,4 @@
-"""users.info."""
+"""users.info, usergroups.list."""
 
 from __future__ import annotations
 
@@ -6,5 +6,17 @@ from bot.simulator.params import JSONDict
 from bot.simulator.workspace import Workspace
 
 
+def _true(value: object) -> bool:
+    return value is True or str(value).lower() in ("1", "true")
+
+
 async def info(ws: Workspace, params: JSONDict) -> JSONDict:
-    return {"ok": True, "user": ws._user(params.get("user")).to_dict()}
+    user = ws._user(params.get("user"))
+    data = user.to_dict()
+    if _true(params.get("include_locale")):  # like Slack: no `locale` unless asked for
+        data["locale"] = user.locale
+    return {"ok": True, "user": data}
+
+
+async def usergroups_list(ws: Workspace, params: JSONDict) -> JSONDict:
+    return {"ok": True, "usergroups": [group.to_dict() for group in ws.usergroups.values()]}
