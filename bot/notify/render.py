@@ -62,8 +62,8 @@ class _Where:
 def _where(event: Event) -> _Where:
     if event.item_id is None:
         return _Where(_("on the order"), _("the order"))
-    target = _("item {item}", item=escape(event.item_id))
-    return _Where(_("on {target}", target=target), target)
+    item = escape(event.item_id)
+    return _Where(_("on item {item}", item=item), _("item {item}", item=item))
 
 
 def _error_line(kind: EventKind, where: str, reason: str | None, text: str) -> str:

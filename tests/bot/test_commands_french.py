@@ -1,5 +1,5 @@
-"""The slash command speaks the reader's language: under `speaking("fr")` (the user's Slack locale, once a listener
-sets it) every answer, usage line, error and refusal is French, while the command words, keys and `backend:id`
+"""The slash command speaks the reader's language: for a user whose Slack locale is French every answer, usage line,
+error and refusal is French, while the command words, keys and `backend:id`
 references stay as typed. End to end: signed requests into the running app, answers read from the fake Slack."""
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ ENABLED = ["carrier", "wholesale", "business"]
 
 
 async def ask_fr(h: Harness, text: str) -> str:
-    """`/orange <text>` from Alice, whose language is French; the answer as she sees it."""
+    """`/orange <text>` from Marie, whose Slack locale is French; the answer as she sees it."""
+    if "U_MARIE" not in h.fake.users:
+        h.fake.add_user("U_MARIE", "marie", locale="fr-FR")
     before = len(h.fake.response_posts())
-    with speaking("fr-FR"):
-        ack = await h.user.command(text, channel=CHANNEL)
-        assert ack.status == 200
-        await h.fake.wait_for_responses(count=before + 1, timeout=10)
+    ack = await h.user.command(text, channel=CHANNEL, user="U_MARIE")
+    assert ack.status == 200
+    await h.fake.wait_for_responses(count=before + 1, timeout=10)
     return str(h.user.render(h.fake.response_posts()[-1].body))
 
 

@@ -54,13 +54,13 @@ def test_a_change_set_in_french() -> None:
         text, blocks = render_changes(changes, "ACME-LYON-0042 · Fibre", mention_user="U1")
     body = blocks[0].to_dict()["text"]["text"]
     assert body.split("\n") == [
-        "<@U1> *État :* 🔧 In progress → 🚫 Cancelled",
+        "<@U1> *État :* 🔧 En cours → 🚫 Annulé",
         "*Articles :* 9 sur 10 aussi",
         ":rotating_light: *Erreur ouverte* sur l'article I9 (RDV) : Rendez-vous à reprendre",
         ":warning: *Alerte de retard* sur la commande : Retard &lt;fournisseur&gt;",
-        "🚫 *Commande : cancelled* — le suivi s’arrête ici.",
+        "🚫 *Commande : annulé* — le suivi s’arrête ici.",
     ]
-    assert text == "<@U1> ACME-LYON-0042 · Fibre : 🚫 Cancelled — fin du suivi (+4 de plus)"
+    assert text == "<@U1> ACME-LYON-0042 · Fibre : 🚫 Annulé — fin du suivi (+4 de plus)"
     # English is the source, unchanged.
     text, blocks = render_changes(changes, "ACME-LYON-0042 · Fibre")
     assert text == "ACME-LYON-0042 · Fibre: 🚫 Cancelled — the watch ends (+4 more)"
@@ -151,7 +151,7 @@ def test_the_thread_root_in_french_with_its_dates_as_tokens() -> None:
                 view.model_copy(update={"state": OrderState.completed, "completion_date": AT}), errors_only=False
             )
         )
-    assert f"*État :* 🔧 In progress · prévue le {TOKEN}6 déc. 2026 14:46 UTC>" in root
+    assert f"*État :* 🔧 En cours · prévue le {TOKEN}6 déc. 2026 14:46 UTC>" in root
     assert "Seuls les messages d’erreur et l’état final sont publiés dans ce fil." in root
     assert '"text": "Arrêter le suivi"' in root
     assert ":checkered_flag: *Suivi terminé : wholesale:x*" in done and f"terminée le {TOKEN}6 déc. 2026" in done
