@@ -22,8 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.blocks.digests import DigestItem, DigestReport, digest_blocks
-from bot.blocks.format import escape
-from bot.blocks.watches import posted_date
+from bot.blocks.format import escape, posted_date
 from bot.commands import DigestDaily, DigestNow, DigestOff
 from bot.context import BotContext
 from bot.i18n import _, day, n_

@@ -22,7 +22,7 @@ from bot.i18n import money as i18n_money
 from integrations.views import PriceView
 from storage.enums import ApprovalKind
 
-from .format import actions, button, code, context, escape, mention, money, section, when
+from .format import actions, button, code, context, escape, mention, money, posted_date, section
 
 __all__ = [
     "ACTION_APPROVE",
@@ -191,7 +191,7 @@ def approval_decided_blocks(
     tz: tzinfo | None = None,
 ) -> list[Block]:
     """The same message once decided: buttons gone; who decided, when, and the result (Retry when it failed)."""
-    decision = _decision(str(outcome), who=mention(decided_by), at=when(decided_at, tz))
+    decision = _decision(str(outcome), who=mention(decided_by), at=posted_date(decided_at))
     if result_text and result_text.strip():
         decision += "\n" + escape(result_text.strip())
     blocks = [*_card_blocks(card), section(decision)]

@@ -33,13 +33,14 @@ from slack_sdk.models.blocks import (
 
 from bot import i18n
 from bot.commands.tokens import escape_slack
-from bot.i18n import _, n_
+from bot.i18n import _, day, n_
 from integrations.states import OrderState, ProductStatus, QuoteState
 from integrations.views import PriceKind, PriceView
 
 from .states import emoji, label, quote_emoji, quote_label
 
 __all__ = [
+    "posted_date",
     "ACTION_ID_MAX",
     "BUTTON_TEXT_MAX",
     "BUTTON_VALUE_MAX",
@@ -355,6 +356,13 @@ def slack_date(dt: datetime, *, fallback: str | None = None, fmt: str = "{date_s
 
 
 # --- blocks ------------------------------------------------------------------------------------
+
+
+def posted_date(dt: datetime) -> str:
+    """A date in a channel post or App Home: a Slack date token, which each reader's client shows in their own zone;
+    its fallback names the zone (`6 déc. 2026 14:46 UTC`, `Dec 6, 2026 14:46 UTC`), in the language spoken."""
+    utc = (dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)).astimezone(UTC)
+    return slack_date(utc, fallback=f"{day(utc)} {utc:%H:%M} UTC")
 
 
 def header(text: str) -> HeaderBlock:

@@ -25,10 +25,11 @@ from .format import (
     link,
     mention,
     order_name,
+    posted_date,
     section,
     words,
 )
-from .watches import WatchRow, posted_date, watch_line
+from .watches import WatchRow, watch_line
 
 __all__ = ["ApprovalRow", "home_blocks", "home_view"]
 

@@ -10,8 +10,7 @@ from datetime import datetime
 
 from bot.i18n import _, n_
 
-from .format import escape
-from .watches import posted_date
+from .format import escape, posted_date
 
 __all__ = ["backend_down_text", "backend_up_text"]
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
 
 from slack_sdk.models.blocks import Block
 
-from bot.i18n import _, day, n_
+from bot.i18n import _, n_
 from integrations.views import OrderView, ProductView, order_label
 
 from .format import (
@@ -28,9 +28,9 @@ from .format import (
     link,
     mention,
     order_name,
+    posted_date,
     product_status_text,
     section,
-    slack_date,
     state_text,
 )
 
@@ -40,7 +40,6 @@ __all__ = [
     "ACTION_UNWATCH_PRODUCT",
     "product_root_blocks",
     "WatchRow",
-    "posted_date",
     "watch_exists_blocks",
     "watch_line",
     "watch_root_blocks",
@@ -70,13 +69,6 @@ class WatchRow:
     watch_id: str | None = None
     label: str | None = None
     """The order as people know it (`order_label`, plain text), when known."""
-
-
-def posted_date(dt: datetime) -> str:
-    """A date in a channel post or App Home: a Slack date token, which each reader's client shows in their own zone;
-    its fallback names the zone (`6 déc. 2026 14:46 UTC`, `Dec 6, 2026 14:46 UTC`), in the language spoken."""
-    utc = (dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)).astimezone(UTC)
-    return slack_date(utc, fallback=f"{day(utc)} {utc:%H:%M} UTC")
 
 
 def watch_root_blocks(

@@ -94,8 +94,10 @@ def check_value(key: str, value: str) -> str:
 @SETTINGS_VERBS.add(
     "settings",
     "settings  or  settings show  or  settings key=value…",
-    "this channel's settings: language (en, fr), thread (everything, errors), broadcast (finals_and_alerts, "
-    "finals), mention (nobody, creator, @group), digest (HH:MM, off)",
+    lambda: _(
+        "this channel's settings: language (en, fr), thread (everything, errors), broadcast (finals_and_alerts, "
+        "finals), mention (nobody, creator, @group), digest (HH:MM, off)"
+    ),
     "settings language=fr thread=errors",
 )
 def _settings(args: Args) -> SettingsOpen | SettingsShow | SettingsSet:

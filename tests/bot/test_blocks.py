@@ -590,7 +590,8 @@ def test_approval_decided() -> None:
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": ":white_check_mark: *Approved* by <@U456> · 2021-03-30 18:10 CEST\n"
+                "text": ":white_check_mark: *Approved* by <@U456> · "
+                "<!date^1617120600^{date_short_pretty} {time}|Mar 30, 2021 16:10 UTC>\n"
                 "Order carrier:31 created; it is watched in this channel.",
             },
         },
@@ -613,7 +614,8 @@ def test_approval_failed_offers_a_retry() -> None:
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": ":warning: *Failed* · approved by <@U456> · 2021-03-30 16:10 UTC\n"
+                "text": ":warning: *Failed* · approved by <@U456> · "
+                "<!date^1617120600^{date_short_pretty} {time}|Mar 30, 2021 16:10 UTC>\n"
                 "Orange refused the order: this externalIdentifier already exists (code PRO_0005_A)",
             },
         },

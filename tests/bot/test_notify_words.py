@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import Block
 
 from bot.blocks.digests import DigestItem, DigestReport, digest_blocks
+from bot.blocks.format import posted_date
 from bot.blocks.home import ApprovalRow, home_view
 from bot.blocks.outages import backend_down_text, backend_up_text
 from bot.blocks.subscriptions import SubscriptionRow, roots_summary_blocks, subscription_card
-from bot.blocks.watches import WatchRow, posted_date, watch_root_blocks
+from bot.blocks.watches import WatchRow, watch_root_blocks
 from bot.i18n import speaking
 from bot.notify.changes import change_set
 from bot.notify.diff import Event, EventKind
