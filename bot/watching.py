@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from bot.blocks.watches import (
 )
 from bot.commands import CommandError, Reference, Unwatch, UnwatchProduct, Watches, WatchOrder, WatchProduct
 from bot.context import BotContext
-from bot.i18n import _
+from bot.i18n import _, speaking
 from bot.notify.diff import ProductSnapshot, Snapshot, diff, product_diff
 from bot.notify.render import unwatched_text
 from bot.queries import fetch_product
@@ -78,7 +78,8 @@ class _Target:
 
     kind: WatchKind
     view: OrderView | ProductView
-    root: list[Block]
+    root: Callable[[], list[Block]]
+    """The root's blocks, drawn in the channel's language (a channel post)."""
     baseline: dict[str, Any]
     words: str
     """Its state in words, for the reply."""
@@ -108,8 +109,13 @@ async def _start(ctx: BotContext, client: AsyncWebClient, where: Where, target: 
         link = await permalink(client, where.channel_id, watch.thread_ts)
         return reply(watch_exists_blocks(view.reference, link, label=target.label), shareable=False)
 
+    settings = await ctx.read(
+        lambda s: crud.get_channel_settings(session=s, team_id=where.team_id, channel_id=where.channel_id)
+    )
+    with speaking(settings.language):
+        root = target.root()
     try:
-        ts = await post_root(client, where.channel_id, target.root)
+        ts = await post_root(client, where.channel_id, root)
     except SlackApiError as err:
         error = str(err.response.get("error", ""))
         await ctx.db(lambda s: crud.end_watch(session=s, watch_id=watch.id, reason=f"could not post: {error}"))
@@ -170,7 +176,7 @@ async def start_watch(
         kind=WatchKind.ORDER,
         view=view,
         label=order_label(view, site_name=site_name),
-        root=watch_root_blocks(view, errors_only=errors_only, site_name=site_name),
+        root=lambda: watch_root_blocks(view, errors_only=errors_only, site_name=site_name),
         baseline=diff(None, view)[1].to_json(),  # the first poll compares with what the root message shows
         words=state_text(view.state),
     )
@@ -186,7 +192,7 @@ async def start_product_watch(ctx: BotContext, client: AsyncWebClient, where: Wh
         kind=WatchKind.PRODUCT,
         view=view,
         label=view.reference,
-        root=product_root_blocks(view),
+        root=lambda: product_root_blocks(view),
         baseline=product_diff(None, view)[1].to_json(),
         words=product_status_text(view.status, view.status_raw),
     )

@@ -73,12 +73,17 @@ def help_blocks(usage_text: str, enabled_backends: Sequence[str]) -> list[Block]
     return blocks
 
 
+MAX_CONTEXT_TEXTS = 10
+"""Elements a Slack context block holds."""
+
+
 def error_blocks(message: str, usage: str | None = None) -> list[Block]:
     """One clear line, then the usage of the verb in a context block."""
     text = message.strip() or _("Something went wrong.")
     blocks: list[Block] = [section(f":warning: {escape(text)}")]
-    if usage:
-        blocks.append(context(escape(usage)))
+    if usage:  # every verb's line, however long in French: as many texts as it takes (a context holds 10)
+        chunks = pack_lines(escape(line) for line in usage.splitlines() if line.strip())
+        blocks.append(context(*chunks[:MAX_CONTEXT_TEXTS]))
     return blocks
 
 

@@ -32,6 +32,7 @@ async def test_an_unknown_command_is_refused_in_french_with_a_did_you_mean(harne
     assert "Commande inconnue « wach ». Vouliez-vous dire `watch` ?" in shown
     assert "Utilisation : `/orange <commande> [arguments]`" in shown
     assert "suivre une commande" in shown  # the verbs' descriptions, read when help is shown
+    assert "`/orange settings" in shown and "les réglages de ce canal" in shown  # every verb, however long in French
     assert "Unknown command" not in shown and "Usage:" not in shown
 
 
