@@ -13,7 +13,7 @@ def test_every_command_type_has_exactly_one_handler() -> None:
     from bot.slack import _HANDLERS
 
     kinds = set(typing.get_args(Command))
-    assert len(kinds) == 26
+    assert len(kinds) == 29  # settings: open, show, set
     assert set(_HANDLERS) == kinds
     assert all(callable(handler_for(kind.__new__(kind))) for kind in kinds)  # type: ignore[call-overload]
 
