@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
 from bot.backend_health import BACKEND_DOWN, BACKEND_UP, Outage
-from bot.blocks.outages import backend_down_text, backend_up_text
 from bot.context import BotContext
+from bot.notify.render import NOTICE
 from storage import crud
 
 __all__ = ["announce_down", "announce_up"]
@@ -36,7 +37,12 @@ async def announce_down(ctx: BotContext, backend: str, outage: Outage) -> int:
             backend,
             BACKEND_DOWN,
             opened.since,
-            lambda orders: backend_down_text(backend, reason=opened.reason, since=opened.since, orders=orders),
+            lambda orders: {
+                "backend": backend,
+                "reason": opened.reason,
+                "since": opened.since.isoformat(),
+                "orders": orders,
+            },
             now=now,
         )
 
@@ -52,16 +58,16 @@ async def announce_up(ctx: BotContext, backend: str) -> int:
         closed = crud.close_outage(session=session, backend=backend)
         if closed is None:
             return 0
-        return _owe(session, backend, BACKEND_UP, closed.since, lambda orders: backend_up_text(backend), now=now)
+        return _owe(session, backend, BACKEND_UP, closed.since, lambda orders: {"backend": backend}, now=now)
 
     return await _announce(ctx, backend, work)
 
 
 def _owe(
-    session: Session, backend: str, kind: str, since: datetime, text: Callable[[int], str], *, now: datetime
+    session: Session, backend: str, kind: str, since: datetime, facts: Callable[[int], dict[str, Any]], *, now: datetime
 ) -> int:
-    """One post of `kind` to each channel watching the backend's orders (`text(how many orders there)`), keyed by the
-    outage so that it is owed once; how many channels."""
+    """One post of `kind` to each channel watching the backend's orders (`facts(how many orders there)`, worded when
+    sent, in the channel's language), keyed by the outage so that it is owed once; how many channels."""
     channels = crud.watched_channels(session=session, backend=backend)
     for (team, channel), orders in channels.items():
         crud.enqueue_channel_post(
@@ -70,7 +76,7 @@ def _owe(
             channel_id=channel,
             fingerprint=f"{kind}:{backend}:{since.isoformat()}",
             kind=kind,
-            payload={"text": text(orders)},
+            payload={NOTICE: facts(orders)},
             now=now,
         )
     return len(channels)

@@ -65,7 +65,7 @@ from bot.i18n import speaking
 from bot.leases import heartbeat
 from bot.notify.changes import CHANGES, ChangeSet
 from bot.notify.diff import FINAL_PRODUCT_STATUSES, NoticeKind
-from bot.notify.render import must_act_text, paused_dm_text, render_changes
+from bot.notify.render import must_act_text, notice_text, paused_dm_text, render_changes
 from bot.slack import CHANNEL_ERRORS, retry_after, send_dm
 from bot.subscriptions import ROOTS_SUMMARY, roots_summary
 from bot.watching import stored_label
@@ -278,7 +278,7 @@ async def _reply(ctx: BotContext, row: _Row) -> tuple[str, list[Block] | None]:
     """A thread reply's text and blocks: a change set rendered now, naming its order as people know it; a notice
     (or a row owed by an older version, one event each) as it was written."""
     if row.kind != CHANGES:
-        text = str(row.payload.get("text") or "")
+        text = notice_text(row.kind, row.payload)
         mention = row.payload.get("mention")
         return (must_act_text(text, str(mention)) if mention else text), None
     changes = ChangeSet.model_validate(row.payload["changes"])
@@ -338,7 +338,7 @@ async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[
         blocks = await due_digest_blocks(ctx, client, DueDigest.model_validate(row.payload))
         return await top_level(fallback_text(blocks), blocks, unfurl_media=False)
     if row.kind in (BACKEND_DOWN, BACKEND_UP):  # a channel's own post: one per outage, not one per order
-        return await top_level(str(row.payload.get("text") or ""), unfurl_media=False)
+        return await top_level(notice_text(row.kind, row.payload), unfurl_media=False)
     if row.kind == NoticeKind.root_update:
         blocks = await _root_blocks(ctx, row)
         if row.thread_ts is None:

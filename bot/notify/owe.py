@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from bot.notify.changes import CHANGES, change_set
 from bot.notify.diff import Event, NoticeKind, OutboxKind
-from bot.notify.render import polling_failing_text, polling_recovered_text
+from bot.notify.render import NOTICE
 from bot.notify.routing import ChannelRules, in_thread, route
 from integrations.views import OrderView, ProductView, label_view
 from storage import crud
@@ -106,9 +106,9 @@ class Owed:
 
     def failing(self, error: str, *, streak: str) -> None:
         """The thread told once per failure `streak` that the order cannot be read."""
-        text = polling_failing_text(self.reference, error)
-        self._owe("polling_failing:" + short_digest(streak), NoticeKind.polling_failing, {"text": text})
+        notice = {"reference": self.reference, "error": error}
+        self._owe("polling_failing:" + short_digest(streak), NoticeKind.polling_failing, {NOTICE: notice})
 
     def recovered(self, *, streak: str) -> None:
-        text = polling_recovered_text(self.reference)
-        self._owe("polling_recovered:" + short_digest(streak), NoticeKind.polling_recovered, {"text": text})
+        notice = {"reference": self.reference}
+        self._owe("polling_recovered:" + short_digest(streak), NoticeKind.polling_recovered, {NOTICE: notice})

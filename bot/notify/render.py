@@ -11,15 +11,20 @@ Everything a carrier sent is escaped for mrkdwn.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from slack_sdk.models.blocks import Block
 
+from bot.backend_health import BACKEND_DOWN, BACKEND_UP
 from bot.blocks.format import SECTION_TEXT_MAX, escape, mention, product_status_text, section, truncate
+from bot.blocks.outages import backend_down_text, backend_up_text
 from bot.blocks.states import emoji, label
 from bot.i18n import _, number
 from bot.notify.changes import ChangeSet, Group, Moves
-from bot.notify.diff import Event, EventKind
+from bot.notify.diff import Event, EventKind, NoticeKind
 from integrations.states import OrderState, ProductStatus
 
 __all__ = [
@@ -122,6 +127,31 @@ def render_event_text(event: Event, *, where: _Where | None = None) -> str:
         order=escape(event.order_ref),
         state=label(new).lower(),
     )
+
+
+NOTICE = "notice"
+"""An outbox row's payload key: a notice's facts, worded when it is sent (`notice_text`), in the reader's language."""
+
+
+def notice_text(kind: str, payload: Mapping[str, Any]) -> str:
+    """The words of a notice row (a watch's "cannot read" and "can read again", a channel's outage and recovery),
+    from the facts it keeps (`payload[NOTICE]`), in the language spoken now; a row owed by an older version keeps
+    the text it was owed with."""
+    facts = payload.get(NOTICE)
+    if not isinstance(facts, Mapping):
+        return str(payload.get("text") or "")
+    if kind == NoticeKind.polling_failing:
+        return polling_failing_text(str(facts["reference"]), str(facts["error"]))
+    if kind == NoticeKind.polling_recovered:
+        return polling_recovered_text(str(facts["reference"]))
+    if kind == BACKEND_DOWN:
+        since = datetime.fromisoformat(str(facts["since"]))
+        return backend_down_text(
+            str(facts["backend"]), reason=str(facts["reason"]), since=since, orders=int(facts["orders"])
+        )
+    if kind == BACKEND_UP:
+        return backend_up_text(str(facts["backend"]))
+    raise ValueError(f"no notice of kind {kind}")
 
 
 def must_act_text(text: str, user_id: str) -> str:

@@ -373,3 +373,22 @@ async def test_an_outage_left_recorded_by_replicas_that_restarted_ends_at_the_ne
     now.tick()
     await run(h)
     assert [len(notices(h, c, DOWN)) for c in CHANNELS] == [1, 1, 0]  # the next outage is told
+
+
+async def test_a_channel_set_to_french_is_told_of_an_outage_in_french(h: Harness, now: Now) -> None:
+    """Notices are worded when sent, in the channel's language: C_ONE reads French, C_TWO English."""
+    await three_channels(h)
+    assert "`fr`" in await ask(h, "settings language=fr", channel="C_ONE")
+    await run(h)
+    await admin(h, "/_sandbox/faults", ORDERING_DOWN)
+    for _ in range(2):
+        now.tick()
+        await run(h)
+    (one,) = notices(h, "C_ONE", "ne répond plus")
+    assert "Orange wholesale ne répond plus (HTTP 503)" in one and "les 3 commandes suivies ici attendent" in one, one
+    assert len(notices(h, "C_TWO", DOWN)) == 1 and notices(h, "C_ONE", DOWN) == []
+    await h.admin.delete("/_sandbox/faults")
+    for _ in range(10):
+        now.tick()
+        await run(h)
+    assert len(notices(h, "C_ONE", "répond de nouveau")) == 1 and len(notices(h, "C_TWO", UP)) == 1
