@@ -18,11 +18,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.i18n import Language, language_of
 from bot.metrics import Metrics
 from bot.notify.pace import ChannelPacer
 from bot.settings import Settings
 from bot.sites import SiteNames
 from integrations import OrangeClient
+from storage import crud
 from storage.columns import utcnow
 from storage.db import run_unit
 
@@ -145,6 +147,14 @@ class BotContext:
         ``busy_timeout`` (`storage.db.run_unit`): `work` keeps its effects in the session.
         """
         return await self._unit(work, write=True)
+
+    async def channel_language(self, team_id: str, channel_id: str) -> Language:
+        """The language a channel's posts are written in (its `language` setting): a watch's root, an approval card,
+        a rule's card, whoever's request posts it."""
+        settings = await self.read(
+            lambda s: crud.get_channel_settings(session=s, team_id=team_id, channel_id=channel_id)
+        )
+        return language_of(settings.language)
 
     async def read(self, work: Callable[[Session], T]) -> T:
         """Run one read-only unit of work, off the event loop: it never waits for a writer (SQLite in WAL mode)."""

@@ -43,7 +43,7 @@ from bot.blocks.subscriptions import (
 )
 from bot.commands import Subscribe, Subscriptions, Unsubscribe
 from bot.context import BotContext
-from bot.i18n import _
+from bot.i18n import _, speaking
 from bot.notify.diff import NoticeKind, Snapshot, diff
 from bot.sites import first_site_id
 from bot.slack import CHANNEL_ERRORS, Invocation, Reply, cannot_post_text, handles, permalink, reply
@@ -186,7 +186,8 @@ async def _subscribe(inv: Invocation, cmd: Subscribe) -> Reply:
     if subscription is None:
         return full
     row = await row_of(ctx, subscription, matching=len(matching))
-    blocks = subscription_card(row, choice=None)
+    with speaking(await ctx.channel_language(where.team_id, where.channel_id)):  # a channel post
+        blocks = subscription_card(row, choice=None)
     try:
         await inv.client.chat_postMessage(
             channel=where.channel_id, text=fallback_text(blocks), blocks=[b.to_dict() for b in blocks]

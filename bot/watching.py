@@ -109,10 +109,7 @@ async def _start(ctx: BotContext, client: AsyncWebClient, where: Where, target: 
         link = await permalink(client, where.channel_id, watch.thread_ts)
         return reply(watch_exists_blocks(view.reference, link, label=target.label), shareable=False)
 
-    settings = await ctx.read(
-        lambda s: crud.get_channel_settings(session=s, team_id=where.team_id, channel_id=where.channel_id)
-    )
-    with speaking(settings.language):
+    with speaking(await ctx.channel_language(where.team_id, where.channel_id)):
         root = target.root()
     try:
         ts = await post_root(client, where.channel_id, root)

@@ -22,7 +22,7 @@ from bot.blocks.approvals import (
 )
 from bot.blocks.format import fallback_text, mention, when
 from bot.context import BotContext
-from bot.i18n import _
+from bot.i18n import _, speaking
 from bot.slack import retry_after
 from integrations.views import PriceView
 from storage import crud
@@ -172,7 +172,8 @@ async def refresh_card(
         if held_until is not None and held_until > at:
             log.info("the card of approval %s waits for Slack until %s (redrawn then)", current.id, held_until)
             return
-        blocks = card_blocks(current)
+        with speaking(await ctx.channel_language(current.team_id, channel)):  # a channel post, whoever clicked
+            blocks = card_blocks(current)
         try:
             await client.chat_update(
                 channel=channel, ts=ts, text=fallback_text(blocks), blocks=[b.to_dict() for b in blocks]

@@ -17,7 +17,7 @@ from bot.blocks.format import fallback_text, mention, order_name, state_text, wh
 from bot.blocks.quotes import quote_item_text
 from bot.commands import parse_reference
 from bot.context import BotContext
-from bot.i18n import _, day, n_
+from bot.i18n import _, day, n_, speaking
 from bot.slack import CHANNEL_ERRORS, Reply, Where, cannot_post_text, permalink, render_error
 from integrations import (
     APIError,
@@ -66,7 +66,8 @@ async def _post_request(
         link = await permalink(client, approval.channel_id, approval.message_ts)
         return Reply(text=_already_asked(kind, named, approval, link), shareable=False)
     card = card_of(approval)
-    blocks = approval_request_blocks(card)
+    with speaking(await ctx.channel_language(where.team_id, where.channel_id)):  # a channel post
+        blocks = approval_request_blocks(card)
     try:
         response = await client.chat_postMessage(
             channel=where.channel_id, text=fallback_text(blocks), blocks=[b.to_dict() for b in blocks]
@@ -176,15 +177,16 @@ async def request_cancel_order(
             text=_("{order} is already being cancelled ({state}).", order=ref, state=state),
             shareable=False,
         )
-    # The summary is stored with the request and drawn on its card: in the language spoken when it is asked for.
-    summary = [_("Order {order} · {state}", order=view.reference, state=state)]
-    if view.description:
-        summary.append(view.description)
-    if view.specification:
-        summary.append(_("Specification: {specification}", specification=view.specification))
-    if view.external_ids:
-        summary.append(_("External ids: {ids}", ids=", ".join(view.external_ids)))
-    summary.append(n_("{n} item", "{n} items", len(view.items)))
+    # The summary is stored with the request and drawn on its card, a channel post: in the channel's language.
+    with speaking(await ctx.channel_language(where.team_id, where.channel_id)):
+        summary = [_("Order {order} · {state}", order=view.reference, state=state_text(view.state, view.state_raw))]
+        if view.description:
+            summary.append(view.description)
+        if view.specification:
+            summary.append(_("Specification: {specification}", specification=view.specification))
+        if view.external_ids:
+            summary.append(_("External ids: {ids}", ids=", ".join(view.external_ids)))
+        summary.append(n_("{n} item", "{n} items", len(view.items)))
     payload: dict[str, Any] = {
         "reference": view.reference,
         "label": await ctx.sites.label(ctx.orange.carrier.sites, view),
@@ -251,13 +253,14 @@ async def request_quote_order(ctx: BotContext, client: AsyncWebClient, where: Wh
         else:
             text = _("{quote} can't be ordered: it is {state}. Ask for a new quote with {new}.", **params)
         return Reply(text=text, shareable=False)
-    if view.description:
-        summary = [_("Quote {quote} · {description}", quote=view.reference, description=view.description)]
-    else:
-        summary = [_("Quote {quote}", quote=view.reference)]
-    if view.valid_until:
-        summary.append(_("Valid until {day}", day=day(view.valid_until)))
-    summary.extend(quote_item_text(item) for item in view.items)
+    with speaking(await ctx.channel_language(where.team_id, where.channel_id)):  # drawn on the card: a channel post
+        if view.description:
+            summary = [_("Quote {quote} · {description}", quote=view.reference, description=view.description)]
+        else:
+            summary = [_("Quote {quote}", quote=view.reference)]
+        if view.valid_until:
+            summary.append(_("Valid until {day}", day=day(view.valid_until)))
+        summary.extend(quote_item_text(item) for item in view.items)
     raw_items = [i.model_dump(mode="json", exclude_none=True, by_alias=True) for i in quote.quote_item]
     payload: dict[str, Any] = {
         "reference": view.reference,

@@ -24,7 +24,7 @@ from bot.blocks.subscriptions import (
 from bot.blocks.watches import ACTION_RESUME_WATCH, ACTION_UNWATCH_PRODUCT
 from bot.commands import parse_reference
 from bot.context import BotContext
-from bot.i18n import _
+from bot.i18n import _, speaking
 from bot.listeners._reply import where_from_action
 from bot.notify.outbox import send_outbox
 from bot.subscriptions import choose_existing, end_rule, row_of
@@ -58,7 +58,8 @@ async def _redraw(
     if rule is None or not container.get("message_ts"):
         return
     row = await row_of(ctx, rule, matching=None)
-    blocks = subscription_card(row, choice=choice, chosen_by=user)
+    with speaking(await ctx.channel_language(rule.team_id, rule.channel_id)):  # a channel post, whoever chose
+        blocks = subscription_card(row, choice=choice, chosen_by=user)
     try:
         await client.chat_update(
             channel=rule.channel_id,

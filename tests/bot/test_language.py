@@ -65,3 +65,28 @@ async def test_the_language_reaches_every_task_the_request_spawns(harness: Harne
     monkeypatch.setattr(bot.channel_settings, "current_settings", spying)
     await ask(h, "settings show", user="U_MARIE")
     assert seen == {"listener": "fr", "create_task": "fr", "thread": "fr", "db": "fr"}
+
+
+async def test_channel_posts_speak_the_channels_language_whoever_asks_or_clicks(harness: Harness) -> None:
+    """A channel set to `fr`: Alice (English) asks for a cancellation, Bob (English) rejects it; the card, a channel
+    post, is French when posted and when redrawn; Alice's own answer stays English."""
+    from test_approvals import approvals_in_db, message, request_cancel, shown, wait_state
+
+    from bot.blocks.approvals import ACTION_REJECT
+
+    h = harness
+    assert "`fr`" in await ask(h, "settings language=fr")
+    approval = await request_cancel(h)  # its answer, "Asked for approval…", is Alice's: English
+    card = shown(h, message(h, approval.message_ts))
+    assert "Approuver" in card and "Refuser" in card and "Approve" not in card, card
+    assert "Commande wholesale:" in card and "10 articles" in card and "Order " not in card, card  # its summary too
+    await h.user.click(ACTION_REJECT, user="U_BOB")
+    await wait_state(h, ["rejected"])
+    ts = approvals_in_db(h)[-1].message_ts
+
+    def redrawn() -> str | None:
+        text = shown(h, message(h, ts))
+        return text if "Refusée" in text else None
+
+    decided = await h.fake.wait_for(redrawn, timeout=10)
+    assert "Rejected" not in decided, decided
