@@ -19,6 +19,7 @@ from bot.i18n import money, number, speaking
 from bot.simulator.limits import MAX_OPTION_TEXT, MAX_VIEW_BUTTON, MAX_VIEW_TITLE, validate_blocks, validate_view
 from bot.slack import Where
 from integrations.views import PriceView
+from storage import crud
 from storage.enums import ApprovalState
 from storage.models import Approval
 
@@ -114,6 +115,11 @@ async def test_a_french_request_refusal_failure_and_retry_through_the_simulator(
         json={"path": "cancelProductOrder", "method": "POST", "status": 400, "body": {"code": "24"}, "count": 1},
     )
     where = Where("T_TEST", CHANNEL, "U_ALICE")
+    await h.ctx.db(  # the card is a channel post: in the channel's language; the answers in the asker's
+        lambda s: crud.change_channel_settings(
+            session=s, team_id="T_TEST", channel_id=CHANNEL, changes={"language": "fr"}, actor="U_ALICE"
+        )
+    )
     with speaking("fr"):
         reply = await approvals.request_cancel_order(h.ctx, h.bolt.client, where, ORDER, "client déménagé")
         assert reply.text.startswith("Approbation demandée pour annuler"), reply.text
