@@ -23,6 +23,7 @@ from bot.metrics import Metrics
 from bot.notify.pace import ChannelPacer
 from bot.settings import Settings
 from bot.sites import SiteNames
+from bot.usergroups import GroupDirectory
 from integrations import OrangeClient
 from storage import crud
 from storage.columns import utcnow
@@ -121,6 +122,8 @@ class BotContext:
     """Carrier site names shown on order cards and labels, cached an hour."""
     pacer: ChannelPacer = field(default_factory=ChannelPacer)
     """Slack's pace per channel for the outbox's posts, shared by every round (`bot.notify.pace`)."""
+    groups: GroupDirectory = field(default_factory=GroupDirectory)
+    """Approver groups' members, cached `bot.usergroups.GROUP_TTL`."""
 
     def now(self) -> datetime:
         return self.clock()

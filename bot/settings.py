@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,21 @@ from pydantic_settings import NoDecode
 
 from integrations import OrangeSettings, register_secret
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "parse_amount"]
+
+
+def parse_amount(text: str) -> tuple[Decimal, str]:
+    """`10000 EUR`, `10 000 eur`, `EUR 10000` → (Decimal("10000"), "EUR"); ValueError otherwise."""
+    words = text.replace(",", "").split()
+    currency = [w for w in words if w.isalpha()]
+    digits = "".join(w for w in words if not w.isalpha())
+    try:
+        amount = Decimal(digits)
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if len(currency) != 1 or len(currency[0]) != 3 or not amount.is_finite() or amount < 0:
+        raise ValueError(f"an amount and a currency, such as `10000 EUR`, not {text!r}")
+    return amount, currency[0].upper()
 
 
 class Settings(OrangeSettings):
@@ -25,6 +40,11 @@ class Settings(OrangeSettings):
     poll_interval_seconds: float = 300.0
     approver_user_ids: Annotated[tuple[str, ...], NoDecode] = ()
     allow_self_approval: bool = False
+    approver_group: str | None = None
+    """A Slack user group (`@handle`, `handle` or its id `S…`) whose members may decide approvals; with
+    `APPROVER_USER_IDS` too, either may. A channel's `approvers=` setting names its own group instead."""
+    approval_two_people_above: str | None = None
+    """`10000 EUR`: an approval whose first-year amount is above this needs two different approvers."""
     orange_carrier_order_defaults: Path | None = None
 
     subscription_watch_limit: int = 200
@@ -53,6 +73,19 @@ class Settings(OrangeSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("approval_two_people_above", mode="after")
+    @classmethod
+    def _check_threshold(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            parse_amount(value)
+            return value.strip()
+        return None
+
+    @property
+    def two_people_above(self) -> tuple[Decimal, str] | None:
+        """`APPROVAL_TWO_PEOPLE_ABOVE` as (amount, currency), or None when every approval needs one person."""
+        return parse_amount(self.approval_two_people_above) if self.approval_two_people_above else None
 
     def model_post_init(self, __context: object) -> None:
         super().model_post_init(__context)

@@ -223,6 +223,9 @@ class ChannelSettings(SQLModel, table=True):
     """What is also sent to the channel: `finals_and_alerts`, or `finals` only."""
     mention: str = "creator"
     """Whom a reply that needs action names: `nobody`, `creator`, or a user group's id (`S…`)."""
+    approvers: str = "default"
+    """Who decides the channel's approvals: `default` (`APPROVER_GROUP` / `APPROVER_USER_IDS`), or a user group's
+    id (`S…`)."""
     updated_by: str | None = None
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -397,6 +400,17 @@ class Approval(ApprovalBase, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class ApprovalDecision(SQLModel, table=True):
+    """One approver's Approve of an approval that needs two people: the second different one claims it."""
+
+    __tablename__ = "approval_decision"
+
+    approval_id: uuid.UUID = Field(foreign_key="approval.id", ondelete="CASCADE", primary_key=True)
+    user_id: str = Field(primary_key=True)
+    decision: str = "approve"
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
 
@@ -425,6 +439,7 @@ __all__ = [
     "ApprovalCreate",
     "ApprovalUpdate",
     "AuditEvent",
+    "ApprovalDecision",
     "ChannelSettings",
     "DigestSchedule",
     "HubRegistration",

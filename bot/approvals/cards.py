@@ -6,6 +6,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import aiohttp
@@ -45,8 +46,24 @@ def _prices(raw: object) -> tuple[PriceView, ...]:
     return tuple(PriceView.model_validate(p) for p in raw)
 
 
+def load_amount(raw: object) -> tuple[Decimal, str] | None:
+    """`{"amount": "91250", "currency": "EUR"}` from a payload, or None."""
+    if not isinstance(raw, dict) or not raw.get("currency"):
+        return None
+    try:
+        return Decimal(str(raw.get("amount"))), str(raw["currency"])
+    except InvalidOperation:
+        return None
+
+
+def dump_amount(amount: tuple[Decimal, str] | None) -> dict[str, str] | None:
+    return {"amount": str(amount[0]), "currency": amount[1]} if amount is not None else None
+
+
 def card_of(approval: Approval) -> ApprovalCard:
     payload = approval.payload or {}
+    who = policy.Deciders.load(payload.get("approvers"))
+    approved_by = payload.get("approved_by")
     summary = payload.get("summary")
     reason = payload.get("reason")
     reference = payload.get("reference")
@@ -61,6 +78,11 @@ def card_of(approval: Approval) -> ApprovalCard:
         reason=str(reason) if reason else None,
         reference=str(reference) if reference else None,
         label=str(label) if label else None,
+        approvers=who.mentions() if who is not None and not who.anyone else None,
+        needed=policy.needed_of(approval),
+        approved_by=tuple(str(u) for u in approved_by) if isinstance(approved_by, list) else (),
+        first_year=load_amount(payload.get("first_year")),
+        limit=load_amount(payload.get("limit")),
     )
 
 

@@ -52,11 +52,14 @@ async def handle_click(ctx: BotContext, client: AsyncWebClient, click: Click) ->
     wanted = ApprovalState.FAILED.value if click.action == "retry" else ApprovalState.PENDING.value
     if approval.state != wanted:
         return decided_text(approval)
-    refused = policy.refusal(ctx.settings, approval.requester_id, click.user_id)
+    needed = policy.needed_of(approval)
+    refused = await policy.refusal(ctx, client, approval, click.user_id, needed=needed)
     if refused is not None:
         return refused
     if click.action == "reject":
         return await _reject(ctx, client, approval, click.user_id)
+    if click.action == "approve" and needed > 1:
+        return await _approve_of(ctx, client, approval, click.user_id, needed=needed)
     if click.action == "approve":
         return await _approve(ctx, client, approval, click.user_id)
     return await _retry(ctx, client, approval, click.user_id)
@@ -69,11 +72,15 @@ async def _lost(ctx: BotContext, approval_id: uuid.UUID) -> str:
 
 async def _reject(ctx: BotContext, client: AsyncWebClient, approval: Approval, user_id: str) -> str | None:
     def work(session: Session) -> Approval | None:
+        # A first approver of two moves the version without deciding: reject at the version the row has now.
+        current = crud.get_approval(session=session, approval_id=approval.id)
+        if current is None or current.state != ApprovalState.PENDING.value:
+            return None
         moved = crud.transition_approval(
             session=session,
             approval_id=approval.id,
-            expected_state=approval.state,
-            expected_version=approval.version,
+            expected_state=current.state,
+            expected_version=current.version,
             new_state=ApprovalState.REJECTED.value,
             decided_by=user_id,
             decided_at=utcnow(),
@@ -119,6 +126,45 @@ async def _approve(ctx: BotContext, client: AsyncWebClient, approval: Approval, 
     claimed = await ctx.db(lambda s: _claim(s, approval, owner=owner, user_id=user_id))
     if claimed is None:
         return await _lost(ctx, approval.id)
+    async with held(ctx, claimed, owner):
+        outcome = await call(ctx, claimed)  # right after the claim: nothing slow in between
+    await conclude(ctx, client, claimed, owner, outcome, actor=user_id)
+    return None
+
+
+async def _approve_of(
+    ctx: BotContext, client: AsyncWebClient, approval: Approval, user_id: str, *, needed: int
+) -> str | None:
+    """One of `needed` different approvers: recorded (the card shows "1 of 2"); the one completing the count claims
+    the approval in the same transaction and calls Orange, like a single approver's click (`_approve`)."""
+    owner = policy.claim_owner()
+
+    def work(session: Session) -> tuple[crud.Approvers | None, Approval | None]:
+        at = utcnow()
+        got = crud.record_approver(session=session, approval_id=approval.id, user_id=user_id, now=at)
+        if got is None or got.again:
+            return got, None
+        current = got.approval
+        current.payload = {**(current.payload or {}), "approved_by": list(got.approved_by)}
+        session.add(current)
+        session.flush()
+        if len(got.approved_by) < needed:
+            audit(session, current, user_id, AuditAction.APPROVAL_APPROVED, approvals=len(got.approved_by), of=needed)
+            return got, None
+        return got, _claim(session, current, owner=owner, user_id=user_id)
+
+    got, claimed = await ctx.db(work)
+    if got is None:
+        return await _lost(ctx, approval.id)
+    if got.again:
+        return _("You already approved this request; another approver has to approve it too.")
+    if claimed is None:
+        await refresh_card(ctx, client, got.approval)
+        return _(
+            "Your approval is recorded ({count} of {needed}); another approver has to approve it too.",
+            count=len(got.approved_by),
+            needed=needed,
+        )
     async with held(ctx, claimed, owner):
         outcome = await call(ctx, claimed)  # right after the claim: nothing slow in between
     await conclude(ctx, client, claimed, owner, outcome, actor=user_id)

@@ -19,6 +19,7 @@ from bot.commands import parse_reference
 from bot.context import BotContext
 from bot.i18n import _, day, n_, speaking
 from bot.slack import CHANNEL_ERRORS, Reply, Where, cannot_post_text, permalink, render_error
+from bot.usergroups import GroupsUnavailable
 from integrations import (
     APIError,
     Backend,
@@ -29,7 +30,7 @@ from storage.enums import ApprovalKind, ApprovalState, AuditAction
 from storage.models import Approval
 
 from . import policy
-from .cards import card_of, dump_prices
+from .cards import card_of, dump_amount, dump_prices, load_amount
 
 log = logging.getLogger("bot.approvals")
 
@@ -44,8 +45,26 @@ async def _post_request(
     target_id: str,
     payload: dict[str, Any],
 ) -> Reply:
-    """Store a pending approval, post it in the channel with Approve / Reject, answer the requester with a link."""
+    """Store a pending approval, post it in the channel with Approve / Reject, answer the requester with a link.
+
+    Who may decide (`policy.deciders`) and how many of them (`policy.approvers_needed` on the payload's
+    `first_year`) are written into the payload: the card names them.
+    """
     command = ctx.settings.slack_command
+    try:
+        who = await policy.deciders(ctx, client, where.team_id, where.channel_id)
+    except GroupsUnavailable as err:
+        group = ctx.settings.approver_group or ""
+        log.warning("the approver group %s could not be resolved (%s): the card names it as given", group, err.error)
+        who = policy.Deciders(group=group.strip(), users=tuple(ctx.settings.approver_user_ids))
+    first_year = load_amount(payload.get("first_year"))
+    needed = policy.approvers_needed(ctx.settings, first_year)
+    payload = {
+        **payload,
+        "approvers": who.dump(),
+        "needed": needed,
+        "limit": dump_amount(ctx.settings.two_people_above),
+    }
 
     def open_(session: Session) -> tuple[Approval, bool]:
         return crud.open_approval(
@@ -187,8 +206,12 @@ async def request_cancel_order(
         if view.external_ids:
             summary.append(_("External ids: {ids}", ids=", ".join(view.external_ids)))
         summary.append(n_("{n} item", "{n} items", len(view.items)))
+    recurring = [p for p in view.prices if p.kind == "recurring"]
+    # What cancelling gives up over a year: the order's recurring price (None when the order carries none:
+    # `policy.approvers_needed` then asks for two people whenever a limit is set).
     payload: dict[str, Any] = {
         "reference": view.reference,
+        "first_year": dump_amount(policy.first_year((), recurring) if recurring else None),
         "label": await ctx.sites.label(ctx.orange.carrier.sites, view),
         "summary": summary,
         "reason": reason,
@@ -262,11 +285,14 @@ async def request_quote_order(ctx: BotContext, client: AsyncWebClient, where: Wh
             summary.append(_("Valid until {day}", day=day(view.valid_until)))
         summary.extend(quote_item_text(item) for item in view.items)
     raw_items = [i.model_dump(mode="json", exclude_none=True, by_alias=True) for i in quote.quote_item]
+    one_off = [p for p in view.prices if p.kind == "one_off"]
+    recurring = [p for p in view.prices if p.kind == "recurring"]
     payload: dict[str, Any] = {
         "reference": view.reference,
         "summary": summary,
-        "one_off": dump_prices([p for p in view.prices if p.kind == "one_off"]),
-        "recurring": dump_prices([p for p in view.prices if p.kind == "recurring"]),
+        "one_off": dump_prices(one_off),
+        "recurring": dump_prices(recurring),
+        "first_year": dump_amount(policy.first_year(one_off, recurring)),
         "quote_id": view.id,
         "order_items": _quote_order_items(view.id, raw_items),
     }

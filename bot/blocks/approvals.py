@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from decimal import Decimal
 from typing import Literal
 
 from slack_sdk.models.blocks import Block
@@ -58,6 +59,16 @@ class ApprovalCard:
     """The quote (`quote_order`) or order (`cancel_order`) reference, when known."""
     label: str | None = None
     """The order as people know it (`order_label`, plain text), when known."""
+    approvers: str | None = None
+    """Who may decide, as mentions (`<!subteam^S1>`, `<@U1>`; mrkdwn); None: anyone but the requester."""
+    needed: int = 1
+    """How many different approvers it takes (2 above `APPROVAL_TWO_PEOPLE_ABOVE`)."""
+    approved_by: Sequence[str] = ()
+    """Who approved so far, when two are needed."""
+    first_year: tuple[Decimal, str] | None = None
+    """One-off + recurring over the first year (amount, currency), when it can be told."""
+    limit: tuple[Decimal, str] | None = None
+    """`APPROVAL_TWO_PEOPLE_ABOVE` when the request was made, if set."""
 
 
 def _reference(card: ApprovalCard) -> str:
@@ -156,15 +167,79 @@ def _card_blocks(card: ApprovalCard) -> list[Block]:
     return blocks
 
 
+def _sum(amount: tuple[Decimal, str]) -> str:
+    return escape(_amount(PriceView(kind="unknown", amount=amount[0], currency=amount[1])))
+
+
+def _who_decides(card: ApprovalCard) -> str:
+    """Who may decide and how many of them it takes, mentioning them (mrkdwn)."""
+    who = mention(card.requester_id)
+    if card.needed > 1:
+        if card.first_year is not None and card.limit is not None:
+            why = _(
+                "the first year comes to {amount}, above {limit}", amount=_sum(card.first_year), limit=_sum(card.limit)
+            )
+        elif card.limit is not None:
+            why = _("the first-year amount cannot be told against {limit}", limit=_sum(card.limit))
+        else:
+            why = _("the amount asks for it")
+        if card.approvers:
+            return _(
+                ":busts_in_silhouette: Two different approvers among {approvers} must approve, neither of them "
+                "{requester} ({why}).",
+                approvers=card.approvers,
+                requester=who,
+                why=why,
+            )
+        return _(
+            ":busts_in_silhouette: Two different members must approve, neither of them {requester} ({why}).",
+            requester=who,
+            why=why,
+        )
+    if card.approvers:
+        return _(
+            ":bust_in_silhouette: Decided by {approvers} (not {requester}).", approvers=card.approvers, requester=who
+        )
+    return _(
+        ":bust_in_silhouette: No approvers are named: any member of the workspace but {requester} may approve or "
+        "reject.",
+        requester=who,
+    )
+
+
 def approval_request_blocks(card: ApprovalCard) -> list[Block]:
-    """The channel message: who asks (`<@U…>`), what, one-off and recurring prices, Approve and Reject buttons."""
+    """The channel message: who asks (`<@U…>`), what, one-off and recurring prices, who may decide (mentioned),
+    Approve and Reject buttons; "1 of 2" once the first of two approvers approved."""
+    blocks = [*_card_blocks(card), section(_who_decides(card))]
+    if card.needed > 1 and card.approved_by:
+        blocks.append(
+            section(
+                _(
+                    ":ballot_box_with_check: {count} of {needed} approvals: {approvers} approved; another approver "
+                    "has to approve too.",
+                    count=number(len(card.approved_by)),
+                    needed=number(card.needed),
+                    approvers=", ".join(mention(u) for u in card.approved_by),
+                )
+            )
+        )
+    footer = (
+        _(
+            "Approval {approval} · {count} of {needed} approvals",
+            approval=code(card.approval_id),
+            count=number(len(card.approved_by)),
+            needed=number(card.needed),
+        )
+        if card.needed > 1
+        else _("Approval {approval} · waiting for an approver", approval=code(card.approval_id))
+    )
     return [
-        *_card_blocks(card),
+        *blocks,
         actions(
             button(_("Approve"), action_id=ACTION_APPROVE, value=card.approval_id, style="primary"),
             button(_("Reject"), action_id=ACTION_REJECT, value=card.approval_id, style="danger"),
         ),
-        context(_("Approval {approval} · waiting for an approver", approval=code(card.approval_id))),
+        context(footer),
     ]
 
 
@@ -191,7 +266,8 @@ def approval_decided_blocks(
     tz: tzinfo | None = None,
 ) -> list[Block]:
     """The same message once decided: buttons gone; who decided, when, and the result (Retry when it failed)."""
-    decision = _decision(str(outcome), who=mention(decided_by), at=posted_date(decided_at))
+    approvers = [*card.approved_by] if outcome != "rejected" and len(card.approved_by) > 1 else [decided_by]
+    decision = _decision(str(outcome), who=", ".join(mention(a) for a in approvers), at=posted_date(decided_at))
     if result_text and result_text.strip():
         decision += "\n" + escape(result_text.strip())
     blocks = [*_card_blocks(card), section(decision)]

@@ -74,8 +74,9 @@ async def publish_home(ctx: BotContext, client: AsyncWebClient, *, team_id: str,
 async def pending_approval_rows(
     ctx: BotContext, client: AsyncWebClient, *, team_id: str, user_id: str
 ) -> list[ApprovalRow]:
-    """Pending approvals this user asked for or may decide (APPROVER_USER_IDS; empty: anyone but the requester), in
-    the channels this user is a member of (a private channel's requests stay in it)."""
+    """Pending approvals this user asked for or may decide (`policy.refusal`: the channel's group, else
+    APPROVER_GROUP and APPROVER_USER_IDS; none: anyone but the requester), in the channels this user is a
+    member of (a private channel's requests stay in it)."""
     rows: list[ApprovalRow] = []
     member: dict[str, bool] = {}
     for approval in await ctx.read(lambda s: crud.list_pending_approvals(session=s, team_id=team_id)):
@@ -83,7 +84,7 @@ async def pending_approval_rows(
             member[approval.channel_id] = await is_member(client, approval.channel_id, user_id)
         if not member[approval.channel_id]:
             continue
-        may_decide = policy.refusal(ctx.settings, approval.requester_id, user_id) is None
+        may_decide = await policy.refusal(ctx, client, approval, user_id, needed=policy.needed_of(approval)) is None
         if approval.requester_id != user_id and not may_decide:
             continue
         payload = approval.payload or {}

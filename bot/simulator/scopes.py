@@ -94,6 +94,8 @@ METHOD_SCOPES: Mapping[str, str | _BY_CONVERSATION | None] = {
     "users.info": "users:read",
     # https://docs.slack.dev/reference/methods/usergroups.list — bot token: usergroups:read
     "usergroups.list": "usergroups:read",
+    # https://docs.slack.dev/reference/methods/usergroups.users.list — bot token: usergroups:read
+    "usergroups.users.list": "usergroups:read",
     # https://docs.slack.dev/reference/methods/views.open — "No scopes required" (the trigger_id is the grant)
     "views.open": None,
     # https://docs.slack.dev/reference/methods/views.update — no scope (the app's own views)

@@ -14,7 +14,9 @@ from __future__ import annotations
 from .approvals import (
     APPROVAL_TRANSITIONS,
     LIVE_APPROVAL_STATES,
+    Approvers,
     approval_cards_among,
+    approvers_of,
     card_held_until,
     claim_approval,
     create_approval,
@@ -28,6 +30,7 @@ from .approvals import (
     list_stale_cards,
     mark_card_shown,
     open_approval,
+    record_approver,
     release_approval,
     renew_approval_lease,
     set_message_ts,
@@ -236,4 +239,7 @@ __all__ = [
     "claim_walk",
     "release_walks",
     "walks_of_others",
+    "Approvers",
+    "approvers_of",
+    "record_approver",
 ]

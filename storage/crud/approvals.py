@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from storage.columns import utcnow
 from storage.enums import ApprovalState
-from storage.models import Approval, ApprovalCreate, ApprovalUpdate
+from storage.models import Approval, ApprovalCreate, ApprovalDecision, ApprovalUpdate
 
 from ._common import refresh_loaded
 
@@ -405,3 +406,44 @@ def approval_cards_among(*, session: Session, message_ts: Sequence[str]) -> set[
         return set()
     stmt = select(col(Approval.message_ts)).where(col(Approval.message_ts).in_(list(message_ts)))
     return {ts for ts in session.exec(stmt).all() if ts is not None}
+
+
+@dataclass(frozen=True)
+class Approvers:
+    """Who approved a two-people approval so far (`approval` read after this one's decision, `again`: it was
+    already theirs)."""
+
+    approval: Approval
+    approved_by: tuple[str, ...]
+    again: bool
+
+
+def approvers_of(*, session: Session, approval_id: uuid.UUID) -> list[str]:
+    """Who approved it so far (two-people approvals), first first."""
+    stmt = select(ApprovalDecision).where(col(ApprovalDecision.approval_id) == approval_id)
+    return [d.user_id for d in session.exec(stmt.order_by(col(ApprovalDecision.at), col(ApprovalDecision.user_id)))]
+
+
+def record_approver(*, session: Session, approval_id: uuid.UUID, user_id: str, now: datetime) -> Approvers | None:
+    """Record `user_id`'s Approve of a pending approval; None when it is no longer pending.
+
+    The approval's row is updated first (its version moves, so its card is redrawn), which locks it until the
+    caller commits: racing approvers take turns here, and the last of them sees every earlier decision, so the
+    one that completes the count is the one that claims (in the same transaction, at the version read here).
+    """
+    bump = (
+        update(Approval)
+        .where(col(Approval.id) == approval_id, col(Approval.state) == ApprovalState.PENDING.value)
+        .values(version=col(Approval.version) + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if session.exec(bump).rowcount != 1:
+        return None
+    refresh_loaded(session, Approval, approval_id)
+    approval = session.get(Approval, approval_id)
+    assert approval is not None
+    again = session.get(ApprovalDecision, (approval_id, user_id)) is not None
+    if not again:
+        session.add(ApprovalDecision(approval_id=approval_id, user_id=user_id, at=now))
+        session.flush()
+    return Approvers(approval, tuple(approvers_of(session=session, approval_id=approval_id)), again)

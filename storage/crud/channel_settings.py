@@ -26,7 +26,7 @@ __all__ = [
 
 CHANNEL_SETTING_ACTION = "channel_setting"
 """The audit action of one setting changed; its detail is `{"team_id", "channel_id", "key", "old", "new"}`."""
-COLUMNS = ("language", "thread", "broadcast", "mention")
+COLUMNS = ("language", "thread", "broadcast", "mention", "approvers")
 DIGEST = "digest"
 DIGEST_OFF = "off"
 

@@ -550,6 +550,14 @@ def test_approval_request() -> None:
     assert dicts(blocks) == [
         *_CARD_JSON,
         {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": ":bust_in_silhouette: No approvers are named: any member of the workspace but <@U123> may "
+                "approve or reject.",
+            },
+        },
+        {
             "type": "actions",
             "elements": [
                 {

@@ -149,6 +149,7 @@ PARAMS: dict[str, Callable[[str, Conversation], dict[str, str]]] = {
     }.get(kind, {"channel": channel}),
     "users.info": lambda channel, _: {"user": "U_BOB"},
     "usergroups.list": lambda channel, _: {},
+    "usergroups.users.list": lambda channel, _: {"usergroup": "S_NONE"},
 }
 """How to call each method that needs a scope, in a conversation of the given kind."""
 

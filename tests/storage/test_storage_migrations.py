@@ -28,6 +28,7 @@ TABLES = {
     "poll_walk",
     "backend_outage",
     "channel_settings",
+    "approval_decision",
 }
 
 
@@ -43,7 +44,7 @@ def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     assert migrate.current(db_url) is None
 
     migrate.upgrade(db_url)
-    assert migrate.current(db_url) == migrate.head() == "0009"
+    assert migrate.current(db_url) == migrate.head() == "0010"
     assert _inspect_tables(db_url) == TABLES | {"alembic_version"}
 
     migrate.downgrade(db_url, "base")

@@ -26,6 +26,7 @@ HANDLERS: Mapping[str, Handler] = {
     "conversations.replies": conversations.replies,
     "users.info": users.info,
     "usergroups.list": users.usergroups_list,
+    "usergroups.users.list": users.usergroups_users_list,
     "views.open": views.open_modal,
     "views.update": views.update_view,
     "views.push": views.push_modal,

@@ -1,8 +1,8 @@
-"""users.info, usergroups.list."""
+"""users.info, usergroups.list, usergroups.users.list."""
 
 from __future__ import annotations
 
-from bot.simulator.params import JSONDict
+from bot.simulator.params import JSONDict, SlackApiFailure
 from bot.simulator.workspace import Workspace
 
 
@@ -20,3 +20,11 @@ async def info(ws: Workspace, params: JSONDict) -> JSONDict:
 
 async def usergroups_list(ws: Workspace, params: JSONDict) -> JSONDict:
     return {"ok": True, "usergroups": [group.to_dict() for group in ws.usergroups.values()]}
+
+
+async def usergroups_users_list(ws: Workspace, params: JSONDict) -> JSONDict:
+    """A group's members by id, as Slack answers (`no_such_subteam` for an id it does not know)."""
+    group = ws.usergroups.get(str(params.get("usergroup") or ""))
+    if group is None:
+        raise SlackApiFailure("no_such_subteam")
+    return {"ok": True, "users": list(group.users)}
