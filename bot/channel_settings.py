@@ -38,6 +38,7 @@ from bot.commands.settings import BadSetting, check_value
 from bot.context import BotContext
 from bot.i18n import Language, _, language_of
 from bot.slack import Invocation, Reply, Where, handles
+from bot.usergroups import GroupsUnavailable
 from storage import crud
 
 __all__ = [
@@ -53,21 +54,13 @@ __all__ = [
 log = logging.getLogger("bot.channel_settings")
 
 CALLBACK_ID = "channel_settings"
-FIELDS = ("language", "thread", "broadcast", "mention", "digest")
+FIELDS = ("language", "thread", "broadcast", "mention", "digest", "approvers")
 
 
 @dataclass(frozen=True)
 class Group:
     id: str
     handle: str
-
-
-class GroupsUnavailable(Exception):
-    """`usergroups.list` refused (`error`: Slack's reason, e.g. `missing_scope`)."""
-
-    def __init__(self, error: str) -> None:
-        super().__init__(error)
-        self.error = error
 
 
 async def user_groups(client: AsyncWebClient) -> list[Group]:
@@ -94,7 +87,7 @@ def channel_language(session: Session, team_id: str, channel_id: str) -> Languag
 
 def _value_text(key: str, value: str) -> str:
     """A setting's value as a person reads it (a group named as Slack shows it)."""
-    if key == "mention" and value.startswith("S"):
+    if key in ("mention", "approvers") and value.startswith("S"):
         return f"<!subteam^{escape(value)}>"
     return f"`{escape(value)}`"
 
@@ -106,6 +99,7 @@ def _labels() -> dict[str, str]:
         "broadcast": _("Also sent to the channel"),
         "mention": _("Mentioned when action is needed"),
         "digest": _("Daily digest"),
+        "approvers": _("Who decides approvals"),
     }
 
 
@@ -162,6 +156,7 @@ async def current_settings(ctx: BotContext, where: Where) -> dict[str, str]:
             "broadcast": row.broadcast,
             "mention": row.mention,
             "digest": digest,
+            "approvers": row.approvers,
         }
 
     return await ctx.read(load)
@@ -173,18 +168,22 @@ async def apply_settings(
     """Store checked `values` for the channel (a `@handle` resolved to its group's id first); what changed. Raises
     `BadSetting` for a group that does not exist or cannot be looked up."""
     values = dict(values)
-    mention = values.get("mention", "")
-    if mention.startswith("@"):
+    if "approvers" in values:
+        await _may_name_approvers(ctx, client, where)
+    for key in ("mention", "approvers"):
+        named = values.get(key, "")
+        if not named.startswith("@"):
+            continue
         try:
             groups = await user_groups(client)
         except GroupsUnavailable as err:
             raise BadSetting(
                 _("User groups cannot be listed here (Slack answered {error}); give the group's id.", error=err.error)
             ) from None
-        found = [g for g in groups if g.handle.lower() == mention[1:]]
+        found = [g for g in groups if g.handle.lower() == named[1:]]
         if not found:
-            raise BadSetting(_("There is no user group {handle} in this workspace.", handle=escape(mention)))
-        values["mention"] = found[0].id
+            raise BadSetting(_("There is no user group {handle} in this workspace.", handle=escape(named)))
+        values[key] = found[0].id
     zone = await ctx.users.tz(client, where.user_id)
     at = ctx.now()
     return await ctx.db(
@@ -198,6 +197,30 @@ async def apply_settings(
             digest_tz=str(zone.key) if zone is not None else "UTC",
         )
     )
+
+
+async def _may_name_approvers(ctx: BotContext, client: AsyncWebClient, where: Where) -> None:
+    """Who decides a channel's approvals is changed only by someone who may decide them now (anyone, when nobody is
+    named): otherwise any member could name a group of their friends. BadSetting when `where.user_id` may not."""
+    from bot.approvals.policy import deciders, may_decide  # the approvals package reads these settings
+
+    try:
+        who = await deciders(ctx, client, where.team_id, where.channel_id)
+        allowed = await may_decide(ctx, client, who, where.user_id)
+    except GroupsUnavailable as err:
+        raise BadSetting(
+            _(
+                "The approvers' user group cannot be read (Slack answered {error}); nothing was changed.",
+                error=err.error,
+            )
+        ) from None
+    if not allowed:
+        raise BadSetting(
+            _(
+                "Only the approvers ({approvers}) can change who decides this channel's approvals.",
+                approvers=who.mentions(),
+            )
+        )
 
 
 @handles(SettingsShow)

@@ -6,7 +6,8 @@
 
 Keys and their values (keys and words case-insensitive): ``language`` en | fr; ``thread`` everything | errors;
 ``broadcast`` finals_and_alerts | finals; ``mention`` nobody | creator | a user group (``@handle``, its id ``S…``,
-or Slack's ``<!subteam^S…>``); ``digest`` HH:MM [tz] | off. A bad key or value is one line and this usage.
+or Slack's ``<!subteam^S…>``); ``digest`` HH:MM [tz] | off;
+``approvers`` default | a user group (whose members decide the channel's approvals). A bad key or value is one line and this usage.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "thread": ("everything", "errors"),
     "broadcast": ("finals_and_alerts", "finals"),
 }
-SETTING_KEYS = ("language", "thread", "broadcast", "mention", "digest")
+SETTING_KEYS = ("language", "thread", "broadcast", "mention", "digest", "approvers")
 _HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 _SUBTEAM = re.compile(r"^<!subteam\^(S[A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -62,6 +63,20 @@ def check_value(key: str, value: str) -> str:
         raise BadSetting(
             _(
                 "`mention=` takes nobody, creator or a user group (@handle), not '{value}'.",
+                value=show(word, 40),
+            )
+        )
+    if key == "approvers":
+        lowered = word.lower()
+        if lowered == "default":
+            return lowered
+        if (found := _SUBTEAM.match(word)) is not None:
+            return found.group(1)
+        if _GROUP_ID.match(word) or _HANDLE.match(lowered):
+            return word if _GROUP_ID.match(word) else lowered
+        raise BadSetting(
+            _(
+                "`approvers=` takes default or a user group (@handle), not '{value}'.",
                 value=show(word, 40),
             )
         )
