@@ -7,7 +7,8 @@
 Keys and their values (keys and words case-insensitive): ``language`` en | fr; ``thread`` everything | errors;
 ``broadcast`` finals_and_alerts | finals; ``mention`` nobody | creator | a user group (``@handle``, its id ``S…``,
 or Slack's ``<!subteam^S…>``); ``digest`` HH:MM [tz] | off;
-``approvers`` default | a user group (whose members decide the channel's approvals). A bad key or value is one line and this usage.
+``approvers`` default | a user group (whose members decide the channel's approvals).
+A bad key or value is one line and this usage.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ import json
 import pytest
 from bot_harness import Harness
 from test_approvals import (
-    CHANNEL,
     approvals_in_db,
     ask,
     carrier_posts,
@@ -101,8 +100,9 @@ async def test_two_people_above_the_amount_and_one_carrier_call(
     done = await wait_state(h, [ApprovalState.SUBMITTED.value, ApprovalState.FAILED.value])
     assert done.state == ApprovalState.SUBMITTED.value, done.error
     assert await carrier_posts(h, "productOrder") == 1
+    await h.fake.wait_for(lambda: "Sent to Orange" in shown(h, message(h, approval.message_ts)), timeout=10)
     card = raw(h, approval.message_ts)
-    assert "<@U_BOB>" in card and "<@U_CAROL>" in card
+    assert "Approved* by <@U_BOB>, <@U_CAROL>" in card or "approved by <@U_BOB>, <@U_CAROL>" in card, card
 
 
 async def test_the_requester_never_counts_and_a_reject_ends_it(

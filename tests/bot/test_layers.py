@@ -20,6 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
         "bot.metrics",
         "bot.backend_health",
         "bot.sites",
+        "bot.usergroups",
         "bot.notify.pace",
     ),
     ("bot.commands", "bot.notify.diff", "bot.notify.changes"),
