@@ -84,8 +84,12 @@ def carrier_order_from_quote(
     body: dict[str, Any] = {
         "orderActivity": "install",
         "desiredResponse": "confirmationAndEngineeringDesign",
+        "orderVersion": "1",
+        "relatedParty": [],
         **dict(defaults or {}),
     }
+    moment = (at or datetime.now(UTC)).astimezone(UTC)
+    body.setdefault("buyerRequestDate", moment)
     body["externalId"] = buyer.external_id
     if buyer.related_buyer_pon:
         body["relatedBuyerPON"] = buyer.related_buyer_pon
@@ -93,7 +97,6 @@ def carrier_order_from_quote(
         body.pop("relatedBuyerPON", None)
     notes = [n for n in body.pop("note", None) or [] if isinstance(n, Mapping)]
     if buyer.note:
-        moment = (at or datetime.now(UTC)).astimezone(UTC)
         notes.append({"text": buyer.note, "author": "buyer", "date": moment})
     if notes:
         body["note"] = notes
