@@ -44,6 +44,7 @@ from bot.i18n import _
 from bot.slack import Invocation, Reply, handles, reply
 from integrations import BACKENDS, APIError, Backend, BackendNotEnabledError
 from integrations.orders import SOURCES
+from integrations.requests import address_validation_request
 from integrations.types.wholesale import ProductOfferingPrice
 from integrations.views import (
     OrderView,
@@ -154,24 +155,10 @@ async def _site(inv: Invocation, cmd: Site) -> Reply:
 
 @handles(Address)
 async def _address(inv: Invocation, cmd: Address) -> Reply:
-    submitted = {
-        k: v
-        for k, v in {
-            "streetName": cmd.street,
-            "streetNr": cmd.number,
-            "city": cmd.city,
-            "postcode": cmd.postcode,
-            "country": cmd.country,
-        }.items()
-        if v
-    }
-    result = await inv.ctx.orange.carrier.addresses.validate(
-        {
-            "provideAlternative": True,
-            "submittedGeographicAddress": {"@type": "FieldedAddress", "associatedGeographicAddress": submitted},
-            "@type": "GeographicAddressValidation",
-        }
+    body = address_validation_request(
+        street=cmd.street, number=cmd.number, city=cmd.city, postcode=cmd.postcode, country=cmd.country
     )
+    result = await inv.ctx.orange.carrier.addresses.validate(body)
     return reply(address_blocks(address_validation_view(result)))
 
 

@@ -26,6 +26,8 @@ from integrations import (
     APIError,
     APIStatusError,
 )
+from integrations.requests import BuyerReferences, carrier_order_from_quote
+from integrations.types.carrier import CarrierProductOrderCreate
 from integrations.views import OrderView, order_view_from_carrier
 from storage import crud
 from storage.columns import utcnow
@@ -79,16 +81,25 @@ def order_defaults(path: Path | None) -> dict[str, Any]:
     return {str(k): v for k, v in loaded.items()}
 
 
-def quote_order_body(ctx: BotContext, approval: Approval) -> dict[str, Any]:
-    payload = approval.payload or {}
-    body: dict[str, Any] = {
-        "orderActivity": "install",
-        "desiredResponse": "confirmationAndEngineeringDesign",
-        **order_defaults(ctx.settings.orange_carrier_order_defaults),
-    }
-    body["externalId"] = approval.external_id
-    body["productOrderItem"] = payload.get("order_items") or []
-    return body
+def buyer_of(approval: Approval) -> BuyerReferences:
+    """The buyer's references kept with the request; a request from before the modal named the order by its key."""
+    buyer = (approval.payload or {}).get("buyer") or {}
+    return BuyerReferences(
+        external_id=str(buyer.get("external_id") or approval.external_id),
+        related_buyer_pon=buyer.get("related_buyer_pon"),
+        note=buyer.get("note"),
+    )
+
+
+def quote_order_body(ctx: BotContext, approval: Approval) -> CarrierProductOrderCreate:
+    """The carrier order: the buyer's references, and the approval's own key for the look-up (`LOOKUP_FIELD`)."""
+    return carrier_order_from_quote(
+        items=(approval.payload or {}).get("order_items") or [],
+        buyer=buyer_of(approval),
+        key=approval.external_id,
+        defaults=order_defaults(ctx.settings.orange_carrier_order_defaults),
+        at=utcnow(),
+    )
 
 
 @dataclass(frozen=True)
@@ -182,11 +193,20 @@ async def look_up(ctx: BotContext, approval: Approval) -> Result | None:
             )
             return Result({"order_state": view.state_raw, "reconciled": True, "text": text}, text)
         return None
-    orders = ctx.orange.carrier.orders.list({"externalId": approval.external_id}, max_items=10)
-    async for entry in orders:
-        if entry.id and str(entry.external_id) == approval.external_id:
+    key = approval.external_id
+    if "buyer" not in (approval.payload or {}):  # sent before the buyer's references: the key is its externalId
+        orders = ctx.orange.carrier.orders.list({"externalId": key}, max_items=10)
+        async for entry in orders:
+            if entry.id and str(entry.external_id) == key:
+                full = await ctx.orange.carrier.orders.get(entry.id)
+                return await order_result(ctx, order_view_from_carrier(full))
+        return None
+    # Lists show a summary without projectId: each match is read whole to check the key is really ours.
+    async for entry in ctx.orange.carrier.orders.list({"projectId": key}, max_items=10):
+        if entry.id:
             full = await ctx.orange.carrier.orders.get(entry.id)
-            return await order_result(ctx, order_view_from_carrier(full))
+            if str(full.project_id) == key:
+                return await order_result(ctx, order_view_from_carrier(full))
     return None
 
 

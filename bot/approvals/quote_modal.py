@@ -48,6 +48,7 @@ from bot.i18n import _, n_, number
 from bot.queries import SITE_SEARCH_LIMIT, site_matches
 from bot.slack import CHANNEL_ERRORS, Reply, Where, cannot_post_text, send_dm
 from integrations import APIError
+from integrations.requests import EvplRequest, poq_request, quote_request
 from integrations.views import poq_view, quote_view_from_carrier, site_view_from_carrier
 
 from . import policy
@@ -214,57 +215,15 @@ def parse_form(view: dict[str, Any]) -> QuoteForm | dict[str, str]:
     )
 
 
-def _enni(item_id: str, site: str) -> dict[str, Any]:
-    return {
-        "id": item_id,
-        "action": "add",
-        "product": {
-            "productSpecification": {"id": "ENNI"},
-            "productOffering": {"id": "AccessInterface"},
-            "place": [{"id": site, "role": "ENNI Site", "@type": "PlaceRef", "@referredType": "GeographicSite"}],
-        },
-    }
-
-
-def _evpl(form: QuoteForm) -> dict[str, Any]:
-    return {
-        "id": "1",
-        "action": "add",
-        "product": {
-            "productSpecification": {"id": "TransitELine"},
-            "productConfiguration": {
-                "@type": "EVPL",
-                "bandwidth": form.bandwidth,
-                "classOfService": form.class_of_service,
-            },
-        },
-        "productOffering": {"id": "Intense"},
-    }
-
-
-def poq_body(form: QuoteForm) -> dict[str, Any]:
-    evpl = _evpl(form)
-    evpl["productOfferingQualificationItemRelationship"] = [
-        {"type": "hasENNIEndPoint", "id": "2"},
-        {"type": "hasENNIEndPoint", "id": "3"},
-    ]
-    return {
-        "instantSyncQualification": True,
-        "relatedParty": [{"role": "buyer"}],
-        "productOfferingQualificationItem": [evpl, _enni("2", form.site_a), _enni("3", form.site_b)],
-    }
-
-
-def quote_body(form: QuoteForm) -> dict[str, Any]:
-    evpl = _evpl(form)
-    evpl["requestedQuoteItemTerm"] = {"duration": {"amount": form.term_months, "units": "month"}}
-    evpl["quoteItemRelationship"] = [{"type": "hasENNIEndPoint", "id": "2"}, {"type": "hasENNIEndPoint", "id": "3"}]
-    return {
-        "quoteLevel": "firm",
-        "instantSyncQuoting": True,
-        "relatedParty": [{"role": "buyer"}],
-        "quoteItem": [evpl, _enni("2", form.site_a), _enni("3", form.site_b)],
-    }
+def evpl_request(form: QuoteForm) -> EvplRequest:
+    """What the form asks Orange for, as plain values."""
+    return EvplRequest(
+        site_a=form.site_a,
+        site_b=form.site_b,
+        bandwidth=form.bandwidth,
+        class_of_service=form.class_of_service,
+        term_months=form.term_months,
+    )
 
 
 def checking(form: QuoteForm) -> dict[str, Any]:
@@ -325,7 +284,7 @@ async def run_quote(ctx: BotContext, client: AsyncWebClient, form: QuoteForm, *,
         told = await send_dm(client, user_id, text=text, blocks=dm_blocks, about="the quote result") or told
 
     try:
-        poq = poq_view(await ctx.orange.carrier.qualifications.create(poq_body(form)))
+        poq = poq_view(await ctx.orange.carrier.qualifications.create(poq_request(evpl_request(form))))
     except APIError as err:
         await say(
             [section(_(":warning: Orange could not check serviceability: {error}", error=err))],
@@ -339,7 +298,7 @@ async def run_quote(ctx: BotContext, client: AsyncWebClient, form: QuoteForm, *,
         return
     await say(checked, _("Serviceability: every item is green"))
     try:
-        quote = quote_view_from_carrier(await ctx.orange.carrier.quotes.create(quote_body(form)))
+        quote = quote_view_from_carrier(await ctx.orange.carrier.quotes.create(quote_request(evpl_request(form))))
     except APIError as err:
         await say([section(_(":warning: Orange refused the quote: {error}", error=err))], _("Quote refused"))
         return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -13,7 +12,7 @@ from sqlmodel import Session
 from bot.blocks.approvals import (
     approval_request_blocks,
 )
-from bot.blocks.format import fallback_text, mention, order_name, state_text, when
+from bot.blocks.format import escape, fallback_text, mention, order_name, state_text, when
 from bot.blocks.quotes import quote_item_text
 from bot.commands import parse_reference
 from bot.context import BotContext
@@ -24,6 +23,7 @@ from integrations import (
     APIError,
     Backend,
 )
+from integrations.requests import BuyerReferences, order_items_from_quote
 from integrations.views import QuoteView, quote_view_from_carrier
 from storage import crud
 from storage.enums import ApprovalKind, ApprovalState, AuditAction
@@ -31,6 +31,7 @@ from storage.models import Approval
 
 from . import policy
 from .cards import card_of, dump_amount, dump_prices, load_amount
+from .order_modal import prefill
 
 log = logging.getLogger("bot.approvals")
 
@@ -228,26 +229,12 @@ async def request_cancel_order(
     )
 
 
-def _quote_order_items(quote_id: str, raw_items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One productOrderItem per quote item, each naming the quote (the seed's "order with a Quote Identifier")."""
-    items: list[dict[str, Any]] = []
-    for raw in raw_items:
-        item: dict[str, Any] = {"id": str(raw.get("id")), "action": raw.get("action") or "add"}
-        for key in ("productOffering", "product"):
-            if raw.get(key) is not None:
-                item[key] = raw[key]
-        term = raw.get("quoteItemTerm") or raw.get("requestedQuoteItemTerm")
-        if term:
-            item["requestedOrderItemTerm"] = term
-        relations = raw.get("quoteItemRelationship")
-        if relations:
-            item["orderItemRelationship"] = relations
-        item["quote"] = {"id": quote_id}
-        items.append(item)
-    return items
-
-
-async def request_quote_order(ctx: BotContext, client: AsyncWebClient, where: Where, value: str) -> Reply:
+async def request_quote_order(
+    ctx: BotContext, client: AsyncWebClient, where: Where, value: str, *, buyer: BuyerReferences | None = None
+) -> Reply:
+    """Ask to order a quote, with the buyer's references (from the modal; the configured defaults without one)."""
+    if buyer is None:
+        buyer = prefill(ctx.settings.orange_carrier_order_defaults)
     command = ctx.settings.slack_command
     try:
         reference = parse_reference(value, default_backend="carrier", enabled=ctx.enabled)
@@ -284,7 +271,12 @@ async def request_quote_order(ctx: BotContext, client: AsyncWebClient, where: Wh
         if view.valid_until:
             summary.append(_("Valid until {day}", day=day(view.valid_until)))
         summary.extend(quote_item_text(item) for item in view.items)
-    raw_items = [i.model_dump(mode="json", exclude_none=True, by_alias=True) for i in quote.quote_item]
+        if buyer.external_id:
+            summary.append(_("Order reference: {reference}", reference=escape(buyer.external_id)))
+        if buyer.related_buyer_pon:
+            summary.append(_("Purchase order number: {pon}", pon=escape(buyer.related_buyer_pon)))
+        if buyer.note:
+            summary.append(_("Note for Orange: {note}", note=escape(buyer.note)))
     one_off = [p for p in view.prices if p.kind == "one_off"]
     recurring = [p for p in view.prices if p.kind == "recurring"]
     payload: dict[str, Any] = {
@@ -294,7 +286,12 @@ async def request_quote_order(ctx: BotContext, client: AsyncWebClient, where: Wh
         "recurring": dump_prices(recurring),
         "first_year": dump_amount(policy.first_year(one_off, recurring)),
         "quote_id": view.id,
-        "order_items": _quote_order_items(view.id, raw_items),
+        "order_items": order_items_from_quote(quote),
+        "buyer": {
+            "external_id": buyer.external_id or None,
+            "related_buyer_pon": buyer.related_buyer_pon,
+            "note": buyer.note,
+        },
     }
     return await _post_request(
         ctx, client, where, kind=ApprovalKind.QUOTE_ORDER, backend="carrier", target_id=view.id, payload=payload

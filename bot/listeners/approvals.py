@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import approvals
-from bot.approvals import quote_modal
+from bot.approvals import order_modal, quote_modal
 from bot.blocks.approvals import ACTION_APPROVE, ACTION_REJECT, ACTION_RETRY
 from bot.blocks.quotes import ACTION_QUOTE_ORDER
 from bot.context import BotContext
 from bot.i18n import _
 from bot.listeners._reply import where_from_action
+from bot.slack import Reply, send_dm
 
 __all__ = ["register"]
 
@@ -60,13 +63,34 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         await ack()
         where = where_from_action(body, team_id=ctx.team_id)
         value = str(_action(body).get("value") or "")
+        trigger_id = str(body.get("trigger_id") or "") or None
         try:
-            reply = await approvals.request_quote_order(ctx, client, where, value)
-            text = reply.text
+            reply = await order_modal.open_order_modal(ctx, client, where, value, trigger_id)
         except Exception:
-            log.exception("asking to order %s failed", value)
+            log.exception("opening the order form for %s failed", value)
+            reply = Reply(text=oops(), shareable=False)
+        if reply is not None:
+            await respond(text=reply.text, response_type="ephemeral", replace_original=False)
+
+    @app.view(order_modal.CALLBACK_ID)
+    async def on_order_submit(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        user_id = str((body.get("user") or {}).get("id") or "")
+        form = order_modal.parse_form(dict(body.get("view") or {}), user_id=user_id)
+        if isinstance(form, dict):
+            await ack(response_action="errors", errors=form)
+            return
+        await ack()
+        where = form.where if form.where.team_id else replace(form.where, team_id=ctx.team_id)
+        try:
+            text = (await approvals.request_quote_order(ctx, client, where, form.quote, buyer=form.buyer)).text
+        except Exception:
+            log.exception("asking to order %s failed", form.quote)
             text = oops()
-        await respond(text=text, response_type="ephemeral", replace_original=False)
+        try:
+            await client.chat_postEphemeral(channel=where.channel_id, user=where.user_id, text=text)
+        except SlackApiError as err:
+            log.info("could not answer the order form in %s: %s", where.channel_id, err.response.get("error"))
+            await send_dm(client, where.user_id, text=text, about="the order form")
 
     async def on_site_options(ack: AsyncAck, body: dict[str, Any]) -> None:
         try:

@@ -10,7 +10,7 @@ Slack requires for it (`METHOD_SCOPES`, bot/simulator/scopes.py) and answers ``m
 
 from __future__ import annotations
 
-from bot.simulator.client import Ack, Signing, SlackUserClient, render_surface
+from bot.simulator.client import Ack, InputRefused, Signing, SlackUserClient, render_surface
 from bot.simulator.render import Clickable, MessageRef, Rendered, mrkdwn_to_text, render_message, render_view
 from bot.simulator.scopes import METHOD_SCOPES, Conversation, ManifestError, manifest_scopes, required_scope
 from bot.simulator.server import serve_asgi
@@ -25,6 +25,7 @@ __all__ = [
     "Clickable",
     "Conversation",
     "FakeSlack",
+    "InputRefused",
     "ManifestError",
     "MessageRef",
     "Rendered",

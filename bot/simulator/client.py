@@ -99,6 +99,34 @@ def _find_option(element: Mapping[str, Any], wanted: object) -> JSONDict:
     return {"text": _plain(str(wanted)), "value": str(wanted)}
 
 
+class InputRefused(ValueError):
+    """Slack's client would not send this submission: `{block_id: why}` (a required field empty, a text out of its
+    `min_length`/`max_length`), shown in the modal without the app hearing of it."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+def _refused_inputs(view: Mapping[str, Any], state: Mapping[str, Mapping[str, JSONDict]]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for block in view.get("blocks", []) or []:
+        element = block.get("element")
+        if block.get("type") != "input" or not isinstance(element, Mapping):
+            continue
+        block_id = str(block.get("block_id", ""))
+        entry = (state.get(block_id) or {}).get(str(element.get("action_id"))) or {}
+        if element.get("type") == "plain_text_input":
+            text = str(entry.get("value") or "")
+            if not text and not block.get("optional"):
+                errors[block_id] = "Please fill out this field."
+            elif text and len(text) > int(element.get("max_length") or 3000):
+                errors[block_id] = f"Must be {element.get('max_length') or 3000} characters or fewer."
+            elif text and len(text) < int(element.get("min_length") or 0):
+                errors[block_id] = f"Must be at least {element.get('min_length')} characters."
+    return errors
+
+
 def element_state(element: Mapping[str, Any], value: object) -> JSONDict:
     """The ``view.state.values[block][action]`` entry Slack sends for ``element`` holding ``value``."""
     kind = str(element.get("type", ""))
@@ -401,8 +429,13 @@ class SlackUserClient:
                 raw = given
             else:
                 raw = values.get(action_id)
+            if raw is None and element.get("type") == "plain_text_input":
+                raw = element.get("initial_value")  # Slack sends what the field shows, its pre-filled text too
             if is_input or raw is not None:
                 state.setdefault(block_id, {})[action_id] = element_state(element, raw)
+        refused = _refused_inputs(current, state)
+        if refused:
+            raise InputRefused(refused)
         current["state"] = {"values": state}
         if self.fake is not None and view_id in self.fake.views:
             self.fake.views[view_id]["state"] = {"values": state}

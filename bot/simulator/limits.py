@@ -16,6 +16,8 @@ MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_MESSAGE_TEXT = 40_000
 MAX_SECTION_TEXT = 3_000
+MAX_TEXT_INPUT = 3_000
+MAX_PLACEHOLDER = 150
 MAX_FIELD_TEXT = 2_000
 MAX_FIELDS = 10
 MAX_HEADER_TEXT = 150
@@ -166,6 +168,17 @@ class _Checker:
                 self.fail("must provide options or option_groups", pointer)
         elif kind in ("radio_buttons", "checkboxes"):
             self.options(element.get("options"), f"{pointer}/options", maximum=10)
+        elif kind == "plain_text_input":
+            most, least = element.get("max_length"), element.get("min_length")
+            for name, value in (("max_length", most), ("min_length", least)):
+                if value is not None and (not isinstance(value, int) or not 0 <= value <= MAX_TEXT_INPUT):
+                    self.fail(f"must be an integer from 0 to {MAX_TEXT_INPUT}", f"{pointer}/{name}")
+            if isinstance(most, int) and isinstance(least, int) and least > most:
+                self.fail("must be less than or equal to max_length", f"{pointer}/min_length")
+            self.max_len(element.get("initial_value"), MAX_TEXT_INPUT, f"{pointer}/initial_value")
+            placeholder = element.get("placeholder")
+            if placeholder is not None:
+                self.text_object(placeholder, f"{pointer}/placeholder", limit=MAX_PLACEHOLDER, plain_only=True)
 
     def block(self, block: object, pointer: str) -> None:
         if not isinstance(block, Mapping):

@@ -53,7 +53,9 @@ class Resource:
 
     async def _post(self, path: str, body: Any, model: type[T], *, operation: str, reference: str | None = None) -> T:
         if hasattr(body, "model_dump"):
-            body = body.model_dump(mode="json", by_alias=True, exclude_none=True)
+            # What the builder set, no more: a model's empty defaults (`place[].geographicAddress: []`) are not in
+            # Orange's schemas.
+            body = body.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_unset=True)
         data, _ = await self._api.post_json(self._url(path), body, operation=operation, reference=reference)
         return parse_model(model, data, backend=self.backend, operation=operation, reference=reference)
 

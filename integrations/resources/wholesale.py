@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from integrations._query import path
 from integrations.pagination import DEFAULT_LIMIT, AsyncPaginator
+from integrations.requests import cancellation_request
 from integrations.resources._resource import Resource
 from integrations.types.wholesale import (
     CancelProductOrder,
@@ -105,12 +105,7 @@ class Cancellations(Resource):
         if body is None:
             if order_id is None:
                 raise ValueError("give a body or an order_id")
-            body = {
-                "cancellationReason": reason or "Cancelled on request",
-                "effectiveCancellationDate": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-                "productOrder": {"id": order_id, "@type": "ProductOrder"},
-                "@type": "cancelProductOrder",
-            }
+            body = cancellation_request(order_id=order_id, reason=reason)
         target = order_id or _cancelled_order_id(body)
         return await self._post(
             "/cancelProductOrder",

@@ -195,7 +195,7 @@ async def test_kill_9_at_every_step_of_an_approval_leaves_one_watched_order(tmp_
         assert final.state == "submitted", (final.state, final.error)
         assert final.external_id == approval.external_id and final.message_ts == approval.message_ts
         orders = [
-            o for o in world["sandbox"].state.carrier_orders.values() if o.get("externalId") == approval.external_id
+            o for o in world["sandbox"].state.carrier_orders.values() if o.get("projectId") == approval.external_id
         ]
         assert len(orders) == 1, orders
         assert final.result and final.result["order_id"] == str(orders[0]["id"])

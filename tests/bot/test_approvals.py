@@ -80,6 +80,28 @@ async def ephemeral_after(h: Harness, before: int) -> str:
     return last_ephemeral_text(h)
 
 
+BUYER_REFERENCE = "PO-2026-001"
+
+
+async def order_quote(
+    h: Harness, *, message: dict[str, Any] | None = None, values: dict[str, Any] | None = None, user: str = "U_ALICE"
+) -> str:
+    """Click "Order this quote", fill in the buyer's references in the modal it opens, submit; the answer."""
+    seen = {v["id"] for v in h.fake.open_views(user)}
+
+    def opened() -> list[dict[str, Any]]:
+        return [v for v in h.fake.open_views(user) if v["id"] not in seen and v["callback_id"] == "quote_order_refs"]
+
+    await h.user.click(ACTION_QUOTE_ORDER, user=user, message=message)
+    await h.fake.wait_for(opened, timeout=10)
+    view_id = str(opened()[-1]["id"])
+    before = len(h.fake.ephemeral_messages(user, CHANNEL))
+    ack = await h.user.submit_view(view_id, values or {"order_external_id": BUYER_REFERENCE}, user=user)
+    assert ack.status == 200 and not ack.body.strip(), ack.body
+    await h.fake.wait_for(lambda: len(h.fake.ephemeral_messages(user, CHANNEL)) > before, timeout=10)
+    return str(h.user.render(h.fake.ephemeral_messages(user, CHANNEL)[-1], channel=CHANNEL))
+
+
 async def request_cancel(h: Harness, reason: str = "customer moved") -> Approval:
     answer = await ask(h, f"cancel wholesale:{ORDER} {reason}")
     assert "Asked for approval" in answer, answer
@@ -321,9 +343,7 @@ async def test_quote_to_order_end_to_end(harness: Harness, monkeypatch: pytest.M
     quote = await fresh_quote(h.ctx.orange, bandwidth=20)
     view = quote_view_from_carrier(quote)
     card = {"type": "message", "ts": "", "blocks": [b.to_dict() for b in quote_blocks(view, now=START)]}
-    before = len(h.fake.response_posts())
-    await h.user.click(ACTION_QUOTE_ORDER, user="U_ALICE", message=card)
-    assert "Asked for approval" in await ephemeral_after(h, before)
+    assert "Asked for approval" in await order_quote(h, message=card)
     approval = approvals_in_db(h)[-1]
     assert approval.kind == ApprovalKind.QUOTE_ORDER.value and approval.target_id == view.id
     text = shown(h, message(h, approval.message_ts))
@@ -334,7 +354,7 @@ async def test_quote_to_order_end_to_end(harness: Harness, monkeypatch: pytest.M
     assert await carrier_posts(h, "productOrder") == 1
     assert done.result is not None
     order = await h.ctx.orange.carrier.orders.get(done.result["order_id"])
-    assert str(order.external_id) == approval.external_id
+    assert str(order.external_id) == BUYER_REFERENCE and str(order.project_id) == approval.external_id
     raw = order.model_dump(mode="json", by_alias=True)
     assert all(item["quote"]["id"] == view.id for item in raw["productOrderItem"])
     with Session(h.ctx.engine) as session:
@@ -413,9 +433,7 @@ async def test_quote_modal_poq_then_quote(harness: Harness, monkeypatch: pytest.
 
     await h.fake.wait_for(lambda: any("Order this quote" in m for m in rendered()), timeout=10)
     assert any("Every item can be delivered" in m and "Lead time" in m for m in rendered())
-    before = len(h.fake.response_posts())
-    await h.user.click(ACTION_QUOTE_ORDER, user="U_ALICE")
-    assert "Asked for approval" in await ephemeral_after(h, before)
+    assert "Asked for approval" in await order_quote(h)
 
 
 async def test_quote_modal_stops_when_not_green(harness: Harness) -> None:

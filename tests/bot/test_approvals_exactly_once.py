@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from bot_harness import START, Harness, fresh_quote
 from sqlmodel import Session, col, select
-from test_approvals import CHANNEL, approvals_in_db, carrier_posts, message, shown, wait_state
+from test_approvals import CHANNEL, approvals_in_db, carrier_posts, message, order_quote, shown, wait_state
 
 import bot.approvals.policy as policy
 from bot import approvals
 from bot.blocks.approvals import ACTION_APPROVE
-from bot.blocks.quotes import ACTION_QUOTE_ORDER, quote_blocks
+from bot.blocks.quotes import quote_blocks
 from integrations.views import quote_view_from_carrier
 from storage.columns import utcnow
 from storage.enums import ApprovalState
@@ -31,18 +31,17 @@ async def request_quote_order(h: Harness, monkeypatch: pytest.MonkeyPatch) -> Ap
     quote = await fresh_quote(h.ctx.orange, bandwidth=20)
     view = quote_view_from_carrier(quote)
     card = {"type": "message", "ts": "", "blocks": [b.to_dict() for b in quote_blocks(view, now=START)]}
-    before = len(h.fake.response_posts())
-    await h.user.click(ACTION_QUOTE_ORDER, user="U_ALICE", message=card)
-    await h.fake.wait_for_responses(count=before + 1, timeout=10)
+    await order_quote(h, message=card)  # the buyer's references asked in a modal first
     approval = approvals_in_db(h)[-1]
     assert approval.state == ApprovalState.PENDING.value and approval.message_ts
     return approval
 
 
 async def orders_with_external_id(h: Harness, external_id: str) -> list[dict[str, Any]]:
-    """Every carrier order Orange holds for this external id (the sandbox's own state, not its late index)."""
+    """Every carrier order Orange holds for this approval's key (the sandbox's own state, not its late index); the
+    key travels in `projectId`, the buyer's own reference in `externalId`."""
     state = h.sandbox.state.sandbox
-    return [o for o in state.carrier_orders.values() if o.get("externalId") == external_id]
+    return [o for o in state.carrier_orders.values() if o.get("projectId") == external_id]
 
 
 def watches_of(h: Harness, order_id: str) -> list[Watch]:

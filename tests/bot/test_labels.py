@@ -10,13 +10,22 @@ from bot_harness import START, Harness, fresh_quote
 from pytest import MonkeyPatch
 from sqlalchemy import update
 from sqlmodel import Session
-from test_approvals import ORDER, approvals_in_db, message, request_cancel, shown, wait_state
+from test_approvals import (
+    BUYER_REFERENCE,
+    ORDER,
+    approvals_in_db,
+    message,
+    order_quote,
+    request_cancel,
+    shown,
+    wait_state,
+)
 from test_notifier import W, admin, ask, cycle, reload, watch
 from test_site_names import site_gets
 
 from bot.approvals import policy
 from bot.blocks.approvals import ACTION_APPROVE
-from bot.blocks.quotes import ACTION_QUOTE_ORDER, quote_blocks
+from bot.blocks.quotes import quote_blocks
 from bot.simulator.render import mrkdwn_to_text
 from bot.sites import SiteNames
 from integrations.views import quote_view_from_carrier
@@ -123,7 +132,7 @@ async def test_an_order_placed_from_a_quote_is_named_on_the_card(harness: Harnes
     monkeypatch.setattr(policy, "now", lambda: START)  # the sandbox's quotes are valid 7 days from START
     view = quote_view_from_carrier(await fresh_quote(h.ctx.orange, bandwidth=20))
     card = {"type": "message", "ts": "", "blocks": [b.to_dict() for b in quote_blocks(view, now=START)]}
-    await h.user.click(ACTION_QUOTE_ORDER, user="U_ALICE", message=card)
+    await order_quote(h, message=card)
     await h.fake.wait_for(lambda: bool(approvals_in_db(h)) and bool(approvals_in_db(h)[-1].message_ts), timeout=10)
     approval = approvals_in_db(h)[-1]
     await h.user.click(ACTION_APPROVE, user="U_BOB", message=message(h, approval.message_ts))
@@ -131,5 +140,5 @@ async def test_an_order_placed_from_a_quote_is_named_on_the_card(harness: Harnes
     assert done.state == ApprovalState.SUBMITTED.value and done.result is not None, done.error
     await h.fake.wait_for(lambda: "placed" in shown(h, message(h, approval.message_ts)), timeout=10)
     text = shown(h, message(h, approval.message_ts))
-    # the order's externalId is the approval's own, the one the bot sent and reconciles by
-    assert f"Order {approval.external_id}" in text and f"`carrier:{done.result['order_id']}` placed" in text, text
+    # the order's externalId is the buyer's own reference, given in the modal
+    assert f"Order {BUYER_REFERENCE}" in text and f"`carrier:{done.result['order_id']}` placed" in text, text
