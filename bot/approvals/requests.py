@@ -14,7 +14,7 @@ from bot.blocks.approvals import (
     approval_request_blocks,
 )
 from bot.blocks.format import fallback_text, mention, order_name, state_text, when
-from bot.blocks.quotes import quote_item_text
+from bot.blocks.quotes import quote_item_text, quote_term_total
 from bot.commands import parse_reference
 from bot.context import BotContext
 from bot.i18n import _, day, n_, speaking
@@ -29,7 +29,7 @@ from storage.enums import ApprovalKind, ApprovalState, AuditAction
 from storage.models import Approval
 
 from . import policy
-from .cards import card_of, dump_prices
+from .cards import card_of, dump_prices, term_payload
 
 log = logging.getLogger("bot.approvals")
 
@@ -260,7 +260,7 @@ async def request_quote_order(ctx: BotContext, client: AsyncWebClient, where: Wh
             summary = [_("Quote {quote}", quote=view.reference)]
         if view.valid_until:
             summary.append(_("Valid until {day}", day=day(view.valid_until)))
-        summary.extend(quote_item_text(item) for item in view.items)
+        summary.extend(quote_item_text(item, prices=False) for item in view.items)  # the card's price lines say them
     raw_items = [i.model_dump(mode="json", exclude_none=True, by_alias=True) for i in quote.quote_item]
     payload: dict[str, Any] = {
         "reference": view.reference,
@@ -268,6 +268,7 @@ async def request_quote_order(ctx: BotContext, client: AsyncWebClient, where: Wh
         "one_off": dump_prices([p for p in view.prices if p.kind == "one_off"]),
         "recurring": dump_prices([p for p in view.prices if p.kind == "recurring"]),
         "quote_id": view.id,
+        **term_payload(quote_term_total(view)),
         "order_items": _quote_order_items(view.id, raw_items),
     }
     return await _post_request(

@@ -14,7 +14,9 @@ from __future__ import annotations
 from .approvals import (
     APPROVAL_TRANSITIONS,
     LIVE_APPROVAL_STATES,
+    add_to_result,
     approval_cards_among,
+    approvals_of_order,
     card_held_until,
     claim_approval,
     create_approval,
@@ -176,6 +178,8 @@ __all__ = [
     "hub_for_secret",
     "include_existing",
     "latest_approval_for_message",
+    "add_to_result",
+    "approvals_of_order",
     "leave_out",
     "list_due_approval_checks",
     "list_live_subscriptions",
