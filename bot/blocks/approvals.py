@@ -148,10 +148,12 @@ def price_text(price: PriceView) -> str:
 
 def _price_lines(prices: Sequence[PriceView]) -> str:
     """One line per kind of price: the items' prices of one period and currency summed (`250 EUR / day (recurring)`
-    once, however many items charge it)."""
+    once, however many items charge it); a price alone of its kind keeps its name."""
     if not prices:
         return _("none")
-    return "\n".join(escape(price_text(p)) for p in price_totals(prices))
+    totals = price_totals(prices)
+    shown = prices if len(totals) == len(prices) else totals  # one price each: keep its name (`installation: …`)
+    return "\n".join(escape(price_text(p)) for p in shown)
 
 
 def _card_blocks(card: ApprovalCard) -> list[Block]:

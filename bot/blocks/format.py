@@ -420,19 +420,22 @@ def term_total(items: Iterable[tuple[Sequence[PriceView], TermView | None]]) -> 
 
 
 def term_total_text(total: TermTotal) -> str:
-    """`91,250 EUR over 12 months` (`91 250,00 € sur 12 mois`), escaped for mrkdwn."""
+    """`91,250 EUR over 12 months` (`91 250,00 € sur 12 mois`), `50 EUR over 1 day`, escaped for mrkdwn."""
     amounts = prices_text(total.prices)
     if total.months is None:
         return _("{amount} over each item's term", amount=amounts)
-    months = total.months.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
-    count = int(months) if months == months.to_integral_value() else 2
-    return n_(
-        "{amount} over {months} month",
-        "{amount} over {months} months",
-        count,
-        amount=amounts,
-        months=i18n.number(months),
-    )
+    months = total.months.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if months >= 1 and months == months.to_integral_value():
+        count = int(months)
+        return n_(
+            "{amount} over {months} month",
+            "{amount} over {months} months",
+            count,
+            amount=amounts,
+            months=i18n.number(count),
+        )
+    days = int((total.months * _YEAR_DAYS / _MONTH).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return n_("{amount} over {days} day", "{amount} over {days} days", days, amount=amounts, days=i18n.number(days))
 
 
 # --- dates -------------------------------------------------------------------------------------
