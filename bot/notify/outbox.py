@@ -17,6 +17,10 @@ renewed by a heartbeat while the call runs) and marked sent or failed only by th
   mention the row carries, `payload["mention"]`), with
   `metadata={"event_type": "orange_bot_outbox", "event_payload": {"id": <row id>}}`;
 * `root_update`: `chat.update` of the root with `watch_root_blocks(view)` (idempotent by nature);
+* `approval_note` (owed when an approval places or cancels the order): a thread reply naming who approved and who
+  asked, linking the card (`chat.getPermalink`) unless the thread is the card's own;
+* `approval_card` (owed when the order's watch ends at a final state): the approval card redrawn from its row
+  (`bot.approvals.cards.refresh_card`: the newest version, idempotent);
 * `root_post` (a rule's new watch) and `digest` (the day's digest, built from storage as it is sent):
   `chat.postMessage` in the channel, with the same metadata.
 
