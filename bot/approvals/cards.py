@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,10 +21,11 @@ from bot.blocks.approvals import (
     approval_decided_blocks,
     approval_request_blocks,
 )
-from bot.blocks.format import fallback_text, mention, when
+from bot.blocks.format import TermTotal, code, fallback_text, link, mention, posted_date, state_text, when
 from bot.context import BotContext
 from bot.i18n import _, speaking
-from bot.slack import retry_after
+from bot.slack import permalink, retry_after
+from integrations.states import OrderState
 from integrations.views import PriceView
 from storage import crud
 from storage.columns import utcnow
@@ -60,6 +61,25 @@ def dump_amount(amount: tuple[Decimal, str] | None) -> dict[str, str] | None:
     return {"amount": str(amount[0]), "currency": amount[1]} if amount is not None else None
 
 
+def term_payload(total: TermTotal | None) -> dict[str, Any]:
+    """The total over the term as an approval's payload keeps it (`term_total`, `term_months`); {} without one."""
+    if total is None:
+        return {}
+    months = {"term_months": str(total.months)} if total.months is not None else {}
+    return {"term_total": dump_prices(total.prices), **months}
+
+
+def _term_total(payload: Mapping[str, Any]) -> TermTotal | None:
+    prices = _prices(payload.get("term_total"))
+    if not prices:
+        return None
+    try:
+        months = Decimal(str(payload["term_months"])) if payload.get("term_months") else None
+    except InvalidOperation:
+        months = None
+    return TermTotal(prices=prices, months=months)
+
+
 def card_of(approval: Approval) -> ApprovalCard:
     payload = approval.payload or {}
     who = policy.Deciders.load(payload.get("approvers"))
@@ -83,6 +103,7 @@ def card_of(approval: Approval) -> ApprovalCard:
         approved_by=tuple(str(u) for u in approved_by) if isinstance(approved_by, list) else (),
         first_year=load_amount(payload.get("first_year")),
         limit=load_amount(payload.get("limit")),
+        term_total=_term_total(payload),
     )
 
 
@@ -135,17 +156,51 @@ def decided_text(approval: Approval) -> str:
     return _("This request was already approved by {approver} ({when}).", approver=who, when=at)
 
 
-def card_blocks(approval: Approval) -> list[Block]:
-    """The approval's Slack card for its current state."""
+FINAL_STATE = "final_state"
+FINAL_AT = "final_at"
+"""Keys of an approval's `result` the poll sets (`bot.notify.owe.Owed.final`): the final state its order reached, and
+when."""
+THREAD_TS = "thread_ts"
+"""A key of an approval's `result`: the order's thread, when it is not the card's own."""
+
+
+def _final_note(approval: Approval) -> str | None:
+    """`🚫 Cancelled on <date>`, `Order `carrier:31`: ✅ Completed on <date>` (mrkdwn), once the order is final."""
+    result = approval.result or {}
+    raw = result.get(FINAL_STATE)
+    if not raw:
+        return None
+    try:
+        state = OrderState(str(raw))
+    except ValueError:
+        state = OrderState.unknown
+    at = datetime.fromisoformat(str(result[FINAL_AT])) if result.get(FINAL_AT) else approval.updated_at
+    shown = state_text(state, str(raw))
+    if result.get("order"):
+        return _(
+            "Order {order}: {state} on {date}", order=code(str(result["order"])), state=shown, date=posted_date(at)
+        )
+    return _("{state} on {date}", state=shown, date=posted_date(at))
+
+
+def card_blocks(approval: Approval, *, thread_link: str | None = None) -> list[Block]:
+    """The approval's Slack card for its current state; `thread_link`: the order's thread, when it is elsewhere."""
     card = card_of(approval)
     if approval.state == ApprovalState.PENDING.value:
         return approval_request_blocks(card)
     outcome: Outcome
     text: str | None
+    notes: list[str] = []
     if approval.state == ApprovalState.REJECTED.value:
         outcome, text = "rejected", None
     elif approval.state == ApprovalState.SUBMITTED.value:
         outcome, text = "submitted", str((approval.result or {}).get("text") or result_text(approval) or "")
+        final = _final_note(approval)
+        if final is not None:
+            text = None  # what Orange said when it took the order is no longer true: the final state replaces it
+            notes.append(final)
+        if thread_link is not None:
+            notes.append(_("The order is watched in {thread}.", thread=link(thread_link, _("its thread"))))
     elif approval.state == ApprovalState.FAILED.value:
         outcome = "failed"
         text = _("{error}. An approver can retry.", error=approval.error or _("The call failed"))
@@ -165,7 +220,69 @@ def card_blocks(approval: Approval) -> list[Block]:
         decided_at=approval.decided_at or approval.updated_at,
         outcome=outcome,
         result_text=text,
+        notes=notes,
     )
+
+
+async def thread_link(client: AsyncWebClient, approval: Approval) -> str | None:
+    """The permalink of the order's thread when it is not the card itself (the order was watched there already)."""
+    thread = (approval.result or {}).get(THREAD_TS)
+    if approval.state != ApprovalState.SUBMITTED.value or not thread or thread == approval.message_ts:
+        return None
+    return await permalink(client, approval.channel_id, str(thread))
+
+
+def approval_note_text(facts: Mapping[str, Any], card: str | None) -> str:
+    """The reply in the order's thread: who approved, who asked, and the card (`card`: its link, None in the card's
+    own thread), in the language spoken."""
+    approver, requester = mention(str(facts["approver"])), mention(str(facts["requester"]))
+    order = code(str(facts["reference"]))
+    shown = link(card, _("the approval card")) if card else None
+    if facts.get("kind") == ApprovalKind.CANCEL_ORDER.value:
+        if shown:
+            return _(
+                ":white_check_mark: Cancelling {order} was approved by {approver}, asked by {requester} ({card}).",
+                order=order,
+                approver=approver,
+                requester=requester,
+                card=shown,
+            )
+        return _(
+            ":white_check_mark: Cancelling {order} was approved by {approver}, asked by {requester}.",
+            order=order,
+            approver=approver,
+            requester=requester,
+        )
+    if shown:
+        return _(
+            ":white_check_mark: Order {order} was approved by {approver}, asked by {requester} ({card}).",
+            order=order,
+            approver=approver,
+            requester=requester,
+            card=shown,
+        )
+    return _(
+        ":white_check_mark: Order {order} was approved by {approver}, asked by {requester}.",
+        order=order,
+        approver=approver,
+        requester=requester,
+    )
+
+
+async def approval_note(client: AsyncWebClient, facts: Mapping[str, Any], *, thread_ts: str | None) -> str:
+    """`approval_note_text`, the card linked unless this thread is the card's own."""
+    card_ts = str(facts.get("card_ts") or "")
+    card = None
+    if card_ts and card_ts != thread_ts:
+        card = await permalink(client, str(facts["card_channel"]), card_ts)
+    return approval_note_text(facts, card)
+
+
+async def redraw(ctx: BotContext, client: AsyncWebClient, approval_id: uuid.UUID) -> None:
+    """The card of `approval_id` drawn again from its row (which the poll moved to the order's final state)."""
+    approval = await load(ctx, approval_id)
+    if approval is not None:
+        await refresh_card(ctx, client, approval)
 
 
 async def refresh_card(
@@ -194,8 +311,9 @@ async def refresh_card(
         if held_until is not None and held_until > at:
             log.info("the card of approval %s waits for Slack until %s (redrawn then)", current.id, held_until)
             return
+        thread = await thread_link(client, current)
         with speaking(await ctx.channel_language(current.team_id, channel)):  # a channel post, whoever clicked
-            blocks = card_blocks(current)
+            blocks = card_blocks(current, thread_link=thread)
         try:
             await client.chat_update(
                 channel=channel, ts=ts, text=fallback_text(blocks), blocks=[b.to_dict() for b in blocks]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ from bot.blocks.format import state_text
 from bot.context import BotContext
 from bot.i18n import _
 from bot.leases import heartbeat
-from bot.notify.diff import diff
+from bot.notify.diff import NoticeKind, diff
+from bot.notify.render import NOTICE
 from bot.watching import audit_watch_created
 from integrations import (
     APIConnectionError,
@@ -32,10 +34,10 @@ from integrations.views import OrderView, order_view_from_carrier
 from storage import crud
 from storage.columns import utcnow
 from storage.enums import ApprovalKind, ApprovalState, AuditAction
-from storage.models import Approval
+from storage.models import Approval, Watch
 
 from . import policy
-from .cards import load, refresh_card
+from .cards import THREAD_TS, load, refresh_card
 
 log = logging.getLogger("bot.approvals")
 
@@ -228,8 +230,9 @@ async def call(ctx: BotContext, approval: Approval, *, look_first: bool = False)
         return Refused(_("Orange refused: {error}", error=err), code=err.code)
 
 
-def watch_order(session: Session, approval: Approval, view: OrderView, *, actor: str) -> None:
-    """Watch the new order in the approval message's thread, from the order as Orange returned it."""
+def watch_order(session: Session, approval: Approval, view: OrderView, *, actor: str) -> Watch:
+    """Watch the new order in the approval message's thread, from the order as Orange returned it (the channel's
+    watch of it, when there is one already)."""
     watch, created = crud.create_watch(
         session=session,
         team_id=approval.team_id,
@@ -239,10 +242,48 @@ def watch_order(session: Session, approval: Approval, view: OrderView, *, actor:
         created_by=approval.requester_id,
         thread_ts=approval.message_ts,
     )
-    if not created:
-        return
-    crud.save_snapshot(session=session, watch_id=watch.id, view=diff(None, view)[1].to_json())
-    audit_watch_created(session, watch, view, actor=actor, approval_id=approval.id)
+    if created:
+        crud.save_snapshot(session=session, watch_id=watch.id, view=diff(None, view)[1].to_json())
+        audit_watch_created(session, watch, view, actor=actor, approval_id=approval.id)
+    return watch
+
+
+def watch_cancelled(session: Session, approval: Approval) -> Watch:
+    """Watch the order being cancelled until it is final: the channel's watch of it, else one in the card's thread
+    (its first poll reads the order as a baseline)."""
+    watch, _created = crud.create_watch(
+        session=session,
+        team_id=approval.team_id,
+        channel_id=approval.channel_id,
+        backend=approval.backend,
+        order_id=approval.target_id,
+        created_by=approval.requester_id,
+        thread_ts=approval.message_ts,
+    )
+    return watch
+
+
+def tell_thread(session: Session, approval: Approval, watch: Watch, *, reference: str, now: datetime) -> None:
+    """The order's thread owes one reply naming who approved and who asked, with the card; the card remembers the
+    thread when it is not its own. Inside the transaction that settles the approval: once, whatever retries."""
+    facts = {
+        "kind": approval.kind,
+        "reference": reference,
+        "approver": approval.decided_by or "orange-bot",
+        "requester": approval.requester_id,
+        "card_channel": approval.channel_id,
+        "card_ts": approval.message_ts,
+    }
+    crud.enqueue_outbox(
+        session=session,
+        watch_id=watch.id,
+        fingerprint=f"approval:{approval.id}",
+        kind=NoticeKind.approval_note,
+        payload={NOTICE: facts, "seq": 0},
+        now=now,
+    )
+    if watch.thread_ts and watch.thread_ts != approval.message_ts:
+        crud.add_to_result(session=session, approval_id=approval.id, now=now, **{THREAD_TS: watch.thread_ts})
 
 
 async def conclude(
@@ -250,6 +291,7 @@ async def conclude(
 ) -> str:
     """Record what the call (or look-up) showed, as the row's owner, then redraw the card; the row's state."""
     at = utcnow()
+    told = ctx.now()  # the notifier's clock: the thread's reply is owed at it
 
     def work(session: Session) -> bool:
         if isinstance(outcome, Placed):
@@ -265,8 +307,15 @@ async def conclude(
             )
             if done:
                 audit(session, approval, actor, AuditAction.CARRIER_RESULT, ok=True, **result.detail)
+                settled = crud.get_approval(session=session, approval_id=approval.id) or approval
                 if result.order is not None:
-                    watch_order(session, approval, result.order, actor=actor)
+                    watch = watch_order(session, settled, result.order, actor=actor)
+                    tell_thread(session, settled, watch, reference=result.order.reference, now=told)
+                elif approval.kind == ApprovalKind.CANCEL_ORDER.value:
+                    reference = str(
+                        (approval.payload or {}).get("reference") or f"{approval.backend}:{approval.target_id}"
+                    )
+                    tell_thread(session, settled, watch_cancelled(session, settled), reference=reference, now=told)
             return done
         if isinstance(outcome, Refused):
             done = crud.settle_approval(

@@ -13,7 +13,7 @@ from bot.blocks.approvals import (
     approval_request_blocks,
 )
 from bot.blocks.format import escape, fallback_text, mention, order_name, state_text, when
-from bot.blocks.quotes import quote_item_text
+from bot.blocks.quotes import quote_item_text, quote_term_total
 from bot.commands import parse_reference
 from bot.context import BotContext
 from bot.i18n import _, day, n_, speaking
@@ -30,7 +30,7 @@ from storage.enums import ApprovalKind, ApprovalState, AuditAction
 from storage.models import Approval
 
 from . import policy
-from .cards import card_of, dump_amount, dump_prices, load_amount
+from .cards import card_of, dump_amount, dump_prices, load_amount, term_payload
 from .order_modal import prefill
 
 log = logging.getLogger("bot.approvals")
@@ -270,7 +270,7 @@ async def request_quote_order(
             summary = [_("Quote {quote}", quote=view.reference)]
         if view.valid_until:
             summary.append(_("Valid until {day}", day=day(view.valid_until)))
-        summary.extend(quote_item_text(item) for item in view.items)
+        summary.extend(quote_item_text(item, prices=False) for item in view.items)  # the card's price lines say them
         if buyer.external_id:
             summary.append(_("Order reference: {reference}", reference=escape(buyer.external_id)))
         if buyer.related_buyer_pon:
@@ -286,6 +286,7 @@ async def request_quote_order(
         "recurring": dump_prices(recurring),
         "first_year": dump_amount(policy.first_year(one_off, recurring)),
         "quote_id": view.id,
+        **term_payload(quote_term_total(view)),
         "order_items": order_items_from_quote(quote),
         "buyer": {
             "external_id": buyer.external_id or None,

@@ -23,7 +23,20 @@ from bot.i18n import money as i18n_money
 from integrations.views import PriceView
 from storage.enums import ApprovalKind
 
-from .format import actions, button, code, context, escape, mention, money, posted_date, section
+from .format import (
+    TermTotal,
+    actions,
+    button,
+    code,
+    context,
+    escape,
+    mention,
+    money,
+    posted_date,
+    price_totals,
+    section,
+    term_total_text,
+)
 
 __all__ = [
     "ACTION_APPROVE",
@@ -69,6 +82,8 @@ class ApprovalCard:
     """One-off + recurring over the first year (amount, currency), when it can be told."""
     limit: tuple[Decimal, str] | None = None
     """`APPROVAL_TWO_PEOPLE_ABOVE` when the request was made, if set."""
+    term_total: TermTotal | None = None
+    """One-off plus recurring × term (`bot.blocks.format.term_total`), when it can be said."""
 
 
 def _reference(card: ApprovalCard) -> str:
@@ -143,9 +158,13 @@ def price_text(price: PriceView) -> str:
 
 
 def _price_lines(prices: Sequence[PriceView]) -> str:
+    """One line per kind of price: the items' prices of one period and currency summed (`250 EUR / day (recurring)`
+    once, however many items charge it); a price alone of its kind keeps its name."""
     if not prices:
         return _("none")
-    return "\n".join(escape(price_text(p)) for p in prices)
+    totals = price_totals(prices)
+    shown = prices if len(totals) == len(prices) else totals  # one price each: keep its name (`installation: …`)
+    return "\n".join(escape(price_text(p)) for p in shown)
 
 
 def _card_blocks(card: ApprovalCard) -> list[Block]:
@@ -159,6 +178,9 @@ def _card_blocks(card: ApprovalCard) -> list[Block]:
                 fields=[
                     _("*One-off*\n{prices}", prices=_price_lines(card.one_off)),
                     _("*Recurring*\n{prices}", prices=_price_lines(card.recurring)),
+                    _("*Total over the term*\n{total}", total=term_total_text(card.term_total))
+                    if card.term_total is not None
+                    else "",
                 ]
             )
         )
@@ -263,13 +285,17 @@ def approval_decided_blocks(
     decided_at: datetime,
     outcome: Outcome,
     result_text: str | None,
+    notes: Sequence[str] = (),
     tz: tzinfo | None = None,
 ) -> list[Block]:
-    """The same message once decided: buttons gone; who decided, when, and the result (Retry when it failed)."""
+    """The same message once decided: buttons gone; who decided, when, and the result (Retry when it failed);
+    `notes` (mrkdwn) under it: the order's final state, a link to its thread."""
     approvers = [*card.approved_by] if outcome != "rejected" and len(card.approved_by) > 1 else [decided_by]
     decision = _decision(str(outcome), who=", ".join(mention(a) for a in approvers), at=posted_date(decided_at))
     if result_text and result_text.strip():
         decision += "\n" + escape(result_text.strip())
+    for note in notes:
+        decision += "\n" + note
     blocks = [*_card_blocks(card), section(decision)]
     if outcome == "failed":
         blocks.append(actions(button(_("Retry"), action_id=ACTION_RETRY, value=card.approval_id)))

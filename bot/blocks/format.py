@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_currency
 from slack_sdk.models.blocks import (
@@ -35,7 +36,7 @@ from bot import i18n
 from bot.commands.tokens import escape_slack
 from bot.i18n import _, day, n_
 from integrations.states import OrderState, ProductStatus, QuoteState
-from integrations.views import PriceKind, PriceView
+from integrations.views import PriceKind, PriceView, TermView
 
 from .states import emoji, label, quote_emoji, quote_label
 
@@ -74,6 +75,10 @@ __all__ = [
     "section",
     "slack_date",
     "state_text",
+    "TermTotal",
+    "term_months",
+    "term_total",
+    "term_total_text",
     "truncate",
     "when",
     "words",
@@ -322,6 +327,115 @@ def prices_text(prices: Sequence[PriceView], *, names: bool = False, empty: str 
             text = f"{p.name}: {text}"
         parts.append(escape(text))
     return " + ".join(parts)
+
+
+# --- the total over a term ----------------------------------------------------------------------
+
+_MONTH = Decimal(12)
+_YEAR_DAYS = Decimal(365)
+_MONTHS_PER_UNIT: dict[str, Decimal] = {
+    "day": _MONTH / _YEAR_DAYS,
+    "week": 7 * _MONTH / _YEAR_DAYS,
+    "month": Decimal(1),
+    "quarter": Decimal(3),
+    "year": _MONTH,
+}
+"""A term unit in months: a year is 12 months of 365/12 days (leap days ignored)."""
+_CHARGES_PER_MONTH: dict[str, Decimal] = {
+    "hour": 24 * _YEAR_DAYS / _MONTH,
+    "day": _YEAR_DAYS / _MONTH,
+    "week": _YEAR_DAYS / _MONTH / 7,
+    "month": Decimal(1),
+    "quarter": Decimal(1) / 3,
+    "year": Decimal(1) / _MONTH,
+}
+"""How many times a recurring price of each period is charged in a month (a day: 365/12 times)."""
+_CENT = Decimal("0.01")
+
+
+def _unit(raw: str | None) -> str:
+    """`calendarMonths`, `Months`, `month` → `month` (MEF and TMF spell term units and periods either way)."""
+    word = (raw or "").strip().casefold().removeprefix("calendar").removeprefix("business")
+    return word[:-1] if word.endswith("s") else word
+
+
+def term_months(term: TermView | None) -> Decimal | None:
+    """The term in months (`1 year` → 12, `36 months` → 36, `730 days` → 24), or None when Orange gave none usable."""
+    if term is None or term.amount is None or not term.amount.is_finite() or term.amount <= 0:
+        return None
+    per = _MONTHS_PER_UNIT.get(_unit(term.units))
+    return None if per is None else term.amount * per
+
+
+@dataclass(frozen=True)
+class TermTotal:
+    """What a quote costs over its term: one-off plus recurring × term, per currency (and tax basis)."""
+
+    prices: tuple[PriceView, ...]
+    months: Decimal | None
+    """The term in months when every item has the same one, else None."""
+
+
+def _cents(amount: Decimal) -> Decimal:
+    cents = amount.quantize(_CENT, rounding=ROUND_HALF_UP)
+    return cents.quantize(Decimal(1)) if cents == cents.to_integral_value() else cents
+
+
+def term_total(items: Iterable[tuple[Sequence[PriceView], TermView | None]]) -> TermTotal | None:
+    """The total over the term of priced items, each `(prices, term)`: its one-off prices plus each recurring price
+    times the number of its periods in the item's term (a per-day price over 12 months: 365 days; per month: 12;
+    per year: 1). None when a recurring price has no term or a period we cannot count, or nothing is priced.
+    Usage prices depend on use: they are not counted."""
+    sums: dict[tuple[str, bool | None], Decimal] = {}
+    terms: set[Decimal] = set()
+    for prices, term in items:
+        months = term_months(term)
+        for price in prices:
+            if price.kind == "one_off":
+                amount = price.amount
+            elif price.kind == "recurring":
+                per_month = _CHARGES_PER_MONTH.get(_unit(price.period))
+                if months is None or per_month is None:
+                    return None
+                amount = price.amount * per_month * months
+                terms.add(months)
+            else:
+                continue
+            if not amount.is_finite():
+                return None
+            key = (price.currency, price.tax_included)
+            sums[key] = sums.get(key, Decimal(0)) + amount
+    if not sums:
+        return None
+    totals = tuple(
+        PriceView(
+            kind="unknown",
+            amount=_cents(amount),
+            currency=cur,
+            tax_included=tax,
+        )
+        for (cur, tax), amount in sorted(sums.items(), key=lambda kv: (kv[0][0], str(kv[0][1])))
+    )
+    return TermTotal(prices=totals, months=terms.pop() if len(terms) == 1 else None)
+
+
+def term_total_text(total: TermTotal) -> str:
+    """`91,250 EUR over 12 months` (`91 250,00 € sur 12 mois`), `50 EUR over 1 day`, escaped for mrkdwn."""
+    amounts = prices_text(total.prices)
+    if total.months is None:
+        return _("{amount} over each item's term", amount=amounts)
+    months = total.months.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if months >= 1 and months == months.to_integral_value():
+        count = int(months)
+        return n_(
+            "{amount} over {months} month",
+            "{amount} over {months} months",
+            count,
+            amount=amounts,
+            months=i18n.number(count),
+        )
+    days = int((total.months * _YEAR_DAYS / _MONTH).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return n_("{amount} over {days} day", "{amount} over {days} days", days, amount=amounts, days=i18n.number(days))
 
 
 # --- dates -------------------------------------------------------------------------------------

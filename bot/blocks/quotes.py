@@ -18,6 +18,7 @@ from integrations.views import PoqItemView, PoqView, PriceView, QuoteItemView, Q
 from .common import PageInfo, list_blocks
 from .format import (
     MESSAGE_BUDGET,
+    TermTotal,
     actions,
     button,
     code,
@@ -29,6 +30,8 @@ from .format import (
     prices_text,
     section,
     state_text,
+    term_total,
+    term_total_text,
     when,
     words,
 )
@@ -39,6 +42,7 @@ __all__ = [
     "quote_blocks",
     "quote_item_text",
     "quote_line",
+    "quote_term_total",
     "quotes_list_blocks",
     "validity_text",
 ]
@@ -93,9 +97,9 @@ def _sites_line(site_ids: Sequence[str], product_ids: Sequence[str]) -> str:
     )
 
 
-def quote_item_text(item: QuoteItemView) -> str:
+def quote_item_text(item: QuoteItemView, *, prices: bool = True) -> str:
     """One quote item: id, action, state; offering and specification; bandwidth, class of service and term; sites and
-    the products it relies on; one-off and recurring prices."""
+    the products it relies on; one-off and recurring prices (`prices=False`: not them, when the card shows them)."""
     one_off, recurring = _kind_prices(item.prices)
     term = _term(item.term)
     lines = [
@@ -118,7 +122,7 @@ def quote_item_text(item: QuoteItemView) -> str:
         ),
         _sites_line(item.site_ids, item.related_product_ids),
     ]
-    if item.prices:
+    if prices and item.prices:
         lines.append(
             _(
                 "One-off: {one_off} · Recurring: {recurring}",
@@ -127,6 +131,11 @@ def quote_item_text(item: QuoteItemView) -> str:
             )
         )
     return "\n".join(line for line in lines if line)
+
+
+def quote_term_total(view: QuoteView) -> TermTotal | None:
+    """What the quote costs over its items' terms (`bot.blocks.format.term_total`), None when it cannot be said."""
+    return term_total((item.prices, item.term) for item in view.items)
 
 
 def _why_not_orderable(view: QuoteView, now: datetime) -> str:
@@ -159,6 +168,9 @@ def quote_blocks(view: QuoteView, *, tz: tzinfo | None = None, now: datetime) ->
         one_off, recurring = _kind_prices(price_totals(view.prices))
         fields.append(_("*One-off total*") + f"\n{prices_text(one_off)}")
         fields.append(_("*Recurring total*") + f"\n{prices_text(recurring)}")
+        total = quote_term_total(view)
+        if total is not None:
+            fields.append(_("*Total over the term*") + f"\n{term_total_text(total)}")
     state = words(
         _("*State:* {state}", state=escape(state_text(view.state, view.state_raw))),
         validity,
@@ -183,11 +195,12 @@ def quote_blocks(view: QuoteView, *, tz: tzinfo | None = None, now: datetime) ->
         blocks.append(divider())
         if len(items) > room:
             shown = items[: max(room - 1, 0)]
-            blocks.extend(section(quote_item_text(i)) for i in shown)
+            blocks.extend(section(quote_item_text(i, prices=len(items) > 1)) for i in shown)
             rest = len(items) - len(shown)
             blocks.append(context(n_("and {n} more item not shown", "and {n} more items not shown", rest)))
         else:
-            blocks.extend(section(quote_item_text(i)) for i in items)
+            # A single item's prices are the totals above: one line per kind.
+            blocks.extend(section(quote_item_text(i, prices=len(items) > 1)) for i in items)
     return [*blocks, *tail]
 
 

@@ -173,6 +173,7 @@ def _record(
     if is_final(view.state):
         if crud.end_watch(session=session, watch_id=watch.id, reason=f"order reached {label(view.state).lower()}"):
             stats.ended += 1
+            owed.final(view)  # an approval that placed or cancelled the order shows where it ended
 
 
 def _record_product(session: Session, claimed: Claimed, view: ProductView, owed: Owed, *, stats: CycleStats) -> None:

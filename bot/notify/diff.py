@@ -93,6 +93,10 @@ class NoticeKind(StrEnum):
     root_post = "root_post"
     """A watch a rule started: its thread root, posted at the channel's pace (the watch has no thread yet)."""
     root_update = "root_update"
+    approval_note = "approval_note"
+    """A reply in the order's thread: the approval that placed or cancelled it, who approved and who asked."""
+    approval_card = "approval_card"
+    """The approval card redrawn from its row (the order it placed or cancelled reached a final state)."""
 
 
 OutboxKind = EventKind | NoticeKind

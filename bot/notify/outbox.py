@@ -17,6 +17,10 @@ renewed by a heartbeat while the call runs) and marked sent or failed only by th
   mention the row carries, `payload["mention"]`), with
   `metadata={"event_type": "orange_bot_outbox", "event_payload": {"id": <row id>}}`;
 * `root_update`: `chat.update` of the root with `watch_root_blocks(view)` (idempotent by nature);
+* `approval_note` (owed when an approval places or cancels the order): a thread reply naming who approved and who
+  asked, linking the card (`chat.getPermalink`) unless the thread is the card's own;
+* `approval_card` (owed when the order's watch ends at a final state): the approval card redrawn from its row
+  (`bot.approvals.cards.refresh_card`: the newest version, idempotent);
 * `root_post` (a rule's new watch) and `digest` (the day's digest, built from storage as it is sent):
   `chat.postMessage` in the channel, with the same metadata.
 
@@ -55,6 +59,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
+from bot.approvals.cards import approval_note, redraw
 from bot.backend_health import BACKEND_DOWN, BACKEND_UP
 from bot.blocks.format import fallback_text
 from bot.blocks.watches import product_root_blocks, watch_root_blocks
@@ -65,7 +70,7 @@ from bot.i18n import speaking
 from bot.leases import heartbeat
 from bot.notify.changes import CHANGES, ChangeSet
 from bot.notify.diff import FINAL_PRODUCT_STATUSES, NoticeKind
-from bot.notify.render import must_act_text, notice_text, paused_dm_text, render_changes
+from bot.notify.render import NOTICE, must_act_text, notice_text, paused_dm_text, render_changes
 from bot.slack import CHANNEL_ERRORS, retry_after, send_dm
 from bot.subscriptions import ROOTS_SUMMARY, roots_summary
 from bot.watching import stored_label
@@ -274,9 +279,12 @@ async def _root_blocks(ctx: BotContext, row: _Row) -> list[Block]:
     )
 
 
-async def _reply(ctx: BotContext, row: _Row) -> tuple[str, list[Block] | None]:
-    """A thread reply's text and blocks: a change set rendered now, naming its order as people know it; a notice
-    (or a row owed by an older version, one event each) as it was written."""
+async def _reply(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[str, list[Block] | None]:
+    """A thread reply's text and blocks: a change set rendered now, naming its order as people know it; an
+    approval's note linking its card; a notice (or a row owed by an older version, one event each) as it was
+    written."""
+    if row.kind == NoticeKind.approval_note:
+        return await approval_note(client, row.payload[NOTICE], thread_ts=row.thread_ts), None
     if row.kind != CHANGES:
         text = notice_text(row.kind, row.payload)
         mention = row.payload.get("mention")
@@ -347,6 +355,9 @@ async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[
             channel=row.channel, ts=row.thread_ts, text=fallback_text(blocks), blocks=[b.to_dict() for b in blocks]
         )
         return row.thread_ts, False
+    if row.kind == NoticeKind.approval_card:  # drawn from the approval's row: idempotent, like a root's edit
+        await redraw(ctx, client, uuid.UUID(str(row.payload["approval"])))
+        return None, False
     if row.kind == NoticeKind.root_post:  # a rule's new watch: its thread starts here
         blocks = await _root_blocks(ctx, row)
         return await top_level(fallback_text(blocks), blocks)
@@ -354,7 +365,7 @@ async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[
         found = await _already_posted(client, row)
         if found is not None:  # a broadcast reply is in the thread too: one post, found the same way
             return found, True
-    text, reply_blocks = await _reply(ctx, row)
+    text, reply_blocks = await _reply(ctx, client, row)
     ts = await _post(
         ctx,
         client,

@@ -4,6 +4,7 @@
     owed.changes(events, view)             # ONE row for every event of this read (a change set), or none
     owed.root(view, transitions=…)         # the root edited to show the order as it is now
     owed.failing("InternalServerError")    # a watch that cannot be read, once per streak; .recovered() after
+    owed.final(view)                       # the order is final: the approvals that placed or cancelled it say so
 
 The rows' posting order is their creation, then `seq` (kept in the payload). A change set's row carries the events
 (rendered when sent: `bot.notify.render`), the order's label fields (`label_view`: the buyer's reference, the
@@ -19,12 +20,14 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
+from bot.approvals.cards import FINAL_AT, FINAL_STATE
 from bot.notify.changes import CHANGES, change_set
 from bot.notify.diff import Event, NoticeKind, OutboxKind
 from bot.notify.render import NOTICE
 from bot.notify.routing import ChannelRules, in_thread, route
 from integrations.views import OrderView, ProductView, label_view
 from storage import crud
+from storage.columns import utcnow
 from storage.digest import short_digest
 
 __all__ = ["Owed"]
@@ -43,6 +46,8 @@ class _Watch(Protocol):
     def team_id(self) -> str: ...
     @property
     def channel_id(self) -> str: ...
+    @property
+    def thread_ts(self) -> str | None: ...
 
 
 class Owed:
@@ -103,6 +108,27 @@ class Owed:
         if isinstance(view, OrderView):
             payload["errors_only"] = errors_only
         self._owe("root:" + short_digest(transitions), NoticeKind.root_update, payload)
+
+    def final(self, view: OrderView) -> None:
+        """The order reached a final state and its watch ends: each approval that placed or cancelled it keeps that
+        state (a new version of its row) and its card is redrawn from the row, once (the version only moves
+        forward, so the card never shows an older state)."""
+        watch = self.watch
+        found = crud.approvals_of_order(
+            session=self.session,
+            team_id=watch.team_id,
+            channel_id=watch.channel_id,
+            backend=watch.backend,
+            order_id=watch.order_id,
+            thread_ts=watch.thread_ts,
+        )
+        at = view.completion_date or self.now
+        for approval in found:
+            if (approval.result or {}).get(FINAL_STATE):
+                continue
+            final = {FINAL_STATE: view.state.value, FINAL_AT: at.isoformat() if at else None}
+            if crud.add_to_result(session=self.session, approval_id=approval.id, now=self.now or utcnow(), **final):
+                self._owe(f"approval_card:{approval.id}", NoticeKind.approval_card, {"approval": str(approval.id)})
 
     def failing(self, error: str, *, streak: str) -> None:
         """The thread told once per failure `streak` that the order cannot be read."""

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.columns import utcnow
-from storage.enums import ApprovalState
+from storage.enums import ApprovalKind, ApprovalState
 from storage.models import Approval, ApprovalCreate, ApprovalDecision, ApprovalUpdate
 
 from ._common import refresh_loaded
@@ -325,6 +325,52 @@ def settle_approval(
         next_check_at=None,
         **values,
     )
+
+
+def add_to_result(*, session: Session, approval_id: uuid.UUID, now: datetime, **values: Any) -> bool:
+    """Merge `values` into a submitted approval's `result` (what it placed learned more), as a new version: its card
+    is redrawn from it."""
+    approval = session.get(Approval, approval_id)
+    if approval is None or approval.state != ApprovalState.SUBMITTED.value:
+        return False
+    where = and_(
+        col(Approval.id) == approval_id,
+        col(Approval.state) == ApprovalState.SUBMITTED.value,
+        col(Approval.version) == approval.version,
+    )
+    result = {**(approval.result or {}), **values}
+    return _update_approval(
+        session, approval_id, where, result=result, version=col(Approval.version) + 1, updated_at=now
+    )
+
+
+def approvals_of_order(
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    backend: str,
+    order_id: str,
+    thread_ts: str | None,
+) -> list[Approval]:
+    """The submitted approvals of a channel that placed (`quote_order`, its result's `order_id`) or cancelled
+    (`cancel_order`, its target) this order."""
+    about = col(Approval.target_id) == order_id
+    if thread_ts is not None:  # an order an approval placed is watched in its card's thread
+        about = or_(about, col(Approval.message_ts) == thread_ts)
+    stmt = select(Approval).where(
+        col(Approval.team_id) == team_id,
+        col(Approval.channel_id) == channel_id,
+        col(Approval.backend) == backend,
+        col(Approval.state) == ApprovalState.SUBMITTED.value,
+        about,
+    )
+    return [
+        a
+        for a in session.exec(stmt).all()
+        if (a.kind == ApprovalKind.CANCEL_ORDER.value and a.target_id == order_id)
+        or (a.kind == ApprovalKind.QUOTE_ORDER.value and str((a.result or {}).get("order_id")) == order_id)
+    ]
 
 
 def mark_card_shown(*, session: Session, approval_id: uuid.UUID, version: int) -> bool:

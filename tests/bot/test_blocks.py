@@ -485,9 +485,9 @@ def test_quote_orderable_has_the_order_button() -> None:
         "*Item 1* · add · ✅ Approved\n"
         "Offering: Intense · Specification: TransitELine\n"
         "Bandwidth: 4 · Class of service: GUARANTEED · Term: 1 day\n"
-        "Relies on: `ROUTA591-TenGigEth1-0-5`, `ROUTA659-TenGigEth1-0-6`\n"
-        "One-off: none · Recurring: 50 EUR / day (recurring)"
-    )
+        "Relies on: `ROUTA591-TenGigEth1-0-5`, `ROUTA659-TenGigEth1-0-6`"
+    )  # one item: its prices are the totals above, shown once
+    assert {"type": "mrkdwn", "text": "*Total over the term*\n50 EUR over 1 day"} in blocks[1]["fields"]
     assert {
         "type": "actions",
         "elements": [

@@ -84,7 +84,8 @@ def test_a_quote_with_prices_and_dates_in_french() -> None:
     assert "*Établi le*\\n30 mars 2021 14:13 UTC" in valid
     assert f"*Total récurrent*\\n{eur('50,00')} / jour (récurrent)" in valid
     assert "*Total ponctuel*\\naucun" in valid
-    assert f"Ponctuel : aucun · Récurrent : {eur('50,00')} / jour (récurrent)" in valid
+    assert "Ponctuel : aucun · Récurrent" not in valid  # one item: its prices are the totals, shown once
+    assert f"*Total sur la durée d'engagement*\\n{eur('50,00')} sur 1 jour" in valid
     assert '"Commander ce devis"' in valid and "rien n'est envoyé à Orange avant" in valid
     assert "expiré le 2 avr. 2021 01:59 CEST" in expired
     assert "*Expiré le*\\n2 avr. 2021 01:59 CEST (expiré)" in expired
