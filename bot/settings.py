@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +12,27 @@ from pydantic_settings import NoDecode
 
 from integrations import OrangeSettings, register_secret
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "parse_duration"]
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+_OFF = frozenset({"0", "off", "never", "none"})
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """`4h`, `30m`, `7d`, `2w`, `1d 12h`, `90s` (units s, m, h, d, w, combined); `0`/`off`/`never`: None (disabled).
+
+    A bare number is refused: `4` could mean hours as well as seconds.
+    """
+    value = text.strip().lower()
+    if value in _OFF:
+        return None
+    compact = value.replace(" ", "")
+    parts = _PART.findall(compact)
+    if not parts or "".join(f"{n}{u}" for n, u in parts) != compact:
+        raise ValueError(f"{text!r} is not a duration: write it like 4h, 30m, 7d or 1d12h (or off)")
+    total = timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in parts))
+    return total if total > timedelta(0) else None
 
 
 class Settings(OrangeSettings):
@@ -25,6 +47,10 @@ class Settings(OrangeSettings):
     poll_interval_seconds: float = 300.0
     approver_user_ids: Annotated[tuple[str, ...], NoDecode] = ()
     allow_self_approval: bool = False
+    approval_remind_after: timedelta | None = timedelta(hours=4)
+    """A pending approval's approvers are reminded by DM this long after the request, then daily; None: never."""
+    approval_expires_after: timedelta | None = timedelta(days=7)
+    """A pending approval nobody decided expires this long after the request; None: never."""
     orange_carrier_order_defaults: Path | None = None
 
     subscription_watch_limit: int = 200
@@ -52,6 +78,13 @@ class Settings(OrangeSettings):
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("approval_remind_after", "approval_expires_after", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_duration(value)
         return value
 
     def model_post_init(self, __context: object) -> None:

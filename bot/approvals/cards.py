@@ -22,7 +22,7 @@ from bot.blocks.approvals import (
 )
 from bot.blocks.format import fallback_text, mention, when
 from bot.context import BotContext
-from bot.i18n import _, speaking
+from bot.i18n import _, n_, speaking
 from bot.slack import retry_after
 from integrations.views import PriceView
 from storage import crud
@@ -83,6 +83,8 @@ def decided_text(approval: Approval) -> str:
     at = when(approval.decided_at) if approval.decided_at else _("earlier")
     if approval.state == ApprovalState.REJECTED.value:
         return _("This request was already rejected by {approver} ({when}).", approver=who, when=at)
+    if approval.state == ApprovalState.EXPIRED.value:
+        return _("This request expired without a decision ({when}); nothing was changed.", when=at)
     if policy.answer_lost(approval):
         return _(
             "This request was already approved by {approver} ({when}); Orange's answer was lost, and I am checking "
@@ -113,6 +115,19 @@ def decided_text(approval: Approval) -> str:
     return _("This request was already approved by {approver} ({when}).", approver=who, when=at)
 
 
+def expired_text(approval: Approval) -> str:
+    """`Expired after 7 days without a decision`: how long it waited, in days from two days, else hours, else
+    minutes (so `36h` reads 36 hours, not 1 day)."""
+    waited = (approval.decided_at or approval.updated_at) - approval.created_at
+    days, hours = waited // timedelta(days=1), waited // timedelta(hours=1)
+    if days >= 2:
+        return n_("Expired after {n} day without a decision", "Expired after {n} days without a decision", days)
+    if hours >= 2:
+        return n_("Expired after {n} hour without a decision", "Expired after {n} hours without a decision", hours)
+    minutes = max(1, waited // timedelta(minutes=1))
+    return n_("Expired after {n} minute without a decision", "Expired after {n} minutes without a decision", minutes)
+
+
 def card_blocks(approval: Approval) -> list[Block]:
     """The approval's Slack card for its current state."""
     card = card_of(approval)
@@ -122,6 +137,8 @@ def card_blocks(approval: Approval) -> list[Block]:
     text: str | None
     if approval.state == ApprovalState.REJECTED.value:
         outcome, text = "rejected", None
+    elif approval.state == ApprovalState.EXPIRED.value:
+        outcome, text = "expired", expired_text(approval)
     elif approval.state == ApprovalState.SUBMITTED.value:
         outcome, text = "submitted", str((approval.result or {}).get("text") or result_text(approval) or "")
     elif approval.state == ApprovalState.FAILED.value:

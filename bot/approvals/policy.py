@@ -11,7 +11,10 @@ import socket
 import uuid
 from datetime import datetime, timedelta
 
+from slack_sdk.web.async_client import AsyncWebClient
+
 from bot.blocks.format import mention
+from bot.context import BotContext
 from bot.i18n import _
 from bot.settings import Settings
 from integrations.states import OrderState
@@ -48,6 +51,11 @@ MAX_CARD_HOLD = timedelta(minutes=10)
 """The longest Slack's `Retry-After` on a card update keeps the card from being redrawn (a sane cap on its word)."""
 
 
+REMIND_EVERY = timedelta(days=1)
+"""After the first reminder (`APPROVAL_REMIND_AFTER` after the request), a pending approval's approvers are reminded
+this often until it is decided or expires (`APPROVAL_EXPIRES_AFTER`)."""
+
+
 def now() -> datetime:
     """The time quote validity is judged at (tests move it)."""
     return utcnow()
@@ -65,6 +73,15 @@ def check_gap(checks: int) -> timedelta:
 def answer_lost(approval: Approval) -> bool:
     """Submitting with no owner: Orange's answer was lost and the order is being looked for."""
     return approval.state == ApprovalState.SUBMITTING.value and approval.lease_owner is None
+
+
+async def approvers_of(ctx: BotContext, client: AsyncWebClient, approval: Approval) -> list[str]:
+    """The Slack user ids of who may decide `approval`, as configured; empty: anyone but the requester may.
+
+    The one place reminders learn the approvers from (today `APPROVER_USER_IDS`; a user group's members read with
+    `client` belong here too).
+    """
+    return list(ctx.settings.approver_user_ids)
 
 
 def refusal(settings: Settings, requester_id: str, user_id: str) -> str | None:

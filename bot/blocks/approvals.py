@@ -40,7 +40,7 @@ ACTION_APPROVE = "approval_approve"
 ACTION_REJECT = "approval_reject"
 ACTION_RETRY = "approval_retry"
 
-Outcome = Literal["approved", "rejected", "failed", "submitted"]
+Outcome = Literal["approved", "rejected", "failed", "submitted", "expired"]
 
 
 @dataclass(frozen=True)
@@ -190,10 +190,15 @@ def approval_decided_blocks(
     result_text: str | None,
     tz: tzinfo | None = None,
 ) -> list[Block]:
-    """The same message once decided: buttons gone; who decided, when, and the result (Retry when it failed)."""
-    decision = _decision(str(outcome), who=mention(decided_by), at=posted_date(decided_at))
-    if result_text and result_text.strip():
-        decision += "\n" + escape(result_text.strip())
+    """The same message once decided: buttons gone; who decided, when, and the result (Retry when it failed).
+    Expired: nobody decided; `result_text` says for how long (`Expired after 7 days without a decision`)."""
+    if outcome == "expired":
+        expired = escape((result_text or "").strip()) or _("Expired")
+        decision = _(":hourglass_flowing_sand: *{expired}* · {when}", expired=expired, when=posted_date(decided_at))
+    else:
+        decision = _decision(str(outcome), who=mention(decided_by), at=posted_date(decided_at))
+        if result_text and result_text.strip():
+            decision += "\n" + escape(result_text.strip())
     blocks = [*_card_blocks(card), section(decision)]
     if outcome == "failed":
         blocks.append(actions(button(_("Retry"), action_id=ACTION_RETRY, value=card.approval_id)))
