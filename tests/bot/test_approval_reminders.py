@@ -12,10 +12,12 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from bot_harness import TOKEN, Harness
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import inspect
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 from test_approvals import (
@@ -33,6 +35,7 @@ from test_approvals import (
 from bot.approvals.reminders import RemindersRun, remind_and_expire
 from bot.blocks.approvals import ACTION_APPROVE, ACTION_REJECT
 from bot.context import BotContext, UserDirectory
+from storage import migrate
 from storage.db import make_engine, normalize_url
 from storage.enums import ApprovalState, AuditAction
 from storage.models import Approval, AuditEvent
@@ -41,7 +44,7 @@ PG_ENV = "TEST_DATABASE_URL"
 
 
 @pytest.fixture
-def db_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """SQLite in a temp dir; `postgresql` (indirect parameter): a schema of its own on TEST_DATABASE_URL."""
     if getattr(request, "param", "sqlite") == "sqlite":
         yield f"sqlite:///{tmp_path}/bot.db"
@@ -231,3 +234,18 @@ async def test_slack_refusing_the_reminders_holds_back_neither_the_job_nor_the_e
     assert run.expired == [str(approval.id)]
     assert "Expired after 7 days without a decision" in shown(h, message(h, approval.message_ts))
     assert approvals_in_db(h)[-1].state == ApprovalState.EXPIRED.value
+
+
+def test_migration_0011_up_and_down(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    migrate.upgrade(url)
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        columns = {c["name"] for c in inspect(engine).get_columns("approval")}
+        assert migrate.current(url) == "0011" and {"reminded_at", "next_reminder_at"} <= columns
+        migrate.downgrade(url, "-1")
+        assert not {"reminded_at", "next_reminder_at"} & {c["name"] for c in inspect(engine).get_columns("approval")}
+        migrate.upgrade(url)
+        assert {"reminded_at", "next_reminder_at"} <= {c["name"] for c in inspect(engine).get_columns("approval")}
+    finally:
+        engine.dispose()
