@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bot_harness import TOKEN, Harness
@@ -35,7 +37,7 @@ from test_approvals import (
 from bot.approvals.reminders import RemindersRun, remind_and_expire
 from bot.blocks.approvals import ACTION_APPROVE, ACTION_REJECT
 from bot.context import BotContext, UserDirectory
-from storage import migrate
+from storage import crud, migrate
 from storage.db import make_engine, normalize_url
 from storage.enums import ApprovalState, AuditAction
 from storage.models import Approval, AuditEvent
@@ -194,6 +196,16 @@ async def test_replicas_running_the_job_at_once_send_one_reminder_and_expire_onc
         BotContext(settings=h.ctx.settings, orange=h.ctx.orange, engine=make_engine(db_url), clock=clock)
         for _ in range(3)
     ]
+    # Every replica lists what is due before any claims it: the claims race (each listing runs in a thread of its own).
+    together = threading.Barrier(len(replicas), timeout=10)
+    for name in ("list_due_expiries", "list_due_reminders"):
+
+        def listed(*, _real: Any = getattr(crud, name), **kwargs: Any) -> Any:
+            rows = _real(**kwargs)
+            together.wait()
+            return rows
+
+        monkeypatch.setattr(crud, name, listed)
     try:
 
         async def all_at(after: timedelta) -> list[RemindersRun]:
