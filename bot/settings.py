@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +13,7 @@ from pydantic_settings import NoDecode
 
 from integrations import OrangeSettings, register_secret
 
-__all__ = ["Settings", "parse_amount"]
+__all__ = ["Settings", "parse_amount", "parse_duration"]
 
 
 def parse_amount(text: str) -> tuple[Decimal, str]:
@@ -26,6 +28,27 @@ def parse_amount(text: str) -> tuple[Decimal, str]:
     if len(currency) != 1 or len(currency[0]) != 3 or not amount.is_finite() or amount < 0:
         raise ValueError(f"an amount and a currency, such as `10000 EUR`, not {text!r}")
     return amount, currency[0].upper()
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+_OFF = frozenset({"0", "off", "never", "none"})
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """`4h`, `30m`, `7d`, `2w`, `1d 12h`, `90s` (units s, m, h, d, w, combined); `0`/`off`/`never`: None (disabled).
+
+    A bare number is refused: `4` could mean hours as well as seconds.
+    """
+    value = text.strip().lower()
+    if value in _OFF:
+        return None
+    compact = value.replace(" ", "")
+    parts = _PART.findall(compact)
+    if not parts or "".join(f"{n}{u}" for n, u in parts) != compact:
+        raise ValueError(f"{text!r} is not a duration: write it like 4h, 30m, 7d or 1d12h (or off)")
+    total = timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in parts))
+    return total if total > timedelta(0) else None
 
 
 class Settings(OrangeSettings):
@@ -45,6 +68,10 @@ class Settings(OrangeSettings):
     `APPROVER_USER_IDS` too, either may. A channel's `approvers=` setting names its own group instead."""
     approval_two_people_above: str | None = None
     """`10000 EUR`: an approval whose first-year amount is above this needs two different approvers."""
+    approval_remind_after: timedelta | None = timedelta(hours=4)
+    """A pending approval's approvers are reminded by DM this long after the request, then daily; None: never."""
+    approval_expires_after: timedelta | None = timedelta(days=7)
+    """A pending approval nobody decided expires this long after the request; None: never."""
     orange_carrier_order_defaults: Path | None = None
 
     subscription_watch_limit: int = 200
@@ -86,6 +113,13 @@ class Settings(OrangeSettings):
     def two_people_above(self) -> tuple[Decimal, str] | None:
         """`APPROVAL_TWO_PEOPLE_ABOVE` as (amount, currency), or None when every approval needs one person."""
         return parse_amount(self.approval_two_people_above) if self.approval_two_people_above else None
+
+    @field_validator("approval_remind_after", "approval_expires_after", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_duration(value)
+        return value
 
     def model_post_init(self, __context: object) -> None:
         super().model_post_init(__context)

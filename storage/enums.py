@@ -36,12 +36,15 @@ class ApprovalState(StrEnum):
     SUBMITTED = "submitted"
     REJECTED = "rejected"
     FAILED = "failed"
+    EXPIRED = "expired"
+    """Nobody decided within `APPROVAL_EXPIRES_AFTER`: terminal, like rejected."""
 
 
 class AuditAction(StrEnum):
     APPROVAL_REQUESTED = "approval.requested"
     APPROVAL_APPROVED = "approval.approved"
     APPROVAL_REJECTED = "approval.rejected"
+    APPROVAL_EXPIRED = "approval.expired"
     CARRIER_CALL = "carrier.call"
     CARRIER_RESULT = "carrier.result"
     WATCH_CREATED = "watch.created"

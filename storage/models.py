@@ -396,6 +396,10 @@ class Approval(ApprovalBase, table=True):
     """The version the Slack card last showed; behind ``version`` means the card must be redrawn."""
     card_redraw_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """Not before this may the card be updated again: Slack answered ``chat.update`` with 429 and a Retry-After."""
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the approvers of this pending approval were last reminded (None: not yet)."""
+    next_reminder_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When they are reminded next; None before the first (due ``APPROVAL_REMIND_AFTER`` after ``created_at``)."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

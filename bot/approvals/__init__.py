@@ -12,6 +12,7 @@ from bot.slack import Invocation, Reply, Where, handles
 from .decisions import Click, handle_click
 from .quote_modal import open_quote_modal
 from .reconcile import reconcile
+from .reminders import remind_and_expire
 from .requests import request_cancel_order, request_quote_order
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "handle_click",
     "open_quote_modal",
     "reconcile",
+    "remind_and_expire",
     "request_cancel",
     "request_quote_order",
 ]

@@ -23,7 +23,7 @@ from bot.blocks.approvals import (
 )
 from bot.blocks.format import TermTotal, code, fallback_text, link, mention, posted_date, state_text, when
 from bot.context import BotContext
-from bot.i18n import _, speaking
+from bot.i18n import _, n_, speaking
 from bot.slack import permalink, retry_after
 from integrations.states import OrderState
 from integrations.views import PriceView
@@ -126,6 +126,8 @@ def decided_text(approval: Approval) -> str:
     at = when(approval.decided_at) if approval.decided_at else _("earlier")
     if approval.state == ApprovalState.REJECTED.value:
         return _("This request was already rejected by {approver} ({when}).", approver=who, when=at)
+    if approval.state == ApprovalState.EXPIRED.value:
+        return _("This request expired without a decision ({when}); nothing was changed.", when=at)
     if policy.answer_lost(approval):
         return _(
             "This request was already approved by {approver} ({when}); Orange's answer was lost, and I am checking "
@@ -154,6 +156,19 @@ def decided_text(approval: Approval) -> str:
             error=approval.error or _("unknown error"),
         )
     return _("This request was already approved by {approver} ({when}).", approver=who, when=at)
+
+
+def expired_text(approval: Approval) -> str:
+    """`Expired after 7 days without a decision`: how long it waited, in days from two days, else hours, else
+    minutes (so `36h` reads 36 hours, not 1 day)."""
+    waited = (approval.decided_at or approval.updated_at) - approval.created_at
+    days, hours = waited // timedelta(days=1), waited // timedelta(hours=1)
+    if days >= 2:
+        return n_("Expired after {n} day without a decision", "Expired after {n} days without a decision", days)
+    if hours >= 2:
+        return n_("Expired after {n} hour without a decision", "Expired after {n} hours without a decision", hours)
+    minutes = max(1, waited // timedelta(minutes=1))
+    return n_("Expired after {n} minute without a decision", "Expired after {n} minutes without a decision", minutes)
 
 
 FINAL_STATE = "final_state"
@@ -193,6 +208,8 @@ def card_blocks(approval: Approval, *, thread_link: str | None = None) -> list[B
     notes: list[str] = []
     if approval.state == ApprovalState.REJECTED.value:
         outcome, text = "rejected", None
+    elif approval.state == ApprovalState.EXPIRED.value:
+        outcome, text = "expired", expired_text(approval)
     elif approval.state == ApprovalState.SUBMITTED.value:
         outcome, text = "submitted", str((approval.result or {}).get("text") or result_text(approval) or "")
         final = _final_note(approval)

@@ -58,6 +58,11 @@ MAX_CARD_HOLD = timedelta(minutes=10)
 """The longest Slack's `Retry-After` on a card update keeps the card from being redrawn (a sane cap on its word)."""
 
 
+REMIND_EVERY = timedelta(days=1)
+"""After the first reminder (`APPROVAL_REMIND_AFTER` after the request), a pending approval's approvers are reminded
+this often until it is decided or expires (`APPROVAL_EXPIRES_AFTER`)."""
+
+
 def now() -> datetime:
     """The time quote validity is judged at (tests move it)."""
     return utcnow()
@@ -173,6 +178,19 @@ async def may_decide(ctx: BotContext, client: AsyncWebClient, who: Deciders, use
         and is_group_id(who.group or "")
         and user_id in await ctx.groups.members(client, who.group or "")
     )
+
+
+async def approvers_of(ctx: BotContext, client: AsyncWebClient, approval: Approval) -> list[str]:
+    """The Slack user ids of who may decide `approval` (its channel's deciders: a group's members and the named
+    users); empty: anyone but the requester may, or the group cannot be read now (the reminder then goes to the
+    requester)."""
+    try:
+        who = await deciders(ctx, client, approval.team_id, approval.channel_id)
+        members = await ctx.groups.members(client, who.group) if who.group and is_group_id(who.group) else []
+    except GroupsUnavailable as err:
+        log.warning("the approver group could not be read for a reminder: %s", err.error)
+        return list(ctx.settings.approver_user_ids)
+    return list(dict.fromkeys([*members, *who.users]))
 
 
 async def refusal(

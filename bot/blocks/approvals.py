@@ -54,7 +54,7 @@ ACTION_APPROVE = "approval_approve"
 ACTION_REJECT = "approval_reject"
 ACTION_RETRY = "approval_retry"
 
-Outcome = Literal["approved", "rejected", "failed", "submitted"]
+Outcome = Literal["approved", "rejected", "failed", "submitted", "expired"]
 
 
 @dataclass(frozen=True)
@@ -289,11 +289,16 @@ def approval_decided_blocks(
     tz: tzinfo | None = None,
 ) -> list[Block]:
     """The same message once decided: buttons gone; who decided, when, and the result (Retry when it failed);
-    `notes` (mrkdwn) under it: the order's final state, a link to its thread."""
-    approvers = [*card.approved_by] if outcome != "rejected" and len(card.approved_by) > 1 else [decided_by]
-    decision = _decision(str(outcome), who=", ".join(mention(a) for a in approvers), at=posted_date(decided_at))
-    if result_text and result_text.strip():
-        decision += "\n" + escape(result_text.strip())
+    `notes` (mrkdwn) under it: the order's final state, a link to its thread. Expired: nobody decided; `result_text`
+    says for how long (`Expired after 7 days without a decision`)."""
+    if outcome == "expired":
+        expired = escape((result_text or "").strip()) or _("Expired")
+        decision = _(":hourglass_flowing_sand: *{expired}* · {when}", expired=expired, when=posted_date(decided_at))
+    else:
+        approvers = [*card.approved_by] if outcome != "rejected" and len(card.approved_by) > 1 else [decided_by]
+        decision = _decision(str(outcome), who=", ".join(mention(a) for a in approvers), at=posted_date(decided_at))
+        if result_text and result_text.strip():
+            decision += "\n" + escape(result_text.strip())
     for note in notes:
         decision += "\n" + note
     blocks = [*_card_blocks(card), section(decision)]

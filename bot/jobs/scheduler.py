@@ -1,8 +1,9 @@
 """APScheduler 3.11 jobs: the poll cycle and the subscriptions' scan every `POLL_INTERVAL_SECONDS`, the outbox
-sender every few seconds, the approvals' check (look-ups of lost carrier answers, cards to redraw) every
-`APPROVALS_INTERVAL_SECONDS`, the daily digests (a cron job every minute: each schedule's time comes, and the day's
-digest is owed to the outbox), retention (every hour: what is older than `OUTBOX_KEEP_DAYS` and needed by nothing,
-in small batches), and, with `HUB_CALLBACK_URL`, the hubs' registration (at start, then whenever one is missing).
+sender every few seconds, the approvals' check (look-ups of lost carrier answers, cards to redraw, reminders and
+expiries: `bot.approvals.reminders`) every `APPROVALS_INTERVAL_SECONDS`, the daily digests (a cron job every
+minute: each schedule's time comes, and the day's digest is owed to the outbox), retention (every hour: what is
+older than `OUTBOX_KEEP_DAYS` and needed by nothing, in small batches), and, with `HUB_CALLBACK_URL`, the hubs'
+registration (at start, then whenever one is missing).
 
 Both jobs are `max_instances=1` (a slow cycle is never overlapped by the next), `coalesce=True` (missed runs
 collapse into one) and `misfire_grace_time` at least one interval (a late run still runs); the poll job has
@@ -22,6 +23,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.approvals.reconcile import reconcile
+from bot.approvals.reminders import remind_and_expire
 from bot.context import BotContext
 from bot.digests import owe_due_digests
 from bot.jobs.poll import run_cycle
@@ -106,6 +108,12 @@ def start_scheduler(ctx: BotContext, client: AsyncWebClient) -> AsyncIOScheduler
                 log.info("settled %d approvals whose carrier answer was lost: %s", len(settled), settled)
         except Exception:
             log.exception("checking approvals failed")
+        try:
+            run = await remind_and_expire(ctx, client)
+            if run.expired or run.reminded:
+                log.info("approvals expired: %s; reminded: %s (%d DMs)", run.expired, run.reminded, run.dms)
+        except Exception:
+            log.exception("reminding of approvals failed")
 
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(

@@ -22,11 +22,14 @@ from ._common import refresh_loaded
 # Legal moves; everything else is a bug. Terminal states stay terminal, or a retry could call
 # the carrier twice.
 APPROVAL_TRANSITIONS: Mapping[ApprovalState, frozenset[ApprovalState]] = {
-    ApprovalState.PENDING: frozenset({ApprovalState.SUBMITTING, ApprovalState.REJECTED, ApprovalState.FAILED}),
+    ApprovalState.PENDING: frozenset(
+        {ApprovalState.SUBMITTING, ApprovalState.REJECTED, ApprovalState.FAILED, ApprovalState.EXPIRED}
+    ),
     ApprovalState.SUBMITTING: frozenset({ApprovalState.SUBMITTED, ApprovalState.FAILED}),
     ApprovalState.SUBMITTED: frozenset(),
     ApprovalState.REJECTED: frozenset(),
     ApprovalState.FAILED: frozenset(),
+    ApprovalState.EXPIRED: frozenset(),
 }
 
 LIVE_APPROVAL_STATES: tuple[str, ...] = (
@@ -438,6 +441,40 @@ def list_stale_cards(*, session: Session, updated_before: datetime, now: datetim
         .limit(limit)
     )
     return list(session.exec(stmt).all())
+
+
+def list_due_expiries(*, session: Session, created_before: datetime, limit: int = 50) -> list[Approval]:
+    """Pending approvals asked for before `created_before` (nobody decided in time), oldest first."""
+    stmt = select(Approval).where(
+        col(Approval.state) == ApprovalState.PENDING.value, col(Approval.created_at) <= created_before
+    )
+    return list(session.exec(stmt.order_by(col(Approval.created_at)).limit(limit)).all())
+
+
+def _due_reminder(now: datetime, first_before: datetime) -> ColumnElement[bool]:
+    first = and_(col(Approval.next_reminder_at).is_(None), col(Approval.created_at) <= first_before)
+    return and_(
+        col(Approval.state) == ApprovalState.PENDING.value,
+        col(Approval.message_ts).is_not(None),  # a reminder links to the card: none was posted, none to send
+        or_(first, col(Approval.next_reminder_at) <= now),
+    )
+
+
+def list_due_reminders(*, session: Session, now: datetime, first_before: datetime, limit: int = 50) -> list[Approval]:
+    """Pending approvals whose approvers are to be reminded at `now`: the first reminder of those asked for before
+    `first_before`, or the next one (`next_reminder_at`) has come."""
+    stmt = select(Approval).where(_due_reminder(now, first_before))
+    return list(session.exec(stmt.order_by(col(Approval.created_at)).limit(limit)).all())
+
+
+def claim_reminder(
+    *, session: Session, approval_id: uuid.UUID, now: datetime, first_before: datetime, next_at: datetime
+) -> bool:
+    """Take the reminder due at `now` and schedule the next at `next_at` (compare-and-set: of racing replicas one
+    wins and sends it). Neither ``version`` nor ``updated_at`` moves: a click racing it is not refused, the card not
+    redrawn."""
+    where = and_(col(Approval.id) == approval_id, _due_reminder(now, first_before))
+    return _update_approval(session, approval_id, where, reminded_at=now, next_reminder_at=next_at)
 
 
 def list_pending_approvals(*, session: Session, team_id: str) -> list[Approval]:

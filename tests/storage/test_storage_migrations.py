@@ -44,7 +44,7 @@ def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     assert migrate.current(db_url) is None
 
     migrate.upgrade(db_url)
-    assert migrate.current(db_url) == migrate.head() == "0010"
+    assert migrate.current(db_url) == migrate.head() == "0011"
     assert _inspect_tables(db_url) == TABLES | {"alembic_version"}
 
     migrate.downgrade(db_url, "base")
@@ -93,6 +93,7 @@ def test_schema_details(engine: Engine) -> None:
         assert types["watch.created_at"] == "timestamp with time zone"
         assert types["approval.decided_at"] == "timestamp with time zone"
         assert types["approval.card_redraw_at"] == "timestamp with time zone"
+        assert types["approval.next_reminder_at"] == "timestamp with time zone"
         assert types["order_snapshot.view"] == "jsonb"
         assert types["outbox_message.payload"] == "jsonb"
         assert types["watch.id"] == "uuid"

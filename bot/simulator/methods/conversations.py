@@ -30,7 +30,8 @@ async def open_conversation(ws: Workspace, params: JSONDict) -> JSONDict:
     if not users:
         raise SlackApiFailure("users_list_not_supplied")
     for user in users:
-        ws._user(user)
+        if ws._user(user).deleted:  # Slack: "A specified `user` has been disabled."
+            raise SlackApiFailure("user_disabled")
     if len(users) > 1:
         mpim_id = "G" + short_id(",".join(sorted(users)), 9).upper()
         channel = ws.channels.setdefault(
