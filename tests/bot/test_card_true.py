@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from bot_harness import START, Harness, fresh_quote
 from sqlmodel import Session, col, select
-from test_approvals import CHANNEL, ORDER, approvals_in_db, ephemeral_after, message, request_cancel, shown, wait_state
+from test_approvals import CHANNEL, ORDER, approvals_in_db, message, order_quote, request_cancel, shown, wait_state
 from test_notifier import admin, cycle, slack, watch
 
 import bot.approvals.policy as policy
 from bot.blocks.approvals import ACTION_APPROVE
-from bot.blocks.quotes import ACTION_QUOTE_ORDER, quote_blocks
+from bot.blocks.quotes import quote_blocks
 from bot.notify.diff import NoticeKind
 from bot.notify.outbox import drain_outbox
 from integrations.views import quote_view_from_carrier
@@ -37,9 +37,7 @@ async def test_the_quote_and_its_approval_card_show_each_price_once_and_the_tota
     assert quote_text.count("90 EUR / day (recurring)") == 1, quote_text
     assert "Total over the term: 32,850 EUR over 12 months" in quote_text  # 90 × 365
 
-    before = len(h.fake.response_posts())
-    await h.user.click(ACTION_QUOTE_ORDER, user="U_ALICE", message=card)
-    assert "Asked for approval" in await ephemeral_after(h, before)
+    assert "Asked for approval" in await order_quote(h, message=card)
     approval = approvals_in_db(h)[-1]
     text = shown(h, message(h, approval.message_ts))
     assert text.count("/ day (recurring)") == 1, text
