@@ -31,7 +31,8 @@ def parse_amount(text: str) -> tuple[Decimal, str]:
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+_PART = re.compile(r"(\d+(?:\.\d+)?)(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w)")
+"""A number and its unit, the unit's first letter deciding: `4h`, `4 hours`, `7 days`, `30min`, `2 weeks`."""
 _OFF = frozenset({"0", "off", "never", "none"})
 
 
@@ -45,9 +46,9 @@ def parse_duration(text: str) -> timedelta | None:
         return None
     compact = value.replace(" ", "")
     parts = _PART.findall(compact)
-    if not parts or "".join(f"{n}{u}" for n, u in parts) != compact:
+    if not parts or _PART.sub("", compact):
         raise ValueError(f"{text!r} is not a duration: write it like 4h, 30m, 7d or 1d12h (or off)")
-    total = timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in parts))
+    total = timedelta(seconds=sum(float(n) * _UNITS[u[0]] for n, u in parts))
     return total if total > timedelta(0) else None
 
 

@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.runner import run
-from bot.settings import Settings
+from bot.settings import Settings, parse_duration
 
 ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
 
@@ -122,3 +122,31 @@ async def test_run_names_both_missing_settings(caplog: pytest.LogCaptureFixture)
     assert record.getMessage() == (
         "orange-bot run needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (unset or blank; see .env.example)"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("4h", 14400),
+        ("4 h", 14400),
+        ("7 days", 604800),
+        ("1d12h", 129600),
+        ("1d 12h", 129600),
+        ("30min", 1800),
+        ("2 weeks", 1209600),
+        ("90s", 90),
+        ("1 hour", 3600),
+        ("off", None),
+        ("never", None),
+        ("0", None),
+    ],
+)
+def test_a_duration_is_a_number_and_a_unit(text: str, seconds: int | None) -> None:
+    parsed = parse_duration(text)
+    assert (parsed.total_seconds() if parsed is not None else None) == seconds
+
+
+@pytest.mark.parametrize("text", ["4", "4x", "h4", "4 hours x", "4 months", "-1h", ""])
+def test_a_duration_without_a_unit_or_with_another_word_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(text)
