@@ -8,9 +8,7 @@ when `TEST_DATABASE_URL` is set.
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 
 import pytest
 from bot_harness import TOKEN, Harness
+from pg_schema import schema_url
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import inspect
 from sqlalchemy.pool import NullPool
@@ -38,11 +37,9 @@ from bot.approvals.reminders import RemindersRun, remind_and_expire
 from bot.blocks.approvals import ACTION_APPROVE, ACTION_REJECT
 from bot.context import BotContext, UserDirectory
 from storage import crud, migrate
-from storage.db import make_engine, normalize_url
+from storage.db import make_engine
 from storage.enums import ApprovalState, AuditAction
 from storage.models import Approval, AuditEvent
-
-PG_ENV = "TEST_DATABASE_URL"
 
 
 @pytest.fixture
@@ -51,20 +48,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if getattr(request, "param", "sqlite") == "sqlite":
         yield f"sqlite:///{tmp_path}/bot.db"
         return
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"{PG_ENV} is not set: no PostgreSQL server for this run (`make test` sets one up)")
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = make_engine(base, poolclass=NullPool)
-    try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = normalize_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    with schema_url() as url:
+        yield url
 
 
 class Clock:

@@ -7,15 +7,13 @@ The bot harness runs on a schema of its own (overriding the SQLite `db_url` of t
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from bot_harness import TOKEN, Harness, shown
+from pg_schema import schema_url
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import update
-from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 
 from bot.jobs.poll import run_cycle
@@ -23,30 +21,16 @@ from bot.notify.diff import diff
 from bot.notify.outbox import drain_outbox, send_outbox
 from integrations.views import order_view_from_wholesale
 from storage import crud
-from storage.db import make_engine, normalize_url
 from storage.models import OutboxMessage, Watch
 
-PG_ENV = "TEST_DATABASE_URL"
 pytestmark = pytest.mark.postgres
 WATCHES = 60
 
 
 @pytest.fixture
 def db_url() -> Iterator[str]:
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"{PG_ENV} is not set: no PostgreSQL server for this run (`make test` sets one up)")
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = make_engine(base, poolclass=NullPool)
-    try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = normalize_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    with schema_url() as url:
+        yield url
 
 
 async def watched_orders(h: Harness, slack: AsyncWebClient, count: int) -> dict[str, str]:

@@ -6,40 +6,25 @@ they never see each other's rows, even when several test runs share one database
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from pg_schema import schema_url
 from sqlalchemy import Engine
-from sqlalchemy.pool import NullPool
 
 from storage import migrate
-from storage.db import make_engine, normalize_url
+from storage.db import make_engine
 
-PG_ENV = "TEST_DATABASE_URL"
 T = TypeVar("T")
 
 
 def _postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"{PG_ENV} is not set: no PostgreSQL server for this run (`make test` sets one up)")
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = make_engine(base, poolclass=NullPool)
-    try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = normalize_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    with schema_url() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
