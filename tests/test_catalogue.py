@@ -28,6 +28,15 @@ def _extracted() -> dict[str | tuple[str, str], list[str]]:
     ):
         key = message if isinstance(message, str) else (message[0], message[1])
         found.setdefault(key, []).append(f"bot/{filename}:{lineno}")
+    # Babel's extractor does not see a `_()` nested in another call's keyword arguments; the syntax tree does.
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYWORDS):
+                continue
+            texts = [a.value for a in node.args[: 2 if node.func.id == "n_" else 1] if isinstance(a, ast.Constant)]
+            if texts and all(isinstance(t, str) for t in texts):
+                key = texts[0] if node.func.id == "_" else (texts[0], texts[1])
+                found.setdefault(key, []).append(f"{path.relative_to(ROOT)}:{node.lineno}")
     return found
 
 

@@ -18,8 +18,7 @@ from typing import Literal
 
 from slack_sdk.models.blocks import Block
 
-from bot.i18n import DEFAULT_LANGUAGE, _, language, number
-from bot.i18n import money as i18n_money
+from bot.i18n import _, number
 from integrations.views import PriceView
 from storage.enums import ApprovalKind
 
@@ -121,40 +120,11 @@ def _asks(card: ApprovalCard) -> str:
     return _(":raised_hand: {requester} asks to {what}", requester=who, what=approval_what(card))
 
 
-def _period(period: str) -> str:
-    """Orange's charge periods in the reader's words (one it names otherwise is shown as Orange wrote it)."""
-    known = {
-        "day": _("day"),
-        "week": _("week"),
-        "month": _("month"),
-        "year": _("year"),
-    }
-    return known.get(period.strip().lower(), period)
-
-
-def _amount(price: PriceView) -> str:
-    if language() == DEFAULT_LANGUAGE:
-        # The English cards keep the wording every English view uses (`3,000 EUR`), the shared `money` without notes.
-        return money(PriceView(kind="unknown", amount=price.amount, currency=price.currency))
-    if not price.currency or not price.amount.is_finite():
-        return _("{amount} (currency not given)", amount=number(price.amount))
-    return i18n_money(price.amount, price.currency)
-
-
 def price_text(price: PriceView) -> str:
     """`installation: 3,000 EUR (one-off)`, `28 EUR / day (recurring)`; in French `28,00 € / jour (récurrent)`
-    (plain text: escape it for mrkdwn)."""
-    text = _amount(price)
-    if price.kind in ("recurring", "usage") and price.period:
-        text = _("{amount} / {period}", amount=text, period=_period(price.period))
-    notes = {"one_off": [_("one-off")], "recurring": [_("recurring")], "usage": [_("usage")]}.get(price.kind, [])
-    if price.tax_included:
-        notes.append(_("tax incl."))
-    if notes:
-        text = _("{price} ({notes})", price=text, notes=", ".join(notes))
-    if price.name:
-        text = _("{name}: {price}", name=price.name, price=text)
-    return text
+    (`money`, named when Orange names the price; plain text: escape it for mrkdwn)."""
+    text = money(price)
+    return _("{name}: {price}", name=price.name, price=text) if price.name else text
 
 
 def _price_lines(prices: Sequence[PriceView]) -> str:
@@ -190,7 +160,7 @@ def _card_blocks(card: ApprovalCard) -> list[Block]:
 
 
 def _sum(amount: tuple[Decimal, str]) -> str:
-    return escape(_amount(PriceView(kind="unknown", amount=amount[0], currency=amount[1])))
+    return escape(money(PriceView(kind="unknown", amount=amount[0], currency=amount[1])))
 
 
 def _who_decides(card: ApprovalCard) -> str:
