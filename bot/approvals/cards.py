@@ -33,18 +33,13 @@ from storage.enums import ApprovalKind, ApprovalState
 from storage.models import Approval
 
 from . import policy
+from .kinds import kind_of
 
 log = logging.getLogger("bot.approvals")
 
 
 async def load(ctx: BotContext, approval_id: uuid.UUID) -> Approval | None:
     return await ctx.db(lambda s: crud.get_approval(session=s, approval_id=approval_id))
-
-
-def _prices(raw: object) -> tuple[PriceView, ...]:
-    if not isinstance(raw, list):
-        return ()
-    return tuple(PriceView.model_validate(p) for p in raw)
 
 
 def load_amount(raw: object) -> tuple[Decimal, str] | None:
@@ -69,41 +64,23 @@ def term_payload(total: TermTotal | None) -> dict[str, Any]:
     return {"term_total": dump_prices(total.prices), **months}
 
 
-def _term_total(payload: Mapping[str, Any]) -> TermTotal | None:
-    prices = _prices(payload.get("term_total"))
-    if not prices:
-        return None
-    try:
-        months = Decimal(str(payload["term_months"])) if payload.get("term_months") else None
-    except InvalidOperation:
-        months = None
-    return TermTotal(prices=prices, months=months)
-
-
 def card_of(approval: Approval) -> ApprovalCard:
-    payload = approval.payload or {}
-    who = policy.Deciders.load(payload.get("approvers"))
-    approved_by = payload.get("approved_by")
-    summary = payload.get("summary")
-    reason = payload.get("reason")
-    reference = payload.get("reference")
-    label = payload.get("label")
+    kind = kind_of(approval)
+    payload = kind.payload(approval.payload)
+    who = policy.Deciders.load(payload.approvers)
     return ApprovalCard(
         approval_id=str(approval.id),
-        kind=ApprovalKind(approval.kind),
+        kind=kind.kind,
         requester_id=approval.requester_id,
-        summary=tuple(str(s) for s in summary) if isinstance(summary, list) else (),
-        one_off=_prices(payload.get("one_off")),
-        recurring=_prices(payload.get("recurring")),
-        reason=str(reason) if reason else None,
-        reference=str(reference) if reference else None,
-        label=str(label) if label else None,
+        summary=tuple(payload.summary),
+        reference=payload.reference,
+        label=payload.label,
         approvers=who.mentions() if who is not None and not who.anyone else None,
         needed=policy.needed_of(approval),
-        approved_by=tuple(str(u) for u in approved_by) if isinstance(approved_by, list) else (),
-        first_year=load_amount(payload.get("first_year")),
-        limit=load_amount(payload.get("limit")),
-        term_total=_term_total(payload),
+        approved_by=tuple(payload.approved_by),
+        first_year=load_amount(payload.first_year),
+        limit=load_amount(payload.limit),
+        **kind.card_fields(approval),
     )
 
 

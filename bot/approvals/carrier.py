@@ -9,14 +9,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import yaml
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from bot.blocks.format import state_text
 from bot.context import BotContext
 from bot.i18n import _
 from bot.leases import heartbeat
@@ -28,9 +25,7 @@ from integrations import (
     APIError,
     APIStatusError,
 )
-from integrations.requests import BuyerReferences, carrier_order_from_quote
-from integrations.types.carrier import CarrierProductOrderCreate
-from integrations.views import OrderView, order_view_from_carrier
+from integrations.views import OrderView
 from storage import crud
 from storage.columns import utcnow
 from storage.enums import ApprovalKind, ApprovalState, AuditAction
@@ -38,6 +33,8 @@ from storage.models import Approval, Watch
 
 from . import policy
 from .cards import THREAD_TS, load, refresh_card
+from .kinds import Result, kind_of
+from .kinds.quote_order import order_defaults as order_defaults
 
 log = logging.getLogger("bot.approvals")
 
@@ -56,7 +53,7 @@ def audit(session: Session, approval: Approval, actor: str, action: AuditAction,
 
 
 def operation(approval: Approval) -> str:
-    return "cancelProductOrder" if approval.kind == ApprovalKind.CANCEL_ORDER.value else "productOrder"
+    return kind_of(approval).operation
 
 
 def held(ctx: BotContext, approval: Approval, owner: str) -> Any:
@@ -69,46 +66,6 @@ def held(ctx: BotContext, approval: Approval, owner: str) -> Any:
         )
 
     return heartbeat(renew, every=policy.LEASE.total_seconds() / 3, name=f"approval {approval.id}")
-
-
-def order_defaults(path: Path | None) -> dict[str, Any]:
-    """Buyer fields for carrier orders (billingAccount, relatedParty, relatedBuyerPON…) from the YAML file."""
-    if path is None:
-        return {}
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise ValueError(f"{path}: expected a mapping of productOrder fields")
-    return {str(k): v for k, v in loaded.items()}
-
-
-def buyer_of(approval: Approval) -> BuyerReferences:
-    """The buyer's references kept with the request; a request from before the modal named the order by its key."""
-    buyer = (approval.payload or {}).get("buyer") or {}
-    return BuyerReferences(
-        external_id=str(buyer.get("external_id") or approval.external_id),
-        related_buyer_pon=buyer.get("related_buyer_pon"),
-        note=buyer.get("note"),
-    )
-
-
-def quote_order_body(ctx: BotContext, approval: Approval) -> CarrierProductOrderCreate:
-    """The carrier order: the buyer's references, and the approval's own key for the look-up (`LOOKUP_FIELD`)."""
-    return carrier_order_from_quote(
-        items=(approval.payload or {}).get("order_items") or [],
-        buyer=buyer_of(approval),
-        key=approval.external_id,
-        defaults=order_defaults(ctx.settings.orange_carrier_order_defaults),
-        at=utcnow(),
-    )
-
-
-@dataclass(frozen=True)
-class Result:
-    detail: dict[str, Any]
-    text: str
-    order: OrderView | None = None
 
 
 @dataclass(frozen=True)
@@ -148,68 +105,12 @@ def ambiguous(err: APIError) -> bool:
 
 
 async def send(ctx: BotContext, approval: Approval) -> Result:
-    payload = approval.payload or {}
-    if approval.kind == ApprovalKind.CANCEL_ORDER.value:
-        cancel = await ctx.orange.wholesale.cancellations.create(
-            order_id=approval.target_id, reason=payload.get("reason") or None
-        )
-        reference = payload.get("reference") or f"wholesale:{approval.target_id}"
-        named = f"{payload['label']} · `{reference}`" if payload.get("label") else reference
-        text = _(
-            "Orange is cancelling {order} (cancellation {cancellation}, {state}).",
-            order=named,
-            cancellation=cancel.id,
-            state=cancel.state or _("acknowledged"),
-        )
-        return Result({"cancel_id": cancel.id, "cancel_state": cancel.state, "text": text}, text)
-    order = await ctx.orange.carrier.orders.create(quote_order_body(ctx, approval))
-    return await order_result(ctx, order_view_from_carrier(order))
-
-
-async def _named(ctx: BotContext, view: OrderView) -> str:
-    """``UW-de76cfa1 · OULLINS C · `wholesale:…` ``, its carrier site named when the sites API can say."""
-    label = await ctx.sites.label(ctx.orange.carrier.sites, view)
-    return f"{label} · `{view.reference}`" if label != view.reference else view.reference
-
-
-async def order_result(ctx: BotContext, view: OrderView) -> Result:
-    text = _(
-        "Order {order} placed ({state}); watched in this thread.",
-        order=await _named(ctx, view),
-        state=state_text(view.state, view.state_raw),
-    )
-    return Result(
-        {"order": view.reference, "order_id": view.id, "order_state": view.state_raw, "text": text}, text, view
-    )
+    return await kind_of(approval).send(ctx, approval)
 
 
 async def look_up(ctx: BotContext, approval: Approval) -> Result | None:
     """What Orange has for this approval: the result, or None when Orange shows nothing (yet)."""
-    if approval.kind == ApprovalKind.CANCEL_ORDER.value:
-        view = await ctx.orange.orders("wholesale").get(approval.target_id)
-        if view.state in policy.CANCELLING:
-            text = _(
-                "Orange is cancelling {order} ({state}).",
-                order=await _named(ctx, view),
-                state=state_text(view.state, view.state_raw),
-            )
-            return Result({"order_state": view.state_raw, "reconciled": True, "text": text}, text)
-        return None
-    key = approval.external_id
-    if "buyer" not in (approval.payload or {}):  # sent before the buyer's references: the key is its externalId
-        orders = ctx.orange.carrier.orders.list({"externalId": key}, max_items=10)
-        async for entry in orders:
-            if entry.id and str(entry.external_id) == key:
-                full = await ctx.orange.carrier.orders.get(entry.id)
-                return await order_result(ctx, order_view_from_carrier(full))
-        return None
-    # Lists show a summary without projectId: each match is read whole to check the key is really ours.
-    async for entry in ctx.orange.carrier.orders.list({"projectId": key}, max_items=10):
-        if entry.id:
-            full = await ctx.orange.carrier.orders.get(entry.id)
-            if str(full.project_id) == key:
-                return await order_result(ctx, order_view_from_carrier(full))
-    return None
+    return await kind_of(approval).look_up(ctx, approval)
 
 
 async def call(ctx: BotContext, approval: Approval, *, look_first: bool = False) -> CallOutcome:

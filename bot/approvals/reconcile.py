@@ -9,18 +9,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.context import BotContext
-from bot.i18n import _, n_
+from bot.i18n import _
 from integrations import (
     APIError,
 )
 from storage import crud
 from storage.columns import utcnow
-from storage.enums import ApprovalKind, ApprovalState
+from storage.enums import ApprovalState
 from storage.models import Approval
 
 from . import policy
 from .cards import refresh_card
 from .carrier import CallOutcome, Placed, Refused, Unknown, conclude, held, look_up
+from .kinds import kind_of
 
 log = logging.getLogger("bot.approvals")
 
@@ -72,19 +73,4 @@ async def _check(ctx: BotContext, approval: Approval, at: datetime) -> CallOutco
     if at - called < policy.SETTLE:
         return Unknown(approval.error or _("the call's answer was lost"), checked=True)
     minutes = int((at - called).total_seconds() // 60)
-    if approval.kind == ApprovalKind.CANCEL_ORDER.value:
-        return Refused(
-            n_(
-                "Orange does not show the order as cancelling {n} minute after the call: not sent",
-                "Orange does not show the order as cancelling {n} minutes after the call: not sent",
-                minutes,
-            )
-        )
-    return Refused(
-        n_(
-            "Orange has no order with external id {external_id} {n} minute after the call: not placed",
-            "Orange has no order with external id {external_id} {n} minutes after the call: not placed",
-            minutes,
-            external_id=approval.external_id,
-        )
-    )
+    return Refused(kind_of(approval).not_found(approval, minutes))

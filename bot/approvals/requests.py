@@ -31,6 +31,7 @@ from storage.models import Approval
 
 from . import policy
 from .cards import card_of, dump_amount, dump_prices, load_amount, term_payload
+from .kinds import kind_of
 from .order_modal import prefill
 
 log = logging.getLogger("bot.approvals")
@@ -105,7 +106,7 @@ async def _post_request(
             )
         )
         if error in CHANNEL_ERRORS:
-            again = "cancel …" if approval.kind == ApprovalKind.CANCEL_ORDER.value else "quote …"
+            again = kind_of(approval).again
             return Reply(text=cannot_post_text(error, command=command, again=again), shareable=False)
         return Reply(
             text=_("Slack refused the approval request ({error}); try again in a moment.", error=error),
