@@ -30,8 +30,10 @@ from storage.enums import ApprovalKind, ApprovalState, AuditAction
 from storage.models import Approval
 
 from . import policy
-from .cards import card_of, dump_amount, dump_prices, load_amount, term_payload
+from .cards import card_of, dump_amount, load_amount, term_payload
 from .kinds import kind_of
+from .kinds.cancel_order import CancelOrderPayload
+from .kinds.quote_order import Buyer, QuoteOrderPayload
 from .order_modal import prefill
 
 log = logging.getLogger("bot.approvals")
@@ -211,14 +213,14 @@ async def request_cancel_order(
     recurring = [p for p in view.prices if p.kind == "recurring"]
     # What cancelling gives up over a year: the order's recurring price (None when the order carries none:
     # `policy.approvers_needed` then asks for two people whenever a limit is set).
-    payload: dict[str, Any] = {
-        "reference": view.reference,
-        "first_year": dump_amount(policy.first_year((), recurring) if recurring else None),
-        "label": await ctx.sites.label(ctx.orange.carrier.sites, view),
-        "summary": summary,
-        "reason": reason,
-        "order_id": view.id,
-    }
+    payload = CancelOrderPayload(
+        reference=view.reference,
+        first_year=dump_amount(policy.first_year((), recurring) if recurring else None),
+        label=await ctx.sites.label(ctx.orange.carrier.sites, view),
+        summary=summary,
+        reason=reason,
+        order_id=view.id,
+    ).model_dump(mode="json", exclude_none=True)
     return await _post_request(
         ctx,
         client,
@@ -280,21 +282,21 @@ async def request_quote_order(
             summary.append(_("Note for Orange: {note}", note=escape(buyer.note)))
     one_off = [p for p in view.prices if p.kind == "one_off"]
     recurring = [p for p in view.prices if p.kind == "recurring"]
-    payload: dict[str, Any] = {
-        "reference": view.reference,
-        "summary": summary,
-        "one_off": dump_prices(one_off),
-        "recurring": dump_prices(recurring),
-        "first_year": dump_amount(policy.first_year(one_off, recurring)),
-        "quote_id": view.id,
-        **term_payload(quote_term_total(view)),
-        "order_items": order_items_from_quote(quote),
-        "buyer": {
-            "external_id": buyer.external_id or None,
-            "related_buyer_pon": buyer.related_buyer_pon,
-            "note": buyer.note,
-        },
-    }
+    payload = QuoteOrderPayload.model_validate(
+        {
+            "reference": view.reference,
+            "summary": summary,
+            "one_off": one_off,
+            "recurring": recurring,
+            "first_year": dump_amount(policy.first_year(one_off, recurring)),
+            "quote_id": view.id,
+            **term_payload(quote_term_total(view)),
+            "order_items": order_items_from_quote(quote),
+            "buyer": Buyer(
+                external_id=buyer.external_id or None, related_buyer_pon=buyer.related_buyer_pon, note=buyer.note
+            ),
+        }
+    ).model_dump(mode="json", exclude_none=True)
     return await _post_request(
         ctx, client, where, kind=ApprovalKind.QUOTE_ORDER, backend="carrier", target_id=view.id, payload=payload
     )
