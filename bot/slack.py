@@ -142,6 +142,22 @@ async def permalink(client: AsyncWebClient, channel: str, ts: str | None) -> str
     return str(link) if link else None
 
 
+async def open_form(client: AsyncWebClient, trigger_id: str, view: Any, *, expired: str) -> Reply | None:
+    """`views.open`; None when the form opened, else what to tell the user (`expired`: the trigger ran out, what to
+    do again)."""
+    try:
+        await client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as err:
+        error = str(err.response.get("error", ""))
+        log.warning("views.open failed: %s", error)
+        if error in ("expired_trigger_id", "invalid_trigger_id"):
+            return Reply(text=expired, shareable=False)
+        return Reply(
+            text=_("Slack refused to open the form ({error}); try again in a moment.", error=error), shareable=False
+        )
+    return None
+
+
 async def send_dm(client: AsyncWebClient, user_id: str, *, text: str, blocks: Sequence[Block] = (), about: str) -> bool:
     """Post to the app's DM with `user_id` (`conversations.open`, then `chat.postMessage`); False when Slack refused,
     logged with `about` (what the DM was for)."""

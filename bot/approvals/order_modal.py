@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, PlainTextObject
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import BotContext
 from bot.i18n import _, number
-from bot.slack import Reply, Where
+from bot.slack import Reply, Where, open_form
 from integrations.requests import BuyerReferences
 
 from .carrier import order_defaults
@@ -135,17 +134,10 @@ async def open_order_modal(
     except (OSError, ValueError) as err:
         log.error("the carrier order defaults cannot be read: %s", err)
         defaults = BuyerReferences(external_id="")
-    try:
-        await client.views_open(trigger_id=trigger_id, view=form_view(quote=quote, where=where, defaults=defaults))
-    except SlackApiError as err:
-        error = str(err.response.get("error", ""))
-        log.warning("views.open failed: %s", error)
-        if error in ("expired_trigger_id", "invalid_trigger_id"):
-            return Reply(text=_("The form could not open in time; click the button again."), shareable=False)
-        return Reply(
-            text=_("Slack refused to open the form ({error}); try again in a moment.", error=error), shareable=False
-        )
-    return None
+    view = form_view(quote=quote, where=where, defaults=defaults)
+    return await open_form(
+        client, trigger_id, view, expired=_("The form could not open in time; click the button again.")
+    )
 
 
 def _text(values: Mapping[str, Any], action: str) -> str:

@@ -46,7 +46,7 @@ from bot.blocks.quotes import poq_blocks, quote_blocks
 from bot.context import BotContext
 from bot.i18n import _, n_, number
 from bot.queries import SITE_SEARCH_LIMIT, site_matches
-from bot.slack import CHANNEL_ERRORS, Reply, Where, cannot_post_text, send_dm
+from bot.slack import CHANNEL_ERRORS, Reply, Where, cannot_post_text, open_form, send_dm
 from integrations import APIError
 from integrations.requests import EvplRequest, poq_request, quote_request
 from integrations.views import poq_view, quote_view_from_carrier, site_view_from_carrier
@@ -80,18 +80,12 @@ async def open_quote_modal(ctx: BotContext, client: AsyncWebClient, where: Where
         return Reply(
             text=cannot_post_text(problem, command=ctx.settings.slack_command, again="quote new"), shareable=False
         )
-    try:
-        await client.views_open(
-            trigger_id=trigger_id, view=form_view(channel_id=where.channel_id, team_id=where.team_id)
-        )
-    except SlackApiError as err:
-        error = str(err.response.get("error", ""))
-        log.warning("views.open failed: %s", error)
-        if error in ("expired_trigger_id", "invalid_trigger_id"):
-            return Reply(text=_("The form could not open in time; run the command again."), shareable=False)
-        return Reply(
-            text=_("Slack refused to open the form ({error}); try again in a moment.", error=error), shareable=False
-        )
+    view = form_view(channel_id=where.channel_id, team_id=where.team_id)
+    refused = await open_form(
+        client, trigger_id, view, expired=_("The form could not open in time; run the command again.")
+    )
+    if refused is not None:
+        return refused
     return Reply(text=_("Fill in the quote form: two sites, bandwidth, class of service and term."), shareable=False)
 
 

@@ -39,6 +39,18 @@ class BadSetting(ValueError):
     """One line saying what is wrong with a value."""
 
 
+def _group(word: str, keywords: tuple[str, ...]) -> str | None:
+    """One of `keywords`, or a user group (`<!subteam^S…>`, `S…`, `@handle`) as stored; None when it is neither."""
+    lowered = word.lower()
+    if lowered in keywords:
+        return lowered
+    if (found := _SUBTEAM.match(word)) is not None:
+        return found.group(1)
+    if _GROUP_ID.match(word):
+        return word
+    return lowered if _HANDLE.match(lowered) else None
+
+
 def check_value(key: str, value: str) -> str:
     """`value` of `key` as stored (lower-case words, `HH:MM [tz]`, a group's id or `@handle`); `BadSetting`."""
     word = value.strip()
@@ -53,34 +65,18 @@ def check_value(key: str, value: str) -> str:
                 )
             )
         return word.lower()
-    if key == "mention":
-        lowered = word.lower()
-        if lowered in ("nobody", "creator"):
-            return lowered
-        if (found := _SUBTEAM.match(word)) is not None:
-            return found.group(1)
-        if _GROUP_ID.match(word) or _HANDLE.match(lowered):
-            return word if _GROUP_ID.match(word) else lowered
-        raise BadSetting(
-            _(
-                "`mention=` takes nobody, creator or a user group (@handle), not '{value}'.",
-                value=show(word, 40),
+    if key in ("mention", "approvers"):
+        keywords = ("nobody", "creator") if key == "mention" else ("default",)
+        group = _group(word, keywords)
+        if group is not None:
+            return group
+        if key == "mention":
+            message = _(
+                "`mention=` takes nobody, creator or a user group (@handle), not '{value}'.", value=show(word, 40)
             )
-        )
-    if key == "approvers":
-        lowered = word.lower()
-        if lowered == "default":
-            return lowered
-        if (found := _SUBTEAM.match(word)) is not None:
-            return found.group(1)
-        if _GROUP_ID.match(word) or _HANDLE.match(lowered):
-            return word if _GROUP_ID.match(word) else lowered
-        raise BadSetting(
-            _(
-                "`approvers=` takes default or a user group (@handle), not '{value}'.",
-                value=show(word, 40),
-            )
-        )
+        else:
+            message = _("`approvers=` takes default or a user group (@handle), not '{value}'.", value=show(word, 40))
+        raise BadSetting(message)
     if key == "digest":
         if word.lower() == "off":
             return "off"
