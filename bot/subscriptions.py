@@ -43,6 +43,7 @@ from bot.blocks.subscriptions import (
 )
 from bot.commands import Subscribe, Subscriptions, Unsubscribe
 from bot.context import BotContext
+from bot.history.keep import keep_first_read
 from bot.i18n import _, speaking
 from bot.notify.diff import NoticeKind, Snapshot, diff
 from bot.sites import first_site_id
@@ -300,6 +301,7 @@ async def _watch_for(
             subscription_id=rule.id,
         )
         if created:  # watched by hand here already: that thread is the one
+            keep_first_read(session, team_id=rule.team_id, view=view, now=now)
             crud.save_snapshot(session=session, watch_id=watch.id, view=diff(None, view)[1].to_json())
             crud.enqueue_outbox(
                 session=session,

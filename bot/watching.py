@@ -28,6 +28,7 @@ from bot.blocks.watches import (
 )
 from bot.commands import CommandError, Reference, Unwatch, UnwatchProduct, Watches, WatchOrder, WatchProduct
 from bot.context import BotContext
+from bot.history.keep import keep_first_read
 from bot.i18n import _, speaking
 from bot.notify.diff import ProductSnapshot, Snapshot, diff, product_diff
 from bot.notify.render import unwatched_text
@@ -123,9 +124,13 @@ async def _start(ctx: BotContext, client: AsyncWebClient, where: Where, target: 
             text=_("Slack refused the message ({error}); try again in a moment.", error=error), shareable=False
         )
 
+    now = ctx.now()
+
     def finish(session: Session) -> None:
         crud.set_watch_root(session=session, watch_id=watch.id, thread_ts=ts)
         crud.save_snapshot(session=session, watch_id=watch.id, view=target.baseline)
+        if isinstance(view, OrderView):
+            keep_first_read(session, team_id=where.team_id, view=view, now=now)
         audit_watch_created(session, watch, view, actor=where.user_id)
 
     await ctx.db(finish)

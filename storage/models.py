@@ -273,6 +273,74 @@ class BackendOutage(SQLModel, table=True):
     reason: str
 
 
+# --- history ------------------------------------------------------------------------------
+
+
+class OrderHistory(SQLModel, table=True):
+    """One kept read of a watched order (`bot.history`): its first read by this workspace (`seen`), a change set
+    (`changes`), or a read where only Orange's dates moved (`dates`). Keyed by (team, order, fingerprint): two
+    channels watching one order keep one row per change (the first to see it); kept `HISTORY_KEEP_DAYS` after the
+    order's last row."""
+
+    __tablename__ = "order_history"
+    __table_args__ = (
+        # Reports: a team's rows in a period (and retention's cut-off).
+        Index("ix_order_history_team_id_seen_at", "team_id", "seen_at"),
+    )
+
+    team_id: str = Field(primary_key=True)
+    backend: str = Field(primary_key=True, max_length=32)
+    order_id: str = Field(primary_key=True)
+    fingerprint: str = Field(primary_key=True, max_length=80)
+    kind: str = Field(max_length=16)
+    """`seen`, `changes` or `dates`."""
+    seen_at: datetime = Field(sa_type=UTCDateTime)
+    """When the bot saw it (its clock)."""
+    happened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When Orange's data says the order's move happened, where it says so (a completed order's completion date)."""
+    state: str | None = Field(default=None, max_length=32)
+    """The order's state after this read (normalised); NULL when the read did not say."""
+    final: bool = False
+    """Whether `state` is final (the report's look-up of orders still open needs no parsing)."""
+    label: str | None = Field(default=None, sa_type=Text)
+    """The order as people know it (the buyer's reference, a description, the place) at this read."""
+    order_date: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    requested_date: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expected_date: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completion_date: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    marks: list[Any] = Field(default_factory=list, sa_type=JSONDocument)
+    """Errors opened and closed, milestones, jeopardy alerts: `[kind, item, text, reason, code, at]` each."""
+    moves: list[Any] = Field(default_factory=list, sa_type=JSONDocument)
+    """The items' state changes of a change set: `[item, old, new]` each."""
+
+
+class ReportSchedule(SQLModel, table=True):
+    """`/orange report weekly <day> HH:MM [tz]`: one channel's weekly report; `last_sent_on` (a compare-and-set)
+    and the outbox row keyed by (channel, week) make it once a week across replicas."""
+
+    __tablename__ = "report_schedule"
+    __table_args__ = (
+        Index(
+            "uq_report_schedule_live", "team_id", "channel_id", unique=True, sqlite_where=_LIVE, postgresql_where=_LIVE
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    team_id: str
+    channel_id: str
+    backend: str | None = None
+    weekday: int
+    """0 Monday … 6 Sunday, in `tz`."""
+    at_time: str
+    """`HH:MM`, in `tz`."""
+    tz: str = "UTC"
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_sent_on: str | None = None
+    """The local date (`YYYY-MM-DD`) of the last report owed to the channel's outbox (which posts it)."""
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 # --- outbox --------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.context import BotContext
+from bot.history.keep import keep_first_read
 from bot.i18n import _
 from bot.leases import heartbeat
 from bot.notify.diff import NoticeKind, diff
@@ -131,7 +132,7 @@ async def call(ctx: BotContext, approval: Approval, *, look_first: bool = False)
         return Refused(_("Orange refused: {error}", error=err), code=err.code)
 
 
-def watch_order(session: Session, approval: Approval, view: OrderView, *, actor: str) -> Watch:
+def watch_order(session: Session, approval: Approval, view: OrderView, *, actor: str, now: datetime) -> Watch:
     """Watch the new order in the approval message's thread, from the order as Orange returned it (the channel's
     watch of it, when there is one already)."""
     watch, created = crud.create_watch(
@@ -143,6 +144,7 @@ def watch_order(session: Session, approval: Approval, view: OrderView, *, actor:
         created_by=approval.requester_id,
         thread_ts=approval.message_ts,
     )
+    keep_first_read(session, team_id=approval.team_id, view=view, now=now)
     if created:
         crud.save_snapshot(session=session, watch_id=watch.id, view=diff(None, view)[1].to_json())
         audit_watch_created(session, watch, view, actor=actor, approval_id=approval.id)
@@ -210,7 +212,7 @@ async def conclude(
                 audit(session, approval, actor, AuditAction.CARRIER_RESULT, ok=True, **result.detail)
                 settled = crud.get_approval(session=session, approval_id=approval.id) or approval
                 if result.order is not None:
-                    watch = watch_order(session, settled, result.order, actor=actor)
+                    watch = watch_order(session, settled, result.order, actor=actor, now=told)
                     tell_thread(session, settled, watch, reference=result.order.reference, now=told)
                 elif approval.kind == ApprovalKind.CANCEL_ORDER.value:
                     reference = str(

@@ -54,6 +54,7 @@ from sqlmodel import Session
 
 from bot.blocks.states import label
 from bot.context import BotContext
+from bot.history.keep import keep_read
 from bot.jobs.fetch import (
     CONCURRENCY,
     DETAIL_EVERY,
@@ -68,7 +69,7 @@ from bot.jobs.fetch import (
     fetch_all,
     new_fetcher,
 )
-from bot.notify.diff import FINAL_PRODUCT_STATUSES, ProductSnapshot, Snapshot, diff, product_diff
+from bot.notify.diff import FINAL_PRODUCT_STATUSES, ProductSnapshot, Snapshot, diff, only_errors, product_diff
 from bot.notify.owe import Owed
 from integrations.states import is_final
 from integrations.views import OrderView, ProductView
@@ -153,7 +154,11 @@ def _record(
         return
     view = result
     previous = Snapshot.from_json(claimed.snapshot) if claimed.snapshot is not None else None
-    events, snapshot = diff(previous, view, errors_only=watch.filter == WatchFilter.ERRORS)
+    everything, snapshot = diff(previous, view)
+    # The history keeps every change of the read; an `errors` watch's thread shows its errors and final state.
+    before = previous.view if previous is not None else None
+    keep_read(session, team_id=watch.team_id, view=view, events=everything, previous=before, now=now)
+    events = only_errors(everything) if watch.filter == WatchFilter.ERRORS else everything
     if previous is not None and previous.view.state != view.state:
         crud.set_state_since(session=session, watch_id=watch.id, at=now)
     owed.changes(events, view)  # every event of this read: one reply

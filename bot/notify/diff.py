@@ -47,6 +47,7 @@ __all__ = [
     "ProductSnapshot",
     "Snapshot",
     "diff",
+    "only_errors",
     "product_diff",
 ]
 
@@ -57,6 +58,8 @@ FIELDS_COMPARED: tuple[str, ...] = (
     "errorMessage",
     "milestone",
     "jeopardyAlert",
+    "orderDate",
+    "requestedCompletionDate",
     "expectedCompletionDate",
     "completionDate",
     "externalIdentifier",
@@ -66,7 +69,8 @@ FIELDS_COMPARED: tuple[str, ...] = (
 `jeopardyAlert`; the top-level lists hold the order's own. Orange returns `id` and `href` anyway.
 
 The stored snapshot is also what the thread root (`watch_root_blocks`) and the digest show, so the dates they read
-are selected too, though no event compares them; and so is what names the order (`externalIdentifier`, `description`;
+are selected too, though no event compares them (and the history keeps them: the order's, requested, expected and
+completion dates); and so is what names the order (`externalIdentifier`, `description`;
 the place is in the items). Growing this list changes every list entry's digest once: each
 watched order then takes the poll's full path once, which finds no event in a field nothing compares."""
 
@@ -406,13 +410,18 @@ def diff(previous: Snapshot | None, current: OrderView, *, errors_only: bool = F
 
     events = [] if baseline else [*head, *body, *tail]
     if errors_only:
-        events = [e for e in events if e.kind in _ERRORS_ONLY or (e.kind is EventKind.order_state and _is_final(e.new))]
+        events = only_errors(events)
     snapshot = Snapshot(
         view=current,
         states=dict(sorted(run.states.items())),
         transitions=dict(sorted(run.transitions.items())),
     )
     return events, snapshot
+
+
+def only_errors(events: Iterable[Event]) -> list[Event]:
+    """What an `errors` watch shows of a read: error events and the final state (its `order_state` and `final`)."""
+    return [e for e in events if e.kind in _ERRORS_ONLY or (e.kind is EventKind.order_state and _is_final(e.new))]
 
 
 # --- inventory products -----------------------------------------------------------------------

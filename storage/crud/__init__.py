@@ -61,6 +61,7 @@ from .digests import (
     prune_ended_digest_schedules,
     set_digest_schedule,
 )
+from .history import history_of, keep_history, prune_history, report_rows
 from .hubs import end_hub, hub_for_secret, live_hub, live_hubs, open_hub, set_hub_registered, touch_hub
 from .outages import close_outage, current_outage, open_outage, watched_channels
 from .outbox import (
@@ -80,6 +81,15 @@ from .outbox import (
     prune_outbox,
     renew_outbox_claim,
     unsent_outbox,
+)
+from .schedules import (
+    claim_occurrence,
+    end_schedule,
+    get_schedule,
+    live_schedules,
+    owe_occurrence,
+    prune_ended_schedules,
+    set_schedule,
 )
 from .stats import OperationalCounts, operational_counts
 from .subscriptions import (
@@ -131,6 +141,17 @@ from .watches import (
 )
 
 __all__ = [
+    "claim_occurrence",
+    "end_schedule",
+    "get_schedule",
+    "history_of",
+    "keep_history",
+    "live_schedules",
+    "owe_occurrence",
+    "prune_ended_schedules",
+    "prune_history",
+    "report_rows",
+    "set_schedule",
     "CHANNEL_SETTING_ACTION",
     "SettingChange",
     "change_channel_settings",

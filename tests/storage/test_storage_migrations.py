@@ -29,6 +29,8 @@ TABLES = {
     "backend_outage",
     "channel_settings",
     "approval_decision",
+    "order_history",
+    "report_schedule",
 }
 
 
@@ -44,7 +46,7 @@ def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     assert migrate.current(db_url) is None
 
     migrate.upgrade(db_url)
-    assert migrate.current(db_url) == migrate.head() == "0011"
+    assert migrate.current(db_url) == migrate.head() == "0012"
     assert _inspect_tables(db_url) == TABLES | {"alembic_version"}
 
     migrate.downgrade(db_url, "base")
