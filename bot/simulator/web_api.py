@@ -34,9 +34,9 @@ from starlette.types import Receive, Scope, Send
 
 from bot.simulator import methods
 from bot.simulator.faults import Fault, Faults
-from bot.simulator.files import download_endpoint, upload_endpoint
 from bot.simulator.limits import ActionIdScope
 from bot.simulator.methods import views
+from bot.simulator.methods.files import download_endpoint, upload_endpoint
 from bot.simulator.params import JSONDict, SlackApiFailure
 from bot.simulator.rate import DEFAULT_POST_RATE, LIMITED_METHODS, ChannelBuckets, PostRate
 from bot.simulator.records import Call, ResponsePost, SimEvent

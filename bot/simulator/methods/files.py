@@ -5,15 +5,20 @@ text over 1,000 characters (`alt_txt_too_large`); completing a file whose bytes 
 completed (`file_not_found`), sharing into a channel the bot is not a member of (`not_in_channel`, public channels
 included: there is no chat:write.public for files), an archived one (`is_archived`), or a thread that is not there
 (`thread_not_found`). Slack answers the completion with each file's id and title only; the share appears as a
-message carrying `files`.
+message carrying `files`. `upload_endpoint` is the upload URL, `download_endpoint` a shared file's url_private.
 """
 
 from __future__ import annotations
 
 import copy
+import email.parser
+import email.policy
 import secrets
 
-from bot.simulator.files import StoredFile
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from bot.simulator.files import UPLOAD_TTL, StoredFile
 from bot.simulator.limits import MAX_MESSAGE_TEXT
 from bot.simulator.messages import new_message
 from bot.simulator.params import JSONDict, SlackApiFailure, json_field
@@ -118,3 +123,47 @@ async def complete_upload(ws: Workspace, params: JSONDict) -> JSONDict:
             stored.shares.append((channel.id, ts))
         ws._emit(SimEvent("message", channel=channel.id, ts=ts, message={**copy.deepcopy(msg), "channel": channel.id}))
     return {"ok": True, "files": [{"id": s.id, "title": s.title} for s, _ in files]}
+
+
+def _multipart_file(body: bytes, content_type: str) -> bytes | None:
+    """The first file part of a multipart/form-data body (curl's ``-F file=@x``, ``-F filename=@x``)."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        return None
+    parts = [p for p in message.iter_parts() if p.get_content_disposition() == "form-data"]
+    chosen = next((p for p in parts if p.get_filename() is not None), parts[0] if parts else None)
+    if chosen is None:
+        return None
+    payload = chosen.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else None
+
+
+async def upload_endpoint(ws: Workspace, request: Request) -> Response:
+    """``POST /upload/v1/<token>``: take the bytes of an announced file, once, within `UPLOAD_TTL`."""
+    stored = ws._uploads_by_token.get(request.path_params["token"])
+    if stored is None or stored.completed or ws.clock() - stored.issued > UPLOAD_TTL:
+        return PlainTextResponse("upload url not found or expired", status_code=404)
+    body = await request.body()
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        data = _multipart_file(body, content_type)
+        if data is None:
+            return PlainTextResponse("no file in the multipart body", status_code=400)
+    else:
+        data = body
+    if len(data) != stored.length:
+        return PlainTextResponse(f"length mismatch: announced {stored.length}, got {len(data)}", status_code=400)
+    stored.content = data
+    return PlainTextResponse(f"OK - {len(data)}")
+
+
+async def download_endpoint(ws: Workspace, request: Request) -> Response:
+    """``GET /files-pri/<id>/<name>``: a completed file's bytes, for a bearer of the bot token (Slack's url_private)."""
+    auth = request.headers.get("authorization", "")
+    stored = ws.files.get(request.path_params["file_id"])
+    if auth != f"Bearer {ws.bot_token}":
+        return PlainTextResponse("not authed", status_code=403)
+    if stored is None or not stored.completed or stored.content is None:
+        return PlainTextResponse("file not found", status_code=404)
+    return Response(stored.content, media_type=stored.mimetype)
