@@ -64,7 +64,15 @@ class CappedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
 
 
 NOT_REPEATABLE = frozenset(
-    {"chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage", "chat.meMessage", "views.open", "views.push"}
+    {
+        "chat.postMessage",
+        "chat.postEphemeral",
+        "chat.scheduleMessage",
+        "chat.meMessage",
+        "views.open",
+        "views.push",
+        "files.completeUploadExternal",  # shares the file: a message in the channel
+    }
 )
 """Web API methods that post something new: when Slack answers 5xx or the connection drops, Slack may have taken the
 call, and sending it again posts twice. The client never repeats them on such an answer; the outbox's own retry

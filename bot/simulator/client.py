@@ -161,7 +161,7 @@ def render_surface(
         user=item.get("recipient"),
         thread_ts=thread_ts if thread_ts not in (None, ts) else None,
     )
-    return render_message(item.get("text"), item.get("blocks"), ref=ref, start=start)
+    return render_message(item.get("text"), item.get("blocks"), ref=ref, start=start, files=item.get("files"))
 
 
 class SlackUserClient:

@@ -321,10 +321,15 @@ def render_message(
     *,
     ref: MessageRef | None = None,
     start: int = 1,
+    files: Sequence[Mapping[str, Any]] | None = None,
 ) -> Rendered:
-    """Blocks as readable lines (``text`` when there are none), clickables numbered from ``start``."""
+    """Blocks as readable lines (``text`` when there are none), clickables numbered from ``start``; then each
+    shared file as ``[file: name, size bytes] url``."""
     num = _Numbering(next_number=start, ref=ref)
     lines = _render_blocks(blocks, num) if blocks else mrkdwn_to_text(text or "").splitlines()
+    for f in files or ():
+        title = f" ({f['title']})" if f.get("title") not in (None, f.get("name")) else ""
+        lines.append(f"[file: {f.get('name')}{title}, {f.get('size')} bytes] {f.get('url_private', '')}".rstrip())
     return Rendered("\n".join(lines), num.clickables, num.next_number)
 
 

@@ -90,6 +90,11 @@ METHOD_SCOPES: Mapping[str, str | _BY_CONVERSATION | None] = {
     # https://docs.slack.dev/reference/methods/conversations.open — "required scopes depend on the type of
     # channel-like object": im:write for a 1:1 DM, mpim:write for a group DM
     "conversations.open": _OPEN,
+    # https://docs.slack.dev/reference/methods/files.getUploadURLExternal — bot token: files:write
+    "files.getUploadURLExternal": "files:write",
+    # https://docs.slack.dev/reference/methods/files.completeUploadExternal — bot token: files:write; sharing into
+    # a channel also needs the bot to be a member of it (not_in_channel, modelled in methods/files.py)
+    "files.completeUploadExternal": "files:write",
     # https://docs.slack.dev/reference/methods/users.info — bot token: users:read
     "users.info": "users:read",
     # https://docs.slack.dev/reference/methods/usergroups.list — bot token: usergroups:read

@@ -6,7 +6,8 @@
         assert fake.channel_messages("C_GENERAL")[0]["text"] == "hi"
 
 The fake is an ASGI app too (``httpx.ASGITransport(app=fake)`` for in-process use). Methods live at
-``POST /api/<method>`` (form or JSON body, bearer token); ``POST /response/<token>`` is a response_url.
+``POST /api/<method>`` (form or JSON body, bearer token); ``POST /response/<token>`` is a response_url;
+``POST /upload/v1/<token>`` is a file upload URL (bot/simulator/files.py).
 ``fake.inject(...)`` queues failures (429 with Retry-After, 5xx, ``ok: false``, delays) consumed per call.
 chat.postMessage is limited per channel like Slack (bot/simulator/rate.py: 1 per second, a burst of 4, on the
 simulator's ``clock``); ``fake.throttled`` counts the 429s that limit answered; ``post_rate=None`` lifts it.
@@ -35,6 +36,7 @@ from bot.simulator import methods
 from bot.simulator.faults import Fault, Faults
 from bot.simulator.limits import ActionIdScope
 from bot.simulator.methods import views
+from bot.simulator.methods.files import download_endpoint, upload_endpoint
 from bot.simulator.params import JSONDict, SlackApiFailure
 from bot.simulator.rate import DEFAULT_POST_RATE, LIMITED_METHODS, ChannelBuckets, PostRate
 from bot.simulator.records import Call, ResponsePost, SimEvent
@@ -109,6 +111,8 @@ class FakeSlack(Workspace):
             routes=[
                 Route("/api/{method}", self._api_endpoint, methods=["GET", "POST"]),
                 Route("/response/{token:path}", self._response_urls.endpoint, methods=["POST"]),
+                Route("/upload/v1/{token}", self._upload_endpoint, methods=["POST"]),
+                Route("/files-pri/{file_id}/{name:path}", self._download_endpoint, methods=["GET"]),
             ]
         )
         self._methods: dict[str, methods.Handler] = dict(methods.HANDLERS)
@@ -271,6 +275,12 @@ class FakeSlack(Workspace):
             raise SlackApiFailure("not_authed")
         if token != self.bot_token:
             raise SlackApiFailure("invalid_auth")
+
+    async def _upload_endpoint(self, request: Request) -> Response:
+        return await upload_endpoint(self, request)
+
+    async def _download_endpoint(self, request: Request) -> Response:
+        return await download_endpoint(self, request)
 
     async def _api_endpoint(self, request: Request) -> Response:
         method = request.path_params["method"]

@@ -14,6 +14,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
 
+from bot.simulator.files import StoredFile
 from bot.simulator.limits import ActionIdScope
 from bot.simulator.params import JSONDict, SlackApiFailure
 from bot.simulator.records import SimEvent
@@ -34,6 +35,10 @@ class Workspace:
         first_ts: str | None,
     ) -> None:
         self.scopes: set[str] = set(scopes)
+        # FakeSlack sets these three from its own arguments; the upload flow (bot/simulator/files.py) reads them.
+        self.bot_token = "xoxb-test"
+        self.base_url = "http://simulator.local"
+        self.clock: Callable[[], float] = time.monotonic
         self.trigger_ttl = trigger_ttl
         self.action_id_scope: ActionIdScope = action_id_scope
         self.channels: dict[str, Channel] = {
@@ -61,6 +66,9 @@ class Workspace:
         self.views: dict[str, JSONDict] = {}
         self.view_errors: dict[str, dict[str, str]] = {}
         self.homes: dict[str, JSONDict] = {}
+        self.files: dict[str, StoredFile] = {}
+        """Every file announced by files.getUploadURLExternal, by id (see `file`)."""
+        self._uploads_by_token: dict[str, StoredFile] = {}
         self._messages: dict[tuple[str, str], JSONDict] = {}
         self._order: list[tuple[str, str]] = []
         self._deleted: set[tuple[str, str]] = set()
@@ -162,6 +170,10 @@ class Workspace:
     def view_owner(self, view_id: str) -> str | None:
         """The user a modal was opened for, or whose App Home it is."""
         return self._view_owner.get(view_id)
+
+    def file(self, file_id: str) -> StoredFile | None:
+        """A file the bot announced, with the bytes it uploaded (`content`) and where it was shared (`shares`)."""
+        return self.files.get(file_id)
 
     def home(self, user: str) -> JSONDict | None:
         view = self.homes.get(user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
-from bot.simulator.methods import apps, auth, chat, conversations, users, views
+from bot.simulator.methods import apps, auth, chat, conversations, files, users, views
 from bot.simulator.params import JSONDict
 from bot.simulator.workspace import Workspace
 
@@ -24,6 +24,8 @@ HANDLERS: Mapping[str, Handler] = {
     "conversations.open": conversations.open_conversation,
     "conversations.history": conversations.history,
     "conversations.replies": conversations.replies,
+    "files.getUploadURLExternal": files.get_upload_url,
+    "files.completeUploadExternal": files.complete_upload,
     "users.info": users.info,
     "usergroups.list": users.usergroups_list,
     "usergroups.users.list": users.usergroups_users_list,
