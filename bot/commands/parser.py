@@ -3,7 +3,8 @@
 A verb is one entry of `VERB_TABLE`: its name, its parse function, its usage line and the one backend that serves
 it (if any), registered by a `Verbs` group's ``add(…)`` decorator on the parse function (`bot.commands.verb`).
 The parse functions are grouped by what they are about: `help` here, the lookups in `bot.commands.lookups`, the
-channel's watches, rules, digests and approvals in `bot.commands.channel`; the table joins them in that order.
+channel's watches, rules, digests and approvals in `bot.commands.channel`, history and reports in
+`bot.commands.history`; the table joins them in that order.
 Each command type renders its own arguments back to text (`args()`, `bot.commands.types`), and a feature
 registers the command's handler (`bot.slack.handles`). Adding a verb is: its command dataclass, its decorated
 parse function, its handler.
@@ -40,6 +41,7 @@ import difflib
 from collections.abc import Sequence
 
 from bot.commands.channel import CHANNEL_VERBS, PRODUCT_BACKENDS
+from bot.commands.history import HISTORY_VERBS
 from bot.commands.lookups import LOOKUP_VERBS
 from bot.commands.references import BACKENDS
 from bot.commands.settings import SETTINGS_VERBS
@@ -65,7 +67,8 @@ def _help(args: Args) -> Help:
     return Help(topic=topic)
 
 
-VERB_TABLE: dict[str, Verb] = {verb.name: verb for verb in (*_HELP, *LOOKUP_VERBS, *CHANNEL_VERBS, *SETTINGS_VERBS)}
+_GROUPS = (_HELP, LOOKUP_VERBS, CHANNEL_VERBS, HISTORY_VERBS, SETTINGS_VERBS)
+VERB_TABLE: dict[str, Verb] = {verb.name: verb for group in _GROUPS for verb in group}
 """Every verb, in the order help lists them."""
 VERBS: tuple[str, ...] = tuple(VERB_TABLE)
 VERB_BACKEND: dict[str, str] = {v.name: v.backend for v in VERB_TABLE.values() if v.backend is not None}

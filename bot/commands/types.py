@@ -23,6 +23,7 @@ __all__ = [
     "DigestOff",
     "Find",
     "Help",
+    "HistoryGet",
     "Offer",
     "OrderFind",
     "OrderGet",
@@ -32,6 +33,9 @@ __all__ = [
     "QuoteGet",
     "QuoteNew",
     "Quotes",
+    "ReportNow",
+    "ReportOff",
+    "ReportWeekly",
     "SettingsOpen",
     "SettingsSet",
     "SettingsShow",
@@ -323,6 +327,56 @@ class DigestOff:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryGet:
+    """``history <ref> [csv]``: one order's timeline (csv: as a file too, sent by direct message)."""
+
+    verb: ClassVar[str] = "history"
+    reference: Reference
+    csv: bool = False
+
+    def args(self) -> list[str]:
+        return [quote_word(str(self.reference)), *(["csv"] if self.csv else [])]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportNow:
+    """``report [backend] [last 30d | 2026-11 | 2026-11-01..2026-11-30] [tz=…]``: a delivery report."""
+
+    verb: ClassVar[str] = "report"
+    backend: str | None = None
+    period: str = "last 30d"
+    """As typed, canonical: `last <n>d`, `last <n>w`, `YYYY-MM`, or `YYYY-MM-DD..YYYY-MM-DD` (both days included)."""
+    tz: str | None = None
+    """The zone the period's days are read in (default: the requester's)."""
+
+    def args(self) -> list[str]:
+        return [*([self.backend] if self.backend else []), *self.period.split(), *_pairs(("tz", self.tz))]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportWeekly:
+    """``report weekly <day> HH:MM [tz]``: the last seven days' report, posted in the channel every week."""
+
+    verb: ClassVar[str] = "report"
+    weekday: int
+    """0 Monday … 6 Sunday."""
+    at_time: str
+    tz: str = "UTC"
+
+    def args(self) -> list[str]:
+        days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        return ["weekly", days[self.weekday], self.at_time, quote_word(self.tz)]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOff:
+    verb: ClassVar[str] = "report"
+
+    def args(self) -> list[str]:
+        return ["weekly", "off"]
+
+
+@dataclass(frozen=True, slots=True)
 class SettingsOpen:
     """``settings``: the channel's settings in a modal."""
 
@@ -378,6 +432,10 @@ Command: TypeAlias = (
     | DigestNow
     | DigestDaily
     | DigestOff
+    | HistoryGet
+    | ReportNow
+    | ReportWeekly
+    | ReportOff
     | SettingsOpen
     | SettingsShow
     | SettingsSet

@@ -1,4 +1,5 @@
-"""Retention: what nothing needs any more is deleted after `OUTBOX_KEEP_DAYS`, in small batches, every hour.
+"""Retention: what nothing needs any more is deleted after `OUTBOX_KEEP_DAYS` (the order history after
+`HISTORY_KEEP_DAYS`, a whole order at a time), in small batches, every hour.
 
     deleted = await prune(ctx)        # {"outbox": 500, "snapshots": 12, ...}
 
@@ -24,6 +25,7 @@ from sqlmodel import Session
 
 from bot.context import BotContext
 from storage import crud
+from storage.models import ReportSchedule
 
 __all__ = ["BATCH", "MAX_BATCHES", "PRUNERS", "prune"]
 
@@ -37,14 +39,23 @@ PAUSE = 0.1
 """Seconds between two batches: other writers get the database in between."""
 
 Pruner = Callable[..., int]
-PRUNERS: tuple[tuple[str, Pruner], ...] = (
-    ("outbox", crud.prune_outbox),
-    ("snapshots", crud.prune_ended_snapshots),
-    ("subscription_orders", crud.prune_ended_subscription_orders),
-    ("deliveries", crud.prune_processed_deliveries),
-    ("digest_schedules", crud.prune_ended_digest_schedules),
+
+
+def _report_schedules(*, session: Session, older_than: datetime, limit: int) -> int:
+    return crud.prune_ended_schedules(ReportSchedule, session=session, older_than=older_than, limit=limit)
+
+
+PRUNERS: tuple[tuple[str, Pruner, str], ...] = (
+    ("outbox", crud.prune_outbox, "outbox_keep_days"),
+    ("snapshots", crud.prune_ended_snapshots, "outbox_keep_days"),
+    ("subscription_orders", crud.prune_ended_subscription_orders, "outbox_keep_days"),
+    ("deliveries", crud.prune_processed_deliveries, "outbox_keep_days"),
+    ("digest_schedules", crud.prune_ended_digest_schedules, "outbox_keep_days"),
+    ("report_schedules", _report_schedules, "outbox_keep_days"),
+    ("history", crud.prune_history, "history_keep_days"),
 )
-"""Each takes `session=`, `older_than=`, `limit=` and returns how many rows it deleted."""
+"""Each takes `session=`, `older_than=`, `limit=` and returns how many rows it deleted (the history: the rows of up
+to `limit` orders whose last row is older), after the number of days its setting says."""
 
 
 async def prune(
@@ -55,10 +66,12 @@ async def prune(
     max_batches: int = MAX_BATCHES,
     pause: float = PAUSE,
 ) -> dict[str, int]:
-    """One run: up to `max_batches` batches of `batch` rows of each kind older than `OUTBOX_KEEP_DAYS`; what went."""
-    older_than = (now or ctx.now()) - timedelta(days=ctx.settings.outbox_keep_days)
+    """One run: up to `max_batches` batches of `batch` rows of each kind older than its setting (`OUTBOX_KEEP_DAYS`,
+    `HISTORY_KEEP_DAYS`); what went."""
+    moment = now or ctx.now()
     deleted: dict[str, int] = {}
-    for name, pruner in PRUNERS:
+    for name, pruner, setting in PRUNERS:
+        older_than = moment - timedelta(days=float(getattr(ctx.settings, setting)))
 
         def one_batch(session: Session, pruner: Pruner = pruner) -> int:
             return pruner(session=session, older_than=older_than, limit=batch)
@@ -73,5 +86,5 @@ async def prune(
                 break
         deleted[name] = total
     if any(deleted.values()):
-        log.info("pruned what was older than %s: %s", older_than.isoformat(timespec="seconds"), deleted)
+        log.info("pruned what its setting let go: %s", deleted)
     return deleted

@@ -26,6 +26,7 @@ from bot.approvals.reconcile import reconcile
 from bot.approvals.reminders import remind_and_expire
 from bot.context import BotContext
 from bot.digests import owe_due_digests
+from bot.history.weekly import owe_due_reports
 from bot.jobs.poll import run_cycle
 from bot.jobs.retention import prune
 from bot.notify.outbox import send_outbox
@@ -76,7 +77,9 @@ def start_scheduler(ctx: BotContext, client: AsyncWebClient) -> AsyncIOScheduler
 
     async def digests() -> None:
         try:
-            if await owe_due_digests(ctx):
+            owed = await owe_due_digests(ctx)
+            owed += await owe_due_reports(ctx)  # the weekly reports: the same minute's look
+            if owed:
                 await send_outbox(ctx, client)  # at once rather than at the outbox job's next round
         except Exception:
             log.exception("sending digests failed")

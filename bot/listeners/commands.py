@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 import bot.approvals
 import bot.channel_settings
 import bot.digests
+import bot.history.commands
 import bot.queries
 import bot.subscriptions
 import bot.watching  # noqa: F401  # the features register their command handlers on import

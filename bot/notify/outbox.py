@@ -66,6 +66,7 @@ from bot.blocks.watches import product_root_blocks, watch_root_blocks
 from bot.channel_settings import channel_language
 from bot.context import BotContext
 from bot.digests import DIGEST_POST, DueDigest, due_digest_blocks
+from bot.history.weekly import REPORT_FILES, REPORT_POST, DueReport, due_report_blocks, files_row, send_due_files
 from bot.i18n import speaking
 from bot.leases import heartbeat
 from bot.notify.changes import CHANGES, ChangeSet
@@ -312,7 +313,7 @@ async def _post(ctx: BotContext, client: AsyncWebClient, row: _Row, **message: A
     return str(response["ts"])
 
 
-_TOP_LEVEL = frozenset({DIGEST_POST, BACKEND_DOWN, BACKEND_UP, NoticeKind.root_post})
+_TOP_LEVEL = frozenset({DIGEST_POST, REPORT_POST, BACKEND_DOWN, BACKEND_UP, NoticeKind.root_post})
 """Rows posted at the channel's top level (not in a thread): an uncertain one is looked up in the channel's history."""
 
 
@@ -345,6 +346,12 @@ async def _deliver(ctx: BotContext, client: AsyncWebClient, row: _Row) -> tuple[
     if row.kind == DIGEST_POST:
         blocks = await due_digest_blocks(ctx, client, DueDigest.model_validate(row.payload))
         return await top_level(fallback_text(blocks), blocks, unfurl_media=False)
+    if row.kind == REPORT_POST:
+        blocks = await due_report_blocks(ctx, DueReport.model_validate(row.payload))
+        return await top_level(fallback_text(blocks), blocks, unfurl_media=False)
+    if row.kind == REPORT_FILES:  # the week's chart and CSV, in the report's thread
+        await send_due_files(ctx, client, DueReport.model_validate(row.payload), uncertain=row.uncertain)
+        return None, False
     if row.kind in (BACKEND_DOWN, BACKEND_UP):  # a channel's own post: one per outage, not one per order
         return await top_level(notice_text(row.kind, row.payload), unfurl_media=False)
     if row.kind == NoticeKind.root_update:
@@ -493,6 +500,17 @@ async def _sent(ctx: BotContext, row: _Row, ts: str | None, stats: OutboxStats, 
     def work(session: Session) -> tuple[bool, bool]:
         mine = crud.mark_outbox_sent(session=session, message_id=row.id, token=row.token, slack_ts=ts, now=now)
         if row.watch_id is None:
+            if mine and row.kind == REPORT_POST and ts is not None:  # its files follow, in its thread
+                fingerprint, payload = files_row(DueReport.model_validate(row.payload), ts)
+                crud.enqueue_channel_post(
+                    session=session,
+                    team_id=row.team,
+                    channel_id=row.channel,
+                    fingerprint=fingerprint,
+                    kind=REPORT_FILES,
+                    payload=payload,
+                    now=now,
+                )
             return mine, False
         if mine and row.kind == NoticeKind.root_post and ts is not None:
             crud.set_watch_root(session=session, watch_id=row.watch_id, thread_ts=ts)

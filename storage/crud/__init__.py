@@ -17,6 +17,7 @@ from .approvals import (
     Approvers,
     add_to_result,
     approval_cards_among,
+    approvals_about_order,
     approvals_of_order,
     approvers_of,
     card_held_until,
@@ -141,6 +142,7 @@ from .watches import (
 )
 
 __all__ = [
+    "approvals_about_order",
     "claim_occurrence",
     "end_schedule",
     "get_schedule",

@@ -376,6 +376,22 @@ def approvals_of_order(
     ]
 
 
+def approvals_about_order(*, session: Session, team_id: str, backend: str, order_id: str) -> list[Approval]:
+    """The submitted approvals of any channel of the workspace that placed or cancelled this order, oldest first."""
+    stmt = select(Approval).where(
+        col(Approval.team_id) == team_id,
+        col(Approval.backend) == backend,
+        col(Approval.state) == ApprovalState.SUBMITTED.value,
+        or_(col(Approval.target_id) == order_id, col(Approval.kind) == ApprovalKind.QUOTE_ORDER.value),
+    )
+    return [
+        a
+        for a in session.exec(stmt.order_by(col(Approval.created_at))).all()
+        if (a.kind == ApprovalKind.CANCEL_ORDER.value and a.target_id == order_id)
+        or (a.kind == ApprovalKind.QUOTE_ORDER.value and str((a.result or {}).get("order_id")) == order_id)
+    ]
+
+
 def mark_card_shown(*, session: Session, approval_id: uuid.UUID, version: int) -> bool:
     """The Slack card now shows `version`; never moves back (a late update of an older version changes nothing)."""
     where = and_(

@@ -84,17 +84,24 @@ def owe_occurrence(
     fingerprint: str,
     kind: str,
     payload: dict[str, Any],
+    now: datetime | None = None,
 ) -> bool:
     """Take this occurrence and owe it to the channel's outbox, in the caller's transaction: True for the one caller
     that did (the schedule's date is a compare-and-set; the row is keyed by channel and `fingerprint`, so a schedule
-    replaced the same day owes nothing twice). An older one of the channel still waiting (Slack refused it) is given
-    up: this one replaces it."""
+    replaced the same day owes nothing twice; `now`: the notifier's clock, the row's creation). An older one of the
+    channel still waiting (Slack refused it) is given up: this one replaces it."""
     schedule = session.get(model, schedule_id)
     if schedule is None or not claim_occurrence(model, session=session, schedule_id=schedule_id, local_date=local_date):
         return False
     channel = (schedule.team_id, schedule.channel_id)
     if not enqueue_channel_post(
-        session=session, team_id=channel[0], channel_id=channel[1], fingerprint=fingerprint, kind=kind, payload=payload
+        session=session,
+        team_id=channel[0],
+        channel_id=channel[1],
+        fingerprint=fingerprint,
+        kind=kind,
+        payload=payload,
+        now=now,
     ):
         return False
     give_up_channel_posts(

@@ -13,7 +13,7 @@ def test_every_command_type_has_exactly_one_handler() -> None:
     from bot.slack import _HANDLERS
 
     kinds = set(typing.get_args(Command))
-    assert len(kinds) == 29  # settings: open, show, set
+    assert len(kinds) == 33  # settings: open, show, set; history; report: now, weekly, off
     assert set(_HANDLERS) == kinds
     assert all(callable(handler_for(kind.__new__(kind))) for kind in kinds)  # type: ignore[call-overload]
 

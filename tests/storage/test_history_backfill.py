@@ -87,9 +87,7 @@ def test_the_migration_backfills_history_from_watches_snapshots_and_outbox_rows(
             return u.hex if "sqlite" in db_url else u
 
         conn.execute(
-            sa.text(
-                "INSERT INTO order_snapshot (watch_id, view, digest, updated_at) VALUES (:w, :view, 'd', :at)"
-            ),
+            sa.text("INSERT INTO order_snapshot (watch_id, view, digest, updated_at) VALUES (:w, :view, 'd', :at)"),
             {"w": uid(a), "view": json.dumps(snapshot), "at": _at(19, 16)},
         )
         for watch in (a, b):  # both channels were owed the same change set

@@ -19,6 +19,7 @@ from storage.models import (
     Approval,
     AuditEvent,
     DigestSchedule,
+    OrderHistory,
     OrderSnapshot,
     OutboxMessage,
     ProcessedDelivery,
@@ -221,7 +222,15 @@ async def test_the_retention_job_takes_a_few_batches_a_run_and_the_rest_next_tim
         audited = session.exec(select(func.count()).select_from(AuditEvent)).one()
 
     first = await prune(ctx, now=NOW, batch=2, max_batches=2, pause=0)
-    assert first == {"outbox": 4, "snapshots": 4, "subscription_orders": 0, "deliveries": 0, "digest_schedules": 0}
+    assert first == {
+        "outbox": 4,
+        "snapshots": 4,
+        "subscription_orders": 0,
+        "deliveries": 0,
+        "digest_schedules": 0,
+        "report_schedules": 0,
+        "history": 0,
+    }
     second = await prune(ctx, now=NOW, batch=2, max_batches=2, pause=0)
     assert (second["outbox"], second["snapshots"]) == (3, 1)
     assert (await prune(ctx, now=NOW, batch=2, max_batches=2, pause=0))["outbox"] == 0
@@ -230,3 +239,35 @@ async def test_the_retention_job_takes_a_few_batches_a_run_and_the_rest_next_tim
         assert set(session.exec(select(col(OrderSnapshot.watch_id))).all()) == {live.id}
         assert session.get(Approval, approval.id) is not None  # approvals and their audit are never pruned
         assert session.exec(select(func.count()).select_from(AuditEvent)).one() == audited >= len(ended)
+
+
+def _kept(session: Session, order_id: str, fingerprint: str, at: datetime) -> None:
+    values = {
+        "backend": "wholesale",
+        "order_id": order_id,
+        "fingerprint": fingerprint,
+        "kind": "changes",
+        "seen_at": at,
+    }
+    assert crud.keep_history(session=session, team_id="T1", values=values)
+
+
+async def test_history_goes_a_whole_order_at_a_time_after_history_keep_days(engine: Engine, ctx: Any) -> None:
+    from bot.jobs.retention import prune
+
+    keep = timedelta(days=ctx.settings.history_keep_days)
+    ancient = NOW - keep - timedelta(days=10)
+    with session_scope(engine) as session:
+        for n in range(3):  # ended long ago: every row is older than the limit
+            _kept(session, f"gone-{n}", "seen", ancient)
+            _kept(session, f"gone-{n}", "changes:1", ancient + timedelta(days=1))
+        _kept(session, "alive", "seen", ancient)  # first seen long ago, but it moved lately: all of it stays
+        _kept(session, "alive", "changes:1", NOW - timedelta(days=2))
+        _kept(session, "recent", "seen", NOW - keep + timedelta(days=1))
+    first = await prune(ctx, now=NOW, batch=2, max_batches=1, pause=0)
+    assert first["history"] == 4  # two orders a batch, their two rows each
+    second = await prune(ctx, now=NOW, batch=2, max_batches=1, pause=0)
+    assert second["history"] == 2
+    with session_scope(engine) as session:
+        left = {(r.order_id, r.fingerprint) for r in session.exec(select(OrderHistory)).all()}
+    assert left == {("alive", "seen"), ("alive", "changes:1"), ("recent", "seen")}
