@@ -58,6 +58,9 @@ def _at(moment: datetime, tz: tzinfo | None, channel: bool) -> str:
 
 
 def _days(d: timedelta) -> str:
+    """Days with one decimal (`3.5 d`); under a day, the duration itself (`5 h 20 min`)."""
+    if d < timedelta(days=1):
+        return span(d)
     return _("{days} d", days=number(round(d.total_seconds() / 86400, 1)))
 
 
@@ -291,10 +294,27 @@ def report_blocks(
     return blocks
 
 
+def _unit(longest: timedelta) -> tuple[float, str]:
+    """Seconds per unit and the unit's name, for durations up to `longest` (days, else hours, minutes, seconds)."""
+    if longest >= timedelta(days=1):
+        return 86400.0, _("days")
+    if longest >= timedelta(hours=1):
+        return 3600.0, _("hours")
+    if longest >= timedelta(minutes=1):
+        return 60.0, _("minutes")
+    return 1.0, _("seconds")
+
+
 def chart_data(report: Report, *, tz: tzinfo | None = None) -> ChartData:
-    """The chart's figures and words, in the language spoken."""
-    days = [t.lead_time.total_seconds() / 86400 for t in report.lines if t.lead_time is not None and t.completed]
+    """The chart's figures and words, in the language spoken; durations in the unit their size calls for."""
+    leads = [
+        t.lead_time
+        for t in report.lines
+        if t.completed and t.lead_time is not None and t.ended_at is not None and t.ended_at in report.period
+    ]
+    lead_scale, lead_unit = _unit(max(leads, default=timedelta()))
     ranked = sorted(report.time_in_state.items(), key=lambda kv: kv[1], reverse=True)
+    state_scale, state_unit = _unit(max((d for _s, d in ranked), default=timedelta()))
     return ChartData(
         title=_("Delivery report · {period}", period=period_text(report, tz)),
         subtitle=_("{backend} · watched orders only", backend=report.backend or _("all backends")),
@@ -304,16 +324,16 @@ def chart_data(report: Report, *, tz: tzinfo | None = None) -> ChartData:
             (_("cancelled"), report.cancelled),
             (_("rejected"), report.rejected),
         ],
-        lead_times_days=days,
-        time_in_state=[(label(s), d.total_seconds() / 86400) for s, d in ranked if s is not OrderState.unknown],
+        lead_times_days=[d.total_seconds() / lead_scale for d in leads],
+        time_in_state=[(label(s), d.total_seconds() / state_scale) for s, d in ranked if s is not OrderState.unknown],
         error_costs=[((r.text or r.code or "?")[:40], r.total.total_seconds() / 3600) for r in report.error_reasons],
         lead_title=_("Lead time, order to completion"),
-        lead_axis=_("days"),
+        lead_axis=lead_unit,
         orders_axis=_("orders"),
-        median_label=_("median {days}"),
-        p90_label=_("90th percentile {days}"),
+        median_label=_("median {days} {unit}", days="{days}", unit=lead_unit),
+        p90_label=_("90th percentile {days} {unit}", days="{days}", unit=lead_unit),
         state_title=_("Time in each state"),
-        state_axis=_("days"),
+        state_axis=state_unit,
         errors_title=_("Errors that cost most"),
         errors_axis=_("hours"),
         empty_text=_("No watched order in this period."),

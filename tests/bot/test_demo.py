@@ -42,3 +42,28 @@ def test_demo_command_exits_at_end_of_input() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "orange-bot → #C_GENERAL, only you" in done.stdout
+
+
+async def test_demo_shows_a_report_with_its_chart_for_orders_the_sandbox_moved_along() -> None:
+    lines: list[str] = []
+    await run_demo(
+        [
+            "/orange subscribe wholesale",
+            "place 2",
+            "wait 4",
+            "advance 5",
+            "wait 3",
+            "advance 5",
+            "wait 3",
+            "advance 5",
+            "wait 4",
+            "/orange report wholesale last 1d",
+        ],
+        out=lines.append,
+    )
+    text = "\n".join(lines)
+    assert "(placed 2 wholesale orders" in text
+    assert "== Delivery report" in text and "Completed: 2" in text, text[-3000:]
+    charts = [line.split("written to ", 1)[1].rstrip(")") for line in lines if "written to" in line and ".png" in line]
+    assert len(charts) == 1
+    assert Path(charts[0]).read_bytes().startswith(b"\x89PNG")
