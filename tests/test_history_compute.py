@@ -199,6 +199,24 @@ def test_partial_counts_as_completed_and_open_orders_past_their_dates_are_listed
     ]
 
 
+def test_an_error_read_by_two_channels_is_one_span_from_its_first_open_to_its_first_close() -> None:
+    opened, closed = Mark("error_opened", ITEM, "x", "ORT"), Mark("error_closed", ITEM, "x", "ORT")
+    channel_a = [entry(h(1), S.held, marks=(opened,)), entry(h(5), S.in_progress, marks=(closed,))]
+    channel_b = [entry(h(2), S.held, marks=(opened,)), entry(h(6), S.in_progress, marks=(closed,))]
+    reopened = [entry(h(8), S.held, marks=(opened,)), entry(h(9), S.in_progress, marks=(closed,))]
+    t = timeline(channel_a + channel_b + reopened, now=h(10))
+    assert t.errors == (ErrorSpan(ITEM, "x", "ORT", None, h(1), h(5)), ErrorSpan(ITEM, "x", "ORT", None, h(8), h(9)))
+    assert [s.state for s in t.stints] == [S.held, S.in_progress, S.held, S.in_progress]
+
+
+def test_reads_at_the_same_instant_give_the_same_dates_whichever_comes_first() -> None:
+    a = entry(h(1), S.held, label="a", order_date=day(1), requested_date=day(9), expected_date=day(8))
+    b = entry(h(1), S.held, label="b", order_date=day(2), requested_date=day(7), expected_date=day(6))
+    for t in (timeline([a, b], now=h(2)), timeline([b, a], now=h(2))):
+        assert (t.label, t.order_date, t.requested_date) == ("b", day(1), day(9))
+        assert (t.first_expected_date, t.expected_date) == (day(6), day(8))
+
+
 def test_an_error_open_when_the_order_ended_closes_with_it() -> None:
     t = timeline(
         [entry(h(0), S.in_progress, marks=(Mark("error_opened", text="x"),)), entry(h(5), S.cancelled)], now=h(9)
@@ -232,7 +250,8 @@ def test_report_by_backend_and_rejecting_entries_not_grouped_by_order() -> None:
 # --- properties --------------------------------------------------------------------------------
 
 MINUTES = 3000
-times = st.integers(0, MINUTES).map(lambda m: T0 + timedelta(minutes=m))
+# A few instants drawn often, so that reads of different channels land at the same time.
+times = (st.sampled_from([0, 30, 60]) | st.integers(0, MINUTES)).map(lambda m: T0 + timedelta(minutes=m))
 maybe_time = st.none() | times
 marks = st.builds(
     Mark,
