@@ -251,7 +251,10 @@ _ErrorKey = tuple[str | None, str | None, str | None, datetime | None]
 
 
 def timeline(entries: Iterable[Entry], *, now: datetime) -> Timeline:
-    """The timeline of ONE order from its entries, in any order (ValueError if empty or of several orders)."""
+    """The timeline of ONE order from its entries, in any order (ValueError if empty or of several orders).
+
+    The timeline does not depend on `now` (an open stint has `end=None`); durations take it (`Stint.duration`).
+    """
     rows = sorted(entries, key=_entry_key)
     if not rows:
         raise ValueError("a timeline needs at least one entry")
