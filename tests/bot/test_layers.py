@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
         "bot.sites",
         "bot.usergroups",
         "bot.notify.pace",
+        "bot.history",
     ),
     ("bot.commands", "bot.notify.diff", "bot.notify.changes", "bot.history"),
     ("bot.blocks", "bot.notify.render", "bot.notify.routing", "bot.history.keep"),
