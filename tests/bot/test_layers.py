@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
         "bot.notify.pace",
         "bot.history",
     ),
-    ("bot.commands", "bot.notify.diff", "bot.notify.changes", "bot.history"),
+    ("bot.commands", "bot.notify.diff", "bot.notify.changes"),
     ("bot.blocks", "bot.notify.render", "bot.notify.routing", "bot.history.keep"),
     ("bot.slack", "bot.files"),
     ("bot.queries", "bot.history.blocks"),
