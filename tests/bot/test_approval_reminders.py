@@ -235,12 +235,12 @@ async def test_slack_refusing_the_reminders_holds_back_neither_the_job_nor_the_e
 
 def test_migration_0011_up_and_down(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'm.db'}"
-    migrate.upgrade(url)
+    migrate.upgrade(url, "0011")
     engine = make_engine(url, poolclass=NullPool)
     try:
         columns = {c["name"] for c in inspect(engine).get_columns("approval")}
         assert migrate.current(url) == "0011" and {"reminded_at", "next_reminder_at"} <= columns
-        migrate.downgrade(url, "-1")
+        migrate.downgrade(url, "0010")
         assert not {"reminded_at", "next_reminder_at"} & {c["name"] for c in inspect(engine).get_columns("approval")}
         migrate.upgrade(url)
         assert {"reminded_at", "next_reminder_at"} <= {c["name"] for c in inspect(engine).get_columns("approval")}
