@@ -140,3 +140,17 @@ async def test_the_weekly_report_is_posted_once_across_replicas_with_its_files_i
     assert "No more weekly report" in await ask(h, "report weekly off")
     with Session(h.ctx.engine) as s:
         assert len(crud.history_of(session=s, team_id="T_SIM", backend="wholesale", order_id=W)) == 4
+
+
+async def test_a_french_reader_gets_the_report_and_the_timeline_in_french(harness: Harness) -> None:
+    h = harness
+    clock = Moving(T0)
+    h.ctx.clock = clock
+    await _lifecycle(h, clock)
+    h.fake.add_user("U_MARIE", "marie", locale="fr-FR")
+    clock.at = T0 + timedelta(days=10)
+    shown = await ask(h, "report wholesale 2026-11", user="U_MARIE")
+    assert "Rapport de livraison" in shown and "Terminées : 1" in shown, shown
+    timeline = await ask(h, f"history wholesale:{W}", user="U_MARIE")
+    assert "Historique de UW-de76cfa1" in timeline and "ouverte le" in timeline, timeline
+    assert "Chaque lundi à 09:00" in await ask(h, "report weekly lundi 09:00 Europe/Paris", user="U_MARIE")
