@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from bot.blocks.format import context, link
+from bot.blocks.format import context
 from bot.commands import HistoryGet, ReportNow, ReportOff, ReportWeekly
-from bot.commands.history import WEEKDAYS
 from bot.context import BotContext
 from bot.files import upload_file
 from bot.history.blocks import chart_data, period_text, report_blocks, timeline_blocks
@@ -131,15 +131,10 @@ async def _history(inv: Invocation, cmd: HistoryGet) -> Reply:
 async def _report(inv: Invocation, cmd: ReportNow) -> Reply:
     ctx = inv.ctx
     now = ctx.now()
-    tz = await inv.tz()
-    zone = tz
-    if cmd.tz is not None:
-        from zoneinfo import ZoneInfo
-
-        zone = ZoneInfo(cmd.tz)
+    zone = ZoneInfo(cmd.tz) if cmd.tz is not None else await inv.tz()
     period = resolve_period(cmd.period, now=now, tz=zone)
     found = await build_report(ctx, team_id=inv.where.team_id, period=period, now=now, backend=cmd.backend)
-    blocks = report_blocks(found, tz=zone)
+    blocks = report_blocks(found, tz=zone, channel=inv.shared)
     if not inv.shared:
         try:
             channel = await _dm_channel(inv.client, inv.where.user_id)
@@ -174,11 +169,10 @@ async def _weekly(inv: Invocation, cmd: ReportWeekly) -> Reply:
             created_by=where.user_id,
         )
     )
-    days = [name for name, n in WEEKDAYS.items() if n == cmd.weekday]
     return Reply(
         text=_(
             "Every {day} at {time} ({tz}) the last seven days' delivery report is posted in this channel.",
-            day=_weekday(cmd.weekday) or days[0],
+            day=_weekday(cmd.weekday),
             time=cmd.at_time,
             tz=cmd.tz,
         ),
@@ -206,6 +200,3 @@ async def _off(inv: Invocation, cmd: ReportOff) -> Reply:
     )
     text = _("No more weekly report here.") if ended else _("This channel had no weekly report.")
     return Reply(text=text, shareable=False)
-
-
-__all__ += ["link"]
