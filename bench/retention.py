@@ -47,6 +47,7 @@ from bot.context import BotContext  # noqa: E402
 from bot.jobs.poll import run_cycle  # noqa: E402
 from bot.jobs.retention import prune  # noqa: E402
 from bot.notify.outbox import drain_outbox  # noqa: E402
+from bot.notify.pace import ChannelPacer  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.simulator import FakeSlack  # noqa: E402
 from bot.slack import Where  # noqa: E402
@@ -78,6 +79,20 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+class PostingTime:
+    """The simulator's per-channel post limit and the bot's pacer on one virtual clock: posts are paced as against
+    Slack (one a second per channel) without the bench waiting for it (a month of replies would take an hour)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 0.0)
 
 
 def _sizes(engine: Any) -> dict[str, int]:
@@ -163,8 +178,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         upgrade(engine)
         clock = Clock()
         sandbox = create_sandbox(clock=clock, step_seconds=5.0)
+        posting = PostingTime()
         try:
-            async with FakeSlack.serve(bot_token=TOKEN) as fake:
+            async with FakeSlack.serve(bot_token=TOKEN, clock=posting) as fake:
                 settings = Settings(
                     _env_file=None,  # type: ignore[call-arg]
                     slack_bot_token=TOKEN,
@@ -179,7 +195,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     httpx.AsyncClient(transport=transport, base_url="http://sandbox.test") as admin_http,
                 ):
                     orange = OrangeClient(settings, http_client=orange_http)
-                    ctx = BotContext(settings=settings, orange=orange, engine=engine)
+                    pacer = ChannelPacer(clock=posting, sleep=posting.sleep)
+                    ctx = BotContext(settings=settings, orange=orange, engine=engine, pacer=pacer)
                     slack = fake_client(fake)
                     return await _month(args, ctx, slack, admin_http, sandbox, clock, engine)
         finally:
