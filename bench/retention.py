@@ -198,7 +198,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     pacer = ChannelPacer(clock=posting, sleep=posting.sleep)
                     ctx = BotContext(settings=settings, orange=orange, engine=engine, pacer=pacer)
                     slack = fake_client(fake)
-                    return await _month(args, ctx, slack, admin_http, sandbox, clock, engine)
+                    return await _month(args, ctx, slack, admin_http, sandbox, clock, engine, posting)
         finally:
             engine.dispose()
             if args.pg:
@@ -221,6 +221,7 @@ async def _month(
     sandbox: Any,
     clock: Clock,
     engine: Any,
+    posting: PostingTime,
 ) -> dict[str, Any]:
     base = _sizes(engine)
     made = await admin.post(
@@ -236,6 +237,7 @@ async def _month(
         ]
     where = Where(team_id="T1", channel_id=CHANNEL, user_id="U_ALICE")
     for order_id in ids:
+        posting.now += 1.0  # a `watch` command a second: its root is posted at once, not through the pacer
         answer = await start_watch(ctx, slack, where, Reference("wholesale", order_id), errors_only=False)
         assert "Watching" in answer.text, answer.text
     steps = ("milestone", "error", "close", "item")
