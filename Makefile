@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest bench noise sandbox clean docker-smoke messages
+.PHONY: install demo test lint typecheck pytest bench noise report-bench sandbox clean docker-smoke messages
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ bench: $(STAMP)
 # Slack calls per real-world event, the code before issue 17 beside this checkout (writes bench/noise.json).
 noise: $(STAMP)
 	$(BIN)/python bench/noise.py
+
+# `/orange report` over 100,000 orders of history (SQLite, and PostgreSQL when one can be had) beside a naive report
+# and the poll's cycle at the same scale, one run (about 15 minutes; ARGS="--no-poll --json FILE" and so on).
+report-bench: $(STAMP)
+	. scripts/test-db.sh && $(BIN)/python bench/report.py $(ARGS)
 
 # The message catalogue's template from the code (`_`, `n_`); French translations go in bot/locale/fr/LC_MESSAGES/*.po,
 # and tests/test_catalogue.py names any message still missing one.

@@ -115,6 +115,7 @@ def insert_watches(engine: Any, ids: dict[str, list[str]]) -> None:
 
 async def post_roots(engine: Any, fake: Any, changed: list[tuple[str, str]]) -> None:
     """Real thread roots in the simulator for the orders that will change."""
+    from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
     from slack_sdk.web.async_client import AsyncWebClient
     from sqlalchemy import update
     from sqlmodel import col
@@ -123,6 +124,7 @@ async def post_roots(engine: Any, fake: Any, changed: list[tuple[str, str]]) -> 
     from storage.models import Watch
 
     client = AsyncWebClient(token=TOKEN, base_url=fake.api_url)
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=20))  # the simulator paces posts
     for backend, order_id in changed:
         ts = str((await client.chat_postMessage(channel="C_GENERAL", text=order_id))["ts"])
         with session_scope(engine) as s:

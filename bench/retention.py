@@ -1,16 +1,22 @@
-"""Measure: database bytes per watched order per month, before and after retention (`OUTBOX_KEEP_DAYS`).
+"""Measure: database bytes per watched order per month, before and after retention (`OUTBOX_KEEP_DAYS`,
+`HISTORY_KEEP_DAYS`).
 
-    .venv/bin/python bench/retention.py [--orders 20] [--items 10] [--days 30] [--changes 4] [--pg URL]
+    .venv/bin/python bench/retention.py [--orders 20] [--items 10] [--days 30] [--changes 4] [--one-read-a-day]
+        [--pg URL] [--json FILE]
 
-A month of a watched order through the real path: the sandbox in-process (its clock moved a day at a time),
-`start_watch` (root post, baseline snapshot, audit), then each day `--changes` changes per order through the
-sandbox's admin API (a milestone, an error opened, the error closed, an item's state: in turn), one poll cycle
-(`run_cycle`: diff, snapshot, outbox rows) and the outbox drained into the Slack simulator. Then:
+A month of a watched order through the real path: the sandbox in-process (its clock moved through the day),
+`start_watch` (root post, baseline snapshot, first history row, audit), then each day `--changes` changes per order
+through the sandbox's admin API (a milestone, an error opened, the error closed, an item's state: in turn), each
+followed by a poll cycle (`run_cycle`: diff, snapshot, outbox rows, a history row per read that changed something;
+changes hours apart are each seen by a read of their own at any poll interval) and the outbox drained into the
+Slack simulator; `--one-read-a-day`: the day's changes, then one cycle (one change set a day). Then:
 
   live, month done      nothing pruned yet (what the bot kept forever before retention)
   live, month past      the same order 31 days later: retention pruned its sent rows (what a live order keeps for
                         good; add the last OUTBOX_KEEP_DAYS of rows for the steady state)
-  ended, month past     the orders completed (final post, watch ended), 31 days later: what is left for good
+  ended, month past     the orders completed (final post, watch ended), 31 days later: what is left until
+                        HISTORY_KEEP_DAYS (the history, the watch row, the audit trail)
+  ended, history past   HISTORY_KEEP_DAYS + 1 days after: the history pruned too (a whole order at a time)
 
 Bytes are the database's own: SQLite after VACUUM (page count × page size, and `dbstat` per table), PostgreSQL
 `pg_total_relation_size` per table after VACUUM FULL; each figure is the difference from the database before any
@@ -41,6 +47,7 @@ from bot.context import BotContext  # noqa: E402
 from bot.jobs.poll import run_cycle  # noqa: E402
 from bot.jobs.retention import prune  # noqa: E402
 from bot.notify.outbox import drain_outbox  # noqa: E402
+from bot.notify.pace import ChannelPacer  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.simulator import FakeSlack  # noqa: E402
 from bot.slack import Where  # noqa: E402
@@ -62,6 +69,7 @@ TABLES = (
     "processed_delivery",
     "subscription_order",
     "approval",
+    "order_history",
 )
 
 
@@ -71,6 +79,20 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+class PostingTime:
+    """The simulator's per-channel post limit and the bot's pacer on one virtual clock: posts are paced as against
+    Slack (one a second per channel) without the bench waiting for it (a month of replies would take an hour)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 0.0)
 
 
 def _sizes(engine: Any) -> dict[str, int]:
@@ -104,6 +126,20 @@ def _outbox_kinds(engine: Any) -> dict[str, dict[str, int]]:
     sql = f"SELECT kind, COUNT(*), AVG(LENGTH({cast})) FROM outbox_message GROUP BY kind ORDER BY kind"
     with engine.connect() as conn:
         return {k: {"rows": int(n), "payload_bytes": round(float(b))} for k, n, b in conn.exec_driver_sql(sql).all()}
+
+
+def _history_kinds(engine: Any) -> dict[str, dict[str, int]]:
+    """Per history kind: rows, and the mean size of a row's marks and moves (their JSON text)."""
+    cast = "::text" if engine.dialect.name == "postgresql" else ""
+    sql = (
+        f"SELECT kind, COUNT(*), AVG(LENGTH(marks{cast})), AVG(LENGTH(moves{cast})) FROM order_history"
+        " GROUP BY kind ORDER BY kind"
+    )
+    with engine.connect() as conn:
+        return {
+            k: {"rows": int(n), "marks_bytes": round(float(m)), "moves_bytes": round(float(v))}
+            for k, n, m, v in conn.exec_driver_sql(sql).all()
+        }
 
 
 def _counts(engine: Any) -> dict[str, int]:
@@ -142,8 +178,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         upgrade(engine)
         clock = Clock()
         sandbox = create_sandbox(clock=clock, step_seconds=5.0)
+        posting = PostingTime()
         try:
-            async with FakeSlack.serve(bot_token=TOKEN) as fake:
+            async with FakeSlack.serve(bot_token=TOKEN, clock=posting) as fake:
                 settings = Settings(
                     _env_file=None,  # type: ignore[call-arg]
                     slack_bot_token=TOKEN,
@@ -158,9 +195,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     httpx.AsyncClient(transport=transport, base_url="http://sandbox.test") as admin_http,
                 ):
                     orange = OrangeClient(settings, http_client=orange_http)
-                    ctx = BotContext(settings=settings, orange=orange, engine=engine)
+                    pacer = ChannelPacer(clock=posting, sleep=posting.sleep)
+                    ctx = BotContext(settings=settings, orange=orange, engine=engine, pacer=pacer)
                     slack = fake_client(fake)
-                    return await _month(args, ctx, slack, admin_http, sandbox, clock, engine)
+                    return await _month(args, ctx, slack, admin_http, sandbox, clock, engine, posting)
         finally:
             engine.dispose()
             if args.pg:
@@ -183,6 +221,7 @@ async def _month(
     sandbox: Any,
     clock: Clock,
     engine: Any,
+    posting: PostingTime,
 ) -> dict[str, Any]:
     base = _sizes(engine)
     made = await admin.post(
@@ -198,12 +237,13 @@ async def _month(
         ]
     where = Where(team_id="T1", channel_id=CHANNEL, user_id="U_ALICE")
     for order_id in ids:
+        posting.now += 1.0  # a `watch` command a second: its root is posted at once, not through the pacer
         answer = await start_watch(ctx, slack, where, Reference("wholesale", order_id), errors_only=False)
         assert "Watching" in answer.text, answer.text
     steps = ("milestone", "error", "close", "item")
     for day in range(args.days):
-        clock.now += DAY
         for n in range(args.changes):
+            clock.now += DAY / args.changes
             step = steps[(day * args.changes + n) % len(steps)]
             for order_id in ids:
                 path = f"/_sandbox/orders/wholesale/{order_id}"
@@ -221,13 +261,15 @@ async def _month(
                     state = "held" if day % 2 == 0 else "inProgress"
                     response = await admin.post(f"{path}/state", json={"state": state, "item": item})
                 assert response.status_code < 300, response.text
-        await _everything_due(ctx)
-        await run_cycle(ctx, owner="bench")
-        await drain_outbox(ctx, slack, max_rounds=1_000)
+            if not args.one_read_a_day or n == args.changes - 1:
+                await _everything_due(ctx)
+                await run_cycle(ctx, owner="bench")
+                await drain_outbox(ctx, slack, max_rounds=1_000)
 
     keep = timedelta(days=ctx.settings.outbox_keep_days)
     stages: dict[str, Any] = {}
     kinds = _outbox_kinds(engine)
+    history = _history_kinds(engine)
     stages["live, month done"] = (_sizes(engine), _counts(engine), {})
     month_past = utcnow() + keep + timedelta(days=1)
     pruned = await _prune_all(ctx, at=month_past)
@@ -240,14 +282,19 @@ async def _month(
     await drain_outbox(ctx, slack, max_rounds=1_000)
     pruned = await _prune_all(ctx, at=utcnow() + keep + timedelta(days=1))
     stages["ended, month past"] = (_sizes(engine), _counts(engine), pruned)
+    history_past = utcnow() + timedelta(days=ctx.settings.history_keep_days + 1)
+    pruned = await _prune_all(ctx, at=history_past)
+    stages["ended, history past"] = (_sizes(engine), _counts(engine), pruned)
 
     report: dict[str, Any] = {
         "orders": args.orders,
         "items": args.items,
         "days": args.days,
         "changes_a_day": args.changes,
+        "reads_with_changes_a_day": 1 if args.one_read_a_day else args.changes,
         "database": engine.dialect.name,
         "outbox_kinds_in_the_month": kinds,
+        "history_kinds_in_the_month": history,
         "stages": {},
     }
     for name, (sizes, counts, pruned) in stages.items():
@@ -273,6 +320,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=10)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--changes", type=int, default=4, help="changes a day per order")
+    parser.add_argument("--one-read-a-day", action="store_true", help="the day's changes seen by one read")
     parser.add_argument("--pg", default=None, help="a PostgreSQL URL (a schema of its own is made and dropped)")
     parser.add_argument("--json", default=None, help="write the report here too")
     args = parser.parse_args()
