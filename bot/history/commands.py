@@ -6,6 +6,7 @@ file cannot be ephemeral). `report weekly <day> HH:MM [tz]` schedules the channe
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, tzinfo
 from typing import Any
@@ -57,7 +58,7 @@ async def send_report_files(
     ids: list[str] = []
     if not found.empty:
         data = chart_data(found, tz=tz)
-        png = report_chart(data)
+        png = await asyncio.to_thread(report_chart, data)  # drawing and the CSV take seconds at scale: off the loop
         file_id = await upload_file(
             client,
             channel=channel,
@@ -68,7 +69,7 @@ async def send_report_files(
             alt_text=data.title,
         )
         ids += [file_id] if file_id else []
-    csv = report_csv(found).encode()
+    csv = (await asyncio.to_thread(report_csv, found)).encode()
     file_id = await upload_file(
         client,
         channel=channel,
@@ -118,7 +119,7 @@ async def _history(inv: Invocation, cmd: HistoryGet) -> Reply:
                 channel=channel,
                 thread_ts=None,
                 filename=f"history-{ref.backend}-{ref.id}.csv",
-                content=timeline_csv(found, now=now).encode(),
+                content=(await asyncio.to_thread(timeline_csv, found, now=now)).encode(),
                 title=_("History of {order}", order=found.label or found.reference),
             )
             blocks.append(context(_("The CSV is in your direct messages with the bot.")))
