@@ -217,6 +217,12 @@ def _rate(hits: tuple[int, int]) -> str:
     return _("{on} of {of} ({percent} %)", on=on, of=of, percent=round(100 * on / of))
 
 
+def _state_times(report: Report) -> list[tuple[OrderState, timedelta, timedelta]]:
+    """Each state's time in the period: in all, and per order in scope; the longest first."""
+    ranked = sorted(report.time_in_state.items(), key=lambda kv: kv[1], reverse=True)
+    return [(state, d, d / max(report.orders, 1)) for state, d in ranked]
+
+
 def report_blocks(
     report: Report, *, tz: tzinfo | None = None, channel: bool = False, title: str | None = None
 ) -> list[Block]:
@@ -261,9 +267,11 @@ def report_blocks(
     ended.append(_("*On time vs first expected date:* {rate}", rate=_rate(report.on_time_expected)))
     blocks.append(section(fields=ended))
     if report.time_in_state:
-        ranked = sorted(report.time_in_state.items(), key=lambda kv: kv[1], reverse=True)
-        lines = [f"• {state_text(state)}: {_days(d)}" for state, d in ranked]
-        blocks.append(section(_("*Time in each state* (all orders together)") + "\n" + "\n".join(lines)))
+        lines = [
+            _("• {state}: {mean} per order, {total} in all", state=state_text(state), mean=_days(mean), total=_days(d))
+            for state, d, mean in _state_times(report)
+        ]
+        blocks.append(section(_("*Time in each state* (during the period)") + "\n" + "\n".join(lines)))
     if report.error_reasons:
         lines = [
             _(
@@ -313,8 +321,8 @@ def chart_data(report: Report, *, tz: tzinfo | None = None) -> ChartData:
         if t.completed and t.lead_time is not None and t.ended_at is not None and t.ended_at in report.period
     ]
     lead_scale, lead_unit = _unit(max(leads, default=timedelta()))
-    ranked = sorted(report.time_in_state.items(), key=lambda kv: kv[1], reverse=True)
-    state_scale, state_unit = _unit(max((d for _s, d in ranked), default=timedelta()))
+    means = [(state, mean) for state, _total, mean in _state_times(report)]
+    state_scale, state_unit = _unit(max((d for _s, d in means), default=timedelta()))
     return ChartData(
         title=_("Delivery report · {period}", period=period_text(report, tz)),
         subtitle=_("{backend} · watched orders only", backend=report.backend or _("all backends")),
@@ -325,14 +333,14 @@ def chart_data(report: Report, *, tz: tzinfo | None = None) -> ChartData:
             (_("rejected"), report.rejected),
         ],
         lead_times_days=[d.total_seconds() / lead_scale for d in leads],
-        time_in_state=[(label(s), d.total_seconds() / state_scale) for s, d in ranked if s is not OrderState.unknown],
+        time_in_state=[(label(s), d.total_seconds() / state_scale) for s, d in means if s is not OrderState.unknown],
         error_costs=[((r.text or r.code or "?")[:40], r.total.total_seconds() / 3600) for r in report.error_reasons],
         lead_title=_("Lead time, order to completion"),
         lead_axis=lead_unit,
         orders_axis=_("orders"),
         median_label=_("median {days} {unit}", days="{days}", unit=lead_unit),
         p90_label=_("90th percentile {days} {unit}", days="{days}", unit=lead_unit),
-        state_title=_("Time in each state"),
+        state_title=_("Time in each state, per order"),
         state_axis=state_unit,
         errors_title=_("Errors that cost most"),
         errors_axis=_("hours"),

@@ -96,7 +96,7 @@ async def test_a_report_counts_the_watched_orders_and_sends_its_chart_and_csv(ha
     shown = await ask(h, "report wholesale 2026-11")
     assert "Delivery report" in shown
     assert "Completed: 1" in shown and "Ordered: 1" in shown
-    assert "Held: 1 d" in shown
+    assert "Held: 1 d per order, 1 d in all" in shown
     assert "Lead time" in shown
     assert "Rendez-vous" in shown  # the error reason that cost time
     assert "chart and the CSV" in shown
