@@ -113,17 +113,20 @@ async def _lines(source: TextIO, interactive: bool) -> AsyncIterator[str]:
         yield line.rstrip("\n")
 
 
-async def _settle(printer: Printer, *, quiet: float = 0.4, limit: float = 15.0) -> None:
-    """Wait until the bot has been quiet for `quiet` seconds (its answers come after the ack)."""
+async def _settle(printer: Printer, *, quiet: float = 0.4, limit: float = 15.0, since: int | None = None) -> None:
+    """Wait until the bot has been quiet for `quiet` seconds (its answers come after the ack); `since`: how many
+    messages had been printed when a command was sent: first wait for one more (up to `limit`: a report draws its
+    chart before it answers)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit
     last = printer.seen
+    start = since if since is not None else last
     quiet_since = loop.time()
     while loop.time() < deadline:
         await asyncio.sleep(0.05)
         if printer.seen != last:
             last, quiet_since = printer.seen, loop.time()
-        elif loop.time() - quiet_since >= quiet:
+        elif loop.time() - quiet_since >= quiet and (since is None or printer.seen != start):
             return
 
 
@@ -198,6 +201,7 @@ async def _loop(
             who = USERS[words[1]]
             line = line.split(None, 2)[2]
             words = line.split()
+        before = printer.seen
         try:
             if words[0] in ("quit", "exit"):
                 return
@@ -236,7 +240,7 @@ async def _loop(
         except (KeyError, ValueError) as err:
             out(f"({err})")
             continue
-        await _settle(printer)
+        await _settle(printer, since=before if line.startswith("/") else None)
 
 
 class _Offset:
