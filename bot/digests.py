@@ -12,8 +12,11 @@ be taken over, looked up in the channel's history by its id, and posted if it is
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel
@@ -30,9 +33,17 @@ from bot.notify.diff import Snapshot
 from bot.slack import Invocation, Reply, handles, permalink, reply
 from storage import crud
 from storage.enums import ApprovalState, WatchKind
-from storage.models import DigestSchedule
+from storage.models import DigestSchedule, ReportSchedule
 
-__all__ = ["DIGEST_POST", "PENDING_APPROVAL_AGE", "DueDigest", "build_digest", "due_digest_blocks", "owe_due_digests"]
+__all__ = [
+    "DIGEST_POST",
+    "PENDING_APPROVAL_AGE",
+    "DueDigest",
+    "build_digest",
+    "due_digest_blocks",
+    "owe_due",
+    "owe_due_digests",
+]
 
 log = logging.getLogger("bot.digests")
 
@@ -195,32 +206,68 @@ def _due(schedule: DigestSchedule, now: datetime) -> str | None:
     return today
 
 
-async def owe_due_digests(ctx: BotContext, *, now: datetime | None = None) -> list[str]:
-    """The digests job: each schedule whose time has come owes its channel the day's digest, once, on whichever
-    replica moves the schedule's date first (the outbox posts it); the channels owed one now."""
-    now = now or ctx.now()
+class _Due(Protocol):
+    day: str
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    def model_dump(self, *, mode: str) -> dict[str, Any]: ...
+
+
+_S = TypeVar("_S", DigestSchedule, ReportSchedule)
+
+
+def _call_with_session(work: Callable[..., bool], session: Session) -> bool:
+    return work(session=session)
+
+
+async def owe_due(
+    ctx: BotContext,
+    model: type[_S],
+    *,
+    now: datetime,
+    kind: str,
+    due: Callable[[_S, datetime], _Due | None],
+) -> list[str]:
+    """Each live schedule of `model` whose time has come (`due` gives its occurrence, or None) owes its channel that
+    occurrence, once, on whichever replica moves the schedule's date first (the outbox posts it); the channels owed
+    one now. The daily digest and the weekly report (`bot.history.weekly`) both fall due this way."""
     owed: list[str] = []
-    for schedule in await ctx.read(lambda s: crud.live_digest_schedules(session=s)):
-        today = _due(schedule, now)
-        if today is None:
+    for schedule in await ctx.read(lambda s: crud.live_schedules(model, session=s)):
+        occurrence = due(schedule, now)
+        if occurrence is None:
             continue
-        due = DueDigest(
+
+        owe: Callable[..., bool] = functools.partial(
+            crud.owe_occurrence,
+            model,
+            schedule_id=schedule.id,
+            local_date=occurrence.day,
+            fingerprint=occurrence.fingerprint,
+            kind=kind,
+            payload=occurrence.model_dump(mode="json"),
+            now=now,
+        )
+        if await ctx.db(functools.partial(_call_with_session, owe)):
+            owed.append(schedule.channel_id)
+    return owed
+
+
+async def owe_due_digests(ctx: BotContext, *, now: datetime | None = None) -> list[str]:
+    """The digests job: each schedule whose time has come owes its channel the day's digest (`owe_due`)."""
+
+    def due(schedule: DigestSchedule, at: datetime) -> DueDigest | None:
+        today = _due(schedule, at)
+        if today is None:
+            return None
+        return DueDigest(
             schedule_id=schedule.id.hex,
             team_id=schedule.team_id,
             channel_id=schedule.channel_id,
             backend=schedule.backend,
             day=today,
-            due_at=now,
+            due_at=at,
         )
-        if await ctx.db(
-            lambda s, sc=schedule, d=due: crud.owe_digest(  # type: ignore[misc]
-                session=s,
-                schedule_id=sc.id,
-                local_date=d.day,
-                fingerprint=d.fingerprint,
-                kind=DIGEST_POST,
-                payload=d.model_dump(mode="json"),
-            )
-        ):
-            owed.append(schedule.channel_id)
-    return owed
+
+    return await owe_due(ctx, DigestSchedule, now=now or ctx.now(), kind=DIGEST_POST, due=due)

@@ -168,28 +168,13 @@ def timeline_blocks(
     dates: list[str] = []
     if t.order_date:
         dates.append(_("*Ordered:* {at}", at=_at(t.order_date, tz, channel)))
-    if t.requested_date:
-        dates.append(
-            " ".join(
-                p
-                for p in (
-                    _("*Requested:* {at}", at=day(t.requested_date, tz)),
-                    _against(t, t.requested_date, t.on_time_requested),
-                )
-                if p
-            )
-        )
-    if t.first_expected_date:
-        dates.append(
-            " ".join(
-                p
-                for p in (
-                    _("*First expected:* {at}", at=day(t.first_expected_date, tz)),
-                    _against(t, t.first_expected_date, t.on_time_expected),
-                )
-                if p
-            )
-        )
+    for due, on_time, text in (
+        (t.requested_date, t.on_time_requested, _("*Requested:* {at}")),
+        (t.first_expected_date, t.on_time_expected, _("*First expected:* {at}")),
+    ):
+        if due is not None:
+            against = _against(t, due, on_time)
+            dates.append(text.format(at=day(due, tz)) + (f" {against}" if against else ""))
     if t.expected_date and t.expected_date != t.first_expected_date:
         dates.append(_("*Expected now:* {at}", at=day(t.expected_date, tz)))
     if t.completion_date:

@@ -20,11 +20,11 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import BotContext
+from bot.digests import owe_due
 from bot.history.blocks import report_blocks
 from bot.history.commands import build_report, send_report_files
 from bot.history.compute import Period
 from bot.i18n import _, day
-from storage import crud
 from storage.models import ReportSchedule
 
 __all__ = [
@@ -113,33 +113,20 @@ def _due(schedule: ReportSchedule, now: datetime) -> str | None:
 
 async def owe_due_reports(ctx: BotContext, *, now: datetime | None = None) -> list[str]:
     """Each report schedule whose time has come owes its channel the week's report, once, on whichever replica
-    moves the schedule's date first (the outbox posts it); the channels owed one now."""
-    now = now or ctx.now()
-    owed: list[str] = []
-    for schedule in await ctx.read(lambda s: crud.live_schedules(ReportSchedule, session=s)):
-        today = _due(schedule, now)
+    moves the schedule's date first (`bot.digests.owe_due`); the channels owed one now."""
+
+    def due(schedule: ReportSchedule, at: datetime) -> DueReport | None:
+        today = _due(schedule, at)
         if today is None:
-            continue
-        due = DueReport(
+            return None
+        return DueReport(
             schedule_id=schedule.id.hex,
             team_id=schedule.team_id,
             channel_id=schedule.channel_id,
             backend=schedule.backend,
             day=today,
             tz=schedule.tz,
-            due_at=now,
+            due_at=at,
         )
-        if await ctx.db(
-            lambda s, sc=schedule, d=due: crud.owe_occurrence(  # type: ignore[misc]
-                ReportSchedule,
-                session=s,
-                schedule_id=sc.id,
-                local_date=d.day,
-                fingerprint=d.fingerprint,
-                kind=REPORT_POST,
-                payload=d.model_dump(mode="json"),
-                now=now,
-            )
-        ):
-            owed.append(schedule.channel_id)
-    return owed
+
+    return await owe_due(ctx, ReportSchedule, now=now or ctx.now(), kind=REPORT_POST, due=due)
