@@ -12,10 +12,11 @@ from bot_harness import Harness
 from sqlmodel import Session, select
 from test_notifier import W, admin, ask, cycle, slack, watch
 
-from bot.history.weekly import owe_due_reports
+from bot.history.weekly import REPORT_FILES, owe_due_reports
 from bot.notify.outbox import drain_outbox
 from storage import crud
-from storage.models import OrderHistory
+from storage.enums import OutboxStatus
+from storage.models import OrderHistory, OutboxMessage
 
 CHANNEL = "C_GENERAL"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -135,6 +136,20 @@ async def test_the_weekly_report_is_posted_once_across_replicas_with_its_files_i
     thread = h.fake.thread(CHANNEL, posts[0]["ts"])
     uploaded = [f["name"] for m in thread for f in m.get("files") or []]
     assert sorted(uploaded) == ["weekly-report-2026-11-09.csv", "weekly-report-2026-11-09.png"]
+
+    # A sender that died after uploading (its `sent` lost): the row is taken over, looked up, not uploaded again.
+    def lost(s: Session) -> None:
+        row = s.exec(select(OutboxMessage).where(OutboxMessage.kind == REPORT_FILES)).one()
+        row.status, row.uncertain, row.next_attempt_at = OutboxStatus.PENDING.value, True, monday
+        s.add(row)
+
+    await h.ctx.db(lost)
+    files = len(h.fake.files)
+    await drain_outbox(h.ctx, slack(h))
+    assert len(h.fake.files) == files
+    with Session(h.ctx.engine) as s:
+        row = s.exec(select(OutboxMessage).where(OutboxMessage.kind == REPORT_FILES)).one()
+        assert row.status == OutboxStatus.SENT.value
     assert await owe_due_reports(h.ctx, now=monday + timedelta(hours=3)) == []
     assert await owe_due_reports(h.ctx, now=monday + timedelta(days=1)) == []  # Tuesday
     assert "No more weekly report" in await ask(h, "report weekly off")
