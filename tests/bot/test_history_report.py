@@ -169,3 +169,19 @@ async def test_a_french_reader_gets_the_report_and_the_timeline_in_french(harnes
     timeline = await ask(h, f"history wholesale:{W}", user="U_MARIE")
     assert "Historique de UW-de76cfa1" in timeline and "ouverte le" in timeline, timeline
     assert "Chaque lundi à 09:00" in await ask(h, "report weekly lundi 09:00 Europe/Paris", user="U_MARIE")
+
+
+async def test_a_report_shared_in_the_channel_is_posted_once_without_files(harness: Harness) -> None:
+    h = harness
+    clock = Moving(T0)
+    h.ctx.clock = clock
+    await _lifecycle(h, clock)
+    clock.at = T0 + timedelta(days=10)
+    await ask(h, "report wholesale 2026-11")
+    files = len(h.fake.files)
+    before = len(h.fake.channel_messages(CHANNEL))
+    await h.user.click("share_in_channel")
+    await h.fake.wait_for(lambda: len(h.fake.channel_messages(CHANNEL)) > before, timeout=10)
+    (shared,) = h.fake.channel_messages(CHANNEL)[before:]
+    assert "Delivery report" in str(shared) and "U_ALICE" in str(shared)
+    assert len(h.fake.files) == files  # the files went to the requester; sharing the figures uploads nothing
