@@ -12,7 +12,8 @@ mid-way; orders are placed over the two years before `NOW`; about 5 rows an orde
 
 Rows (each measurement in a worker process of its own: its CPU time and peak RSS are its own), per database, for
 `last 30d` and `last 105w` (the two years):
-  orange-bot   the real path: `build_report` (report_rows streamed → entry_of → compute.report) and `report_csv`
+  orange-bot   the real path: `build_report` (report_rows streamed → entry_of → compute.report, which writes the
+               CSV as it reads each order and keeps no timeline) and `report_csv`
   naive        every row of the team loaded with the ORM, grouped per order in a dict, `timeline` per order,
                then filtered and counted; its figures are compared with the real path's (agree?)
   poll         `bench/poll.py` at the same scale (100,000 wholesale watches, SQLite): its measured cycle

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -410,3 +411,19 @@ def test_a_backends_report_is_the_report_of_its_entries(groups: list[list[Entry]
     assert report(entries, period=NOVEMBER, now=now, backend="united") == report(
         united, period=NOVEMBER, now=now, backend="united"
     )
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(groups=orders_strategy, bounds=periods, later=st.integers(-100, 600))
+def test_a_csv_written_while_reading_is_the_csv_of_the_kept_timelines(
+    groups: list[list[Entry]], bounds: tuple[int, int, float], later: int
+) -> None:
+    start, length, _split = bounds
+    period = Period(T0 + timedelta(minutes=start), T0 + timedelta(minutes=start + length))
+    now = T0 + timedelta(minutes=MINUTES + later)
+    kept = report(stream(groups), period=period, now=now)
+    streamed = report(stream(groups), period=period, now=now, keep_lines=False, write_csv=True)
+    assert streamed.lines == [] and streamed.csv is not None
+    assert report_csv(streamed) == report_csv(kept)  # the same rows, whether the timelines were kept or not
+    assert replace(streamed, lines=kept.lines, csv=None) == kept  # and the same figures
+    assert list(kept.lead_times) == sorted(kept.lead_times) and len(kept.lead_times) == kept.lead_count

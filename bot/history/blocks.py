@@ -300,11 +300,7 @@ def _unit(longest: timedelta) -> tuple[float, str]:
 
 def chart_data(report: Report, *, tz: tzinfo | None = None) -> ChartData:
     """The chart's figures and words, in the language spoken; durations in the unit their size calls for."""
-    leads = [
-        t.lead_time
-        for t in report.lines
-        if t.completed and t.lead_time is not None and t.ended_at is not None and t.ended_at in report.period
-    ]
+    leads = list(report.lead_times)
     lead_scale, lead_unit = _unit(max(leads, default=timedelta()))
     means = [(state, mean) for state, _total, mean in _state_times(report)]
     state_scale, state_unit = _unit(max((d for _s, d in means), default=timedelta()))

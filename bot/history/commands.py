@@ -40,7 +40,9 @@ async def build_report(ctx: BotContext, *, team_id: str, period: Period, now: da
 
     def load(session: Session) -> Report:
         rows = crud.report_rows(session=session, team_id=team_id, start=period.start, end=period.end, backend=backend)
-        return report((entry_of(r) for r in rows), period=period, now=now, backend=backend)
+        # The CSV is written as the orders are read: one order's timeline in memory at a time, not every order's.
+        entries = (entry_of(r) for r in rows)
+        return report(entries, period=period, now=now, backend=backend, keep_lines=False, write_csv=True)
 
     return await ctx.read(load)
 

@@ -79,7 +79,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 from operator import attrgetter
-from typing import Literal
+from typing import Any, Literal
 
 from bot.history.entries import Entry
 from integrations.states import OrderState, is_final
@@ -437,6 +437,11 @@ class Report:
     late_open: list[Late]
     seen_midway: int
     lines: list[Timeline]
+    """The orders in scope, when kept (`report(..., keep_lines=True)`, the default)."""
+    lead_times: tuple[timedelta, ...] = ()
+    """The lead times behind `lead_median` and `lead_p90`, sorted."""
+    csv: str | None = None
+    """`report_csv` of the orders in scope, when written as they were read (`report(..., write_csv=True)`)."""
 
     @property
     def empty(self) -> bool:
@@ -484,9 +489,20 @@ def _nearest_rank(ordered: list[timedelta], p: int) -> timedelta | None:
 _order_of = attrgetter("backend", "order_id")
 
 
-def report(entries: Iterable[Entry], *, period: Period, now: datetime, backend: str | None = None) -> Report:
+def report(
+    entries: Iterable[Entry],
+    *,
+    period: Period,
+    now: datetime,
+    backend: str | None = None,
+    keep_lines: bool = True,
+    write_csv: bool = False,
+) -> Report:
     """A period's report from entries sorted by (backend, order_id), streamed one order at a time.
 
+    `keep_lines`: keep every order's timeline (`Report.lines`); `write_csv`: write each order's CSV row as it is
+    read (`Report.csv`), so that a large report need not keep the timelines for its CSV (one order in memory at a
+    time, the CSV text growing).
     ValueError when an order's entries come back after another order's (the input was not grouped).
     """
     finished: set[tuple[str, str]] = set()
@@ -500,6 +516,7 @@ def report(entries: Iterable[Entry], *, period: Period, now: datetime, backend: 
     reasons: dict[tuple[str | None, str | None, str | None], tuple[int, timedelta]] = {}
     late: list[Late] = []
     lines: list[Timeline] = []
+    out, writer = _csv_writer() if write_csv else (None, None)
     as_of = min(now, period.end)
     as_of_day = _day(as_of)
 
@@ -513,7 +530,10 @@ def report(entries: Iterable[Entry], *, period: Period, now: datetime, backend: 
         if not _in_scope(t, period, now):
             continue
         orders += 1
-        lines.append(t)
+        if keep_lines:
+            lines.append(t)
+        if writer is not None:
+            writer.writerow(_csv_row(t, period, now))
         if not t.seen_from_start:
             midway += 1
         lo, hi, life_end = _window(t, period, now)
@@ -565,6 +585,8 @@ def report(entries: Iterable[Entry], *, period: Period, now: datetime, backend: 
         late_open=late,
         seen_midway=midway,
         lines=lines,
+        lead_times=tuple(leads),
+        csv=out.getvalue() if out is not None else None,
     )
 
 
@@ -655,40 +677,49 @@ def timeline_csv(t: Timeline, *, now: datetime) -> str:
     return out.getvalue()
 
 
-def report_csv(r: Report) -> str:
-    """The report's orders as CSV, one row each with every figure's inputs (columns: `REPORT_CSV_COLUMNS`)."""
+def _csv_writer() -> tuple[io.StringIO, Any]:
     out = io.StringIO(newline="")
-    w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(REPORT_CSV_COLUMNS)
-    period, now = r.period, r.now
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(REPORT_CSV_COLUMNS)
+    return out, writer
+
+
+def _csv_row(t: Timeline, period: Period, now: datetime) -> tuple[str, ...]:
+    lo, hi, life_end = _window(t, period, now)
+    states = _state_times(t, lo, hi, life_end)
+    error_time = sum((d for _, d in _error_times(t, lo, hi, life_end)), _ZERO)
+    ended_here = t.final_state is not None and t.ended_at is not None and t.ended_at in period
+    return (
+        t.reference,
+        t.backend,
+        t.order_id,
+        t.label or "",
+        _iso(t.first_seen),
+        _iso(t.last_seen),
+        _flag(t.seen_from_start),
+        _iso(t.order_date),
+        _iso(t.requested_date),
+        _iso(t.first_expected_date),
+        _iso(t.expected_date),
+        _iso(t.completion_date),
+        t.final_state.value if t.final_state is not None else "",
+        _iso(t.ended_at),
+        _flag(t.ordered_at(now) in period),
+        t.final_state.value if ended_here and t.final_state is not None else "",
+        _days(t.lead_time),
+        _flag(t.on_time_requested),
+        _flag(t.on_time_expected),
+        _hours(error_time),
+        *(_hours(states.get(s, _ZERO)) for s in OrderState),
+    )
+
+
+def report_csv(r: Report) -> str:
+    """The report's orders as CSV, one row each with every figure's inputs (columns: `REPORT_CSV_COLUMNS`): the
+    text written as the orders were read when there is one, else drawn from the kept timelines."""
+    if r.csv is not None:
+        return r.csv
+    out, writer = _csv_writer()
     for t in r.lines:
-        lo, hi, life_end = _window(t, period, now)
-        states = _state_times(t, lo, hi, life_end)
-        error_time = sum((d for _, d in _error_times(t, lo, hi, life_end)), _ZERO)
-        ended_here = t.final_state is not None and t.ended_at is not None and t.ended_at in period
-        w.writerow(
-            (
-                t.reference,
-                t.backend,
-                t.order_id,
-                t.label or "",
-                _iso(t.first_seen),
-                _iso(t.last_seen),
-                _flag(t.seen_from_start),
-                _iso(t.order_date),
-                _iso(t.requested_date),
-                _iso(t.first_expected_date),
-                _iso(t.expected_date),
-                _iso(t.completion_date),
-                t.final_state.value if t.final_state is not None else "",
-                _iso(t.ended_at),
-                _flag(t.ordered_at(now) in period),
-                t.final_state.value if ended_here and t.final_state is not None else "",
-                _days(t.lead_time),
-                _flag(t.on_time_requested),
-                _flag(t.on_time_expected),
-                _hours(error_time),
-                *(_hours(states.get(s, _ZERO)) for s in OrderState),
-            )
-        )
+        writer.writerow(_csv_row(t, r.period, r.now))
     return out.getvalue()
