@@ -12,8 +12,8 @@ be taken over, looked up in the channel's history by its id, and posted if it is
 
 from __future__ import annotations
 
-import functools
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol, TypeVar
@@ -218,10 +218,6 @@ class _Due(Protocol):
 _S = TypeVar("_S", DigestSchedule, ReportSchedule)
 
 
-def _call_with_session(work: Callable[..., bool], session: Session) -> bool:
-    return work(session=session)
-
-
 async def owe_due(
     ctx: BotContext,
     model: type[_S],
@@ -236,22 +232,29 @@ async def owe_due(
     owed: list[str] = []
     for schedule in await ctx.read(lambda s: crud.live_schedules(model, session=s)):
         occurrence = due(schedule, now)
-        if occurrence is None:
-            continue
+        if occurrence is not None and await ctx.db(_owing(model, schedule.id, occurrence, kind=kind, now=now)):
+            owed.append(schedule.channel_id)
+    return owed
 
-        owe: Callable[..., bool] = functools.partial(
-            crud.owe_occurrence,
+
+def _owing(
+    model: type[_S], schedule_id: uuid.UUID, occurrence: _Due, *, kind: str, now: datetime
+) -> Callable[[Session], bool]:
+    """The unit of work that takes `occurrence` of the schedule and owes it to the channel's outbox."""
+
+    def work(session: Session) -> bool:
+        return crud.owe_occurrence(
             model,
-            schedule_id=schedule.id,
+            session=session,
+            schedule_id=schedule_id,
             local_date=occurrence.day,
             fingerprint=occurrence.fingerprint,
             kind=kind,
             payload=occurrence.model_dump(mode="json"),
             now=now,
         )
-        if await ctx.db(functools.partial(_call_with_session, owe)):
-            owed.append(schedule.channel_id)
-    return owed
+
+    return work
 
 
 async def owe_due_digests(ctx: BotContext, *, now: datetime | None = None) -> list[str]:

@@ -40,6 +40,7 @@ __all__ = [
     "Where",
     "cannot_post_text",
     "dispatch",
+    "dm_channel",
     "handler_for",
     "handles",
     "permalink",
@@ -158,12 +159,17 @@ async def open_form(client: AsyncWebClient, trigger_id: str, view: Any, *, expir
     return None
 
 
+async def dm_channel(client: AsyncWebClient, user_id: str) -> str:
+    """The id of the app's DM with `user_id` (`conversations.open`); SlackApiError when Slack refuses."""
+    dm = await client.conversations_open(users=user_id)
+    return str((dm.get("channel") or {}).get("id"))
+
+
 async def send_dm(client: AsyncWebClient, user_id: str, *, text: str, blocks: Sequence[Block] = (), about: str) -> bool:
-    """Post to the app's DM with `user_id` (`conversations.open`, then `chat.postMessage`); False when Slack refused,
+    """Post to the app's DM with `user_id` (`dm_channel`, then `chat.postMessage`); False when Slack refused,
     logged with `about` (what the DM was for)."""
     try:
-        dm = await client.conversations_open(users=user_id)
-        channel = str((dm.get("channel") or {}).get("id"))
+        channel = await dm_channel(client, user_id)
         await client.chat_postMessage(channel=channel, text=text, blocks=[b.to_dict() for b in blocks] or None)
     except SlackApiError as err:
         log.warning("could not DM %s %s: %s", user_id, about, err.response.get("error"))

@@ -26,7 +26,7 @@ from bot.history.compute import Period, Report, Timeline, report, report_csv, ti
 from bot.history.keep import entry_of
 from bot.history.periods import resolve_period
 from bot.i18n import _
-from bot.slack import Invocation, Reply, handles, reply
+from bot.slack import Invocation, Reply, dm_channel, handles, reply
 from storage import crud
 from storage.models import Approval, ReportSchedule
 
@@ -45,11 +45,6 @@ async def build_report(ctx: BotContext, *, team_id: str, period: Period, now: da
         return report(entries, period=period, now=now, backend=backend, keep_lines=False, write_csv=True)
 
     return await ctx.read(load)
-
-
-async def _dm_channel(client: AsyncWebClient, user_id: str) -> str:
-    dm = await client.conversations_open(users=user_id)
-    return str((dm.get("channel") or {}).get("id"))
 
 
 async def send_report_files(
@@ -115,7 +110,7 @@ async def _history(inv: Invocation, cmd: HistoryGet) -> Reply:
     blocks = timeline_blocks(found, now=now, approvals=approvals, tz=tz, channel=inv.shared)
     if cmd.csv and not inv.shared:
         try:
-            channel = await _dm_channel(inv.client, inv.where.user_id)
+            channel = await dm_channel(inv.client, inv.where.user_id)
             await upload_file(
                 inv.client,
                 channel=channel,
@@ -140,7 +135,7 @@ async def _report(inv: Invocation, cmd: ReportNow) -> Reply:
     blocks = report_blocks(found, tz=zone, channel=inv.shared)
     if not inv.shared:
         try:
-            channel = await _dm_channel(inv.client, inv.where.user_id)
+            channel = await dm_channel(inv.client, inv.where.user_id)
             name = f"report-{cmd.backend or 'all'}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
             ids = await send_report_files(inv.client, channel=channel, thread_ts=None, found=found, tz=zone, name=name)
             if ids:

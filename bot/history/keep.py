@@ -14,15 +14,16 @@ order, a replayed read or a second replica keep one row — the first to see it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from bot.history.entries import Entry, Mark
 from bot.notify.changes import change_set
-from bot.notify.diff import Event, EventKind
+from bot.notify.diff import Event, EventKind, utc_text
 from integrations.states import OrderState, is_final, normalize_order_state
+from integrations.types.common import as_datetime
 from integrations.views import OrderView, order_label
 from storage import crud
 from storage.digest import short_digest
@@ -41,12 +42,6 @@ _MARK_OF: dict[EventKind, str] = {
 }
 
 
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
-
-
 def marks_of(events: Iterable[Event]) -> list[list[Any]]:
     """The errors, milestones and alerts of a change set, as stored: `[kind, item, text, reason, code, at]`."""
     marks: list[list[Any]] = []
@@ -55,7 +50,7 @@ def marks_of(events: Iterable[Event]) -> list[list[Any]]:
         if kind is None:
             continue
         text = e.message if kind.startswith("error") else (e.name or e.message)
-        marks.append([kind, e.item_id, text, e.reason, e.code, _iso(e.timestamp)])
+        marks.append([kind, e.item_id, text, e.reason, e.code, utc_text(e.timestamp)])
     return marks
 
 
@@ -63,12 +58,12 @@ def view_marks(view: OrderView) -> list[list[Any]]:
     """What an order shows when first read: its errors (opened, and closed ones closed), milestones and alerts."""
     marks: list[list[Any]] = []
     for e in view.error_messages:
-        mark = [e.item_id, e.message, e.reason, e.code, _iso(e.timestamp)]
+        mark = [e.item_id, e.message, e.reason, e.code, utc_text(e.timestamp)]
         marks.append(["error_opened", *mark])
         if not e.is_open:
             marks.append(["error_closed", *mark])
-    marks += [["milestone", m.item_id, m.name or m.message, None, None, _iso(m.date)] for m in view.milestones]
-    marks += [["jeopardy", j.item_id, j.name or j.message, None, None, _iso(j.date)] for j in view.jeopardy_alerts]
+    marks += [["milestone", m.item_id, m.name or m.message, None, None, utc_text(m.date)] for m in view.milestones]
+    marks += [["jeopardy", j.item_id, j.name or j.message, None, None, utc_text(j.date)] for j in view.jeopardy_alerts]
     return marks
 
 
@@ -128,7 +123,7 @@ def keep_read(
         values = _values(view, kind="changes", fingerprint=changes.fingerprint, now=now, marks=marks_of(events),
                          moves=moves)  # fmt: skip
     elif _dates(view) != _dates(previous) and any(_dates(view)):
-        fingerprint = "dates:" + short_digest([_iso(d) for d in _dates(view)])
+        fingerprint = "dates:" + short_digest([utc_text(d) for d in _dates(view)])
         values = _values(view, kind="dates", fingerprint=fingerprint, now=now)
     else:
         return False
@@ -142,15 +137,7 @@ def _mark(raw: Sequence[Any]) -> Mark | None:
         return None
     if kind not in ("error_opened", "error_closed", "milestone", "jeopardy"):
         return None
-    moment = None
-    if at:
-        try:
-            moment = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
-        except ValueError:
-            moment = None
-        if moment is not None and moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-    return Mark(kind=kind, item_id=item_id, text=text, reason=reason, code=code, at=moment)
+    return Mark(kind=kind, item_id=item_id, text=text, reason=reason, code=code, at=as_datetime(at or None))
 
 
 def _state(raw: str | None) -> OrderState | None:

@@ -49,6 +49,7 @@ __all__ = [
     "diff",
     "only_errors",
     "product_diff",
+    "utc_text",
 ]
 
 FIELDS_COMPARED: tuple[str, ...] = (
@@ -171,8 +172,9 @@ class Snapshot(BaseModel):
 # --- identities --------------------------------------------------------------------------------
 
 
-def _iso(moment: datetime | None) -> str | None:
-    # Equal instants give equal text whatever the offset they came with (and naive means UTC).
+def utc_text(moment: datetime | None) -> str | None:
+    """An instant as ISO text in UTC: equal instants give equal text whatever the offset they came with (naive
+    means UTC). The scopes' digests and the history's stored marks use it."""
     if moment is None:
         return None
     if moment.tzinfo is None:
@@ -181,15 +183,15 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _error_scope(e: ErrorMessageView) -> str:
-    return "error:" + short_digest([e.item_id, e.reason, e.message, _iso(e.timestamp)])
+    return "error:" + short_digest([e.item_id, e.reason, e.message, utc_text(e.timestamp)])
 
 
 def _milestone_scope(m: MilestoneView) -> str:
-    return "milestone:" + short_digest([m.item_id, m.name, m.message, _iso(m.date)])
+    return "milestone:" + short_digest([m.item_id, m.name, m.message, utc_text(m.date)])
 
 
 def _jeopardy_scope(j: JeopardyAlertView) -> str:
-    return "jeopardy:" + short_digest([j.item_id, j.name, j.type, j.message, _iso(j.date)])
+    return "jeopardy:" + short_digest([j.item_id, j.name, j.type, j.message, utc_text(j.date)])
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
